@@ -1,0 +1,251 @@
+package components_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/play-kubernetes/play-kubernetes/components"
+	"github.com/play-kubernetes/play-kubernetes/internal/pulumimock"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const releaseType = "kubernetes:helm.sh/v3:Release"
+
+func meshArgs() components.IstioMeshArgs {
+	return components.IstioMeshArgs{
+		Namespace:      "istio-system",
+		AppNamespace:   "playground",
+		Charts:         components.ChartSource{Repo: "https://istio-release.storage.googleapis.com/charts", Version: "1.31.4"},
+		IstiodReplicas: 1,
+		AccessLogs:     true,
+		Tracing: components.Tracing{
+			Enabled: true, SamplingPercent: 100, Provider: "jaeger",
+			CollectorHost: components.JaegerCollectorHost("istio-system"), CollectorPort: components.JaegerOTLPGRPCPort,
+		},
+		Ingress:        components.IngressArgs{Type: components.ServiceTypeNodePort, HTTPNodePort: 31380, Host: "127.0.0.1", Replicas: 1},
+		TimeoutSeconds: 600,
+	}
+}
+
+type meshOutputs struct {
+	url, host *pulumimock.Captured[string]
+	port      *pulumimock.Captured[int]
+	revisions *pulumimock.Captured[map[string]int]
+}
+
+func runMesh(t *testing.T, args components.IstioMeshArgs) (*pulumimock.Mocks, meshOutputs) {
+	t.Helper()
+	var out meshOutputs
+	mocks, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
+		mesh, err := components.NewIstioMesh(ctx, "istio", &args)
+		if err != nil {
+			return err
+		}
+		out.url = pulumimock.Capture[string](mesh.IngressURL)
+		out.host = pulumimock.Capture[string](mesh.IngressHost)
+		out.port = pulumimock.Capture[int](mesh.IngressPort)
+		out.revisions = pulumimock.Capture[map[string]int](mesh.Revisions)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mocks, out
+}
+
+func TestIstioMeshReleasesInOrder(t *testing.T) {
+	mocks, out := runMesh(t, meshArgs())
+	component := mocks.Find(t, components.IstioMeshToken, "istio")
+	base := mocks.Find(t, releaseType, "istio-base")
+	istiod := mocks.Find(t, releaseType, "istiod")
+	gateway := mocks.Find(t, releaseType, "istio-ingressgateway")
+	ns := mocks.Find(t, "kubernetes:core/v1:Namespace", "istio-system")
+
+	for _, tc := range []struct {
+		release   *pulumimock.Resource
+		chart     string
+		dependsOn *pulumimock.Resource
+	}{
+		{base, "base", ns},
+		{istiod, "istiod", base},
+		{gateway, "gateway", istiod},
+	} {
+		r := tc.release
+		if r.Parent != component.URN {
+			t.Errorf("%s: parent = %q, want the IstioMesh", r.Name, r.Parent)
+		}
+		// An explicit release name: a generated one breaks the gateway's pod label.
+		if got := r.Get("name"); got != r.Name {
+			t.Errorf("%s: release name = %v, want %q", r.Name, got, r.Name)
+		}
+		if got := r.Get("chart"); got != tc.chart {
+			t.Errorf("%s: chart = %v, want %q", r.Name, got, tc.chart)
+		}
+		if got := r.Get("version"); got != "1.31.4" {
+			t.Errorf("%s: version = %v, want the pinned 1.31.4", r.Name, got)
+		}
+		if got := r.Get("repositoryOpts.repo"); got != "https://istio-release.storage.googleapis.com/charts" {
+			t.Errorf("%s: repo = %v", r.Name, got)
+		}
+		if got := r.Get("namespace"); got != "istio-system" {
+			t.Errorf("%s: namespace = %v", r.Name, got)
+		}
+		if !r.DependsOn(tc.dependsOn.URN) {
+			t.Errorf("%s does not depend on %s: %v", r.Name, tc.dependsOn.Name, r.DependOn)
+		}
+	}
+	if !reflect.DeepEqual(out.revisions.Value(t), map[string]int{"base": 1, "istiod": 1, "gateway": 1}) {
+		t.Errorf("revisions = %v", out.revisions.Value(t))
+	}
+
+	// The gateway chart labels pods istio: <release name without "istio-">,
+	// the tutorial's Gateway selector istio: ingressgateway.
+	svc := mocks.Find(t, "kubernetes:core/v1:Service", "istio-ingressgateway")
+	if got := svc.Get("spec.selector.istio"); got != "ingressgateway" {
+		t.Errorf("ingress Service selects istio=%v, want ingressgateway", got)
+	}
+	if got := gateway.Get("values.service.type"); got != "None" {
+		t.Errorf("gateway chart service.type = %v, want None (the component owns the Service)", got)
+	}
+	if !mocks.Find(t, components.ServiceToken, "istio-ingressgateway").DependsOn(gateway.URN) {
+		t.Error("the ingress Service does not wait for the gateway release")
+	}
+	if got := svc.Get("spec.type"); got != "NodePort" {
+		t.Errorf("ingress type = %v", got)
+	}
+	if got := svc.Get("spec.ports.0.nodePort"); got != 31380.0 {
+		t.Errorf("ingress http node port = %v, want the tutorial's 31380", got)
+	}
+	if out.url.Value(t) != "http://127.0.0.1:31380" || out.port.Value(t) != 31380 || out.host.Value(t) != "127.0.0.1" {
+		t.Errorf("ingress outputs = %q %q %d", out.url.Value(t), out.host.Value(t), out.port.Value(t))
+	}
+
+	app := mocks.Find(t, "kubernetes:core/v1:Namespace", "playground")
+	if got := app.Get("metadata.labels.istio-injection"); got != "enabled" {
+		t.Errorf("app namespace istio-injection = %v, want enabled", got)
+	}
+	if got := ns.Get("metadata.labels.istio-injection"); got != nil {
+		t.Errorf("istio-system must not be labeled for injection, got %v", got)
+	}
+}
+
+func TestIstioMeshTracingValues(t *testing.T) {
+	cases := []struct {
+		name            string
+		enabled         bool
+		sampling        float64
+		wantDefaultProv interface{}
+	}{
+		{"tracing on, every request (dev)", true, 100, []interface{}{"jaeger"}},
+		{"tracing on, 1% (prod)", true, 1, []interface{}{"jaeger"}},
+		{"tracing off", false, 0, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := meshArgs()
+			args.Tracing.Enabled, args.Tracing.SamplingPercent = tc.enabled, tc.sampling
+			mocks, _ := runMesh(t, args)
+			istiod := mocks.Find(t, releaseType, "istiod")
+			// false must be explicit: Istio's default for enableTracing is true.
+			if got := istiod.Get("values.meshConfig.enableTracing"); got != tc.enabled {
+				t.Errorf("meshConfig.enableTracing = %v, want %v", got, tc.enabled)
+			}
+			if got := istiod.Get("values.traceSampling"); got != tc.sampling {
+				t.Errorf("traceSampling = %v, want %v", got, tc.sampling)
+			}
+			if got := istiod.Get("values.meshConfig.defaultProviders.tracing"); !reflect.DeepEqual(got, tc.wantDefaultProv) {
+				t.Errorf("defaultProviders.tracing = %v, want %v", got, tc.wantDefaultProv)
+			}
+			want := map[string]interface{}{
+				"name": "jaeger",
+				"opentelemetry": map[string]interface{}{
+					"service": "jaeger-collector.istio-system.svc.cluster.local",
+					"port":    4317.0,
+				},
+			}
+			if got := istiod.Get("values.meshConfig.extensionProviders.0"); !reflect.DeepEqual(got, want) {
+				t.Errorf("extension provider = %#v, want %#v", got, want)
+			}
+			if got := istiod.Get("values.meshConfig.accessLogFile"); got != "/dev/stdout" {
+				t.Errorf("accessLogFile = %v", got)
+			}
+			if got := istiod.Get("values.autoscaleEnabled"); got != false {
+				t.Errorf("autoscaleEnabled = %v, want false (replicas are fixed by config)", got)
+			}
+		})
+	}
+}
+
+func TestIstioMeshIngressTypes(t *testing.T) {
+	cases := []struct {
+		name     string
+		ingress  components.IngressArgs
+		wantURL  string
+		wantType string
+	}{
+		{"minikube NodePort", components.IngressArgs{Type: components.ServiceTypeNodePort, HTTPNodePort: 31380, Host: "127.0.0.1", Replicas: 1}, "http://127.0.0.1:31380", "NodePort"},
+		{"cloud LoadBalancer", components.IngressArgs{Type: components.ServiceTypeLoadBalancer, Replicas: 2}, "http://203.0.113.7:80", "LoadBalancer"},
+		{"in-cluster only", components.IngressArgs{Type: components.ServiceTypeClusterIP, Replicas: 1}, "http://istio-ingressgateway.istio-system.svc.cluster.local:80", "ClusterIP"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := meshArgs()
+			args.Ingress = tc.ingress
+			mocks, out := runMesh(t, args)
+			if out.url.Value(t) != tc.wantURL {
+				t.Errorf("ingress URL = %q, want %q", out.url.Value(t), tc.wantURL)
+			}
+			if got := mocks.Find(t, "kubernetes:core/v1:Service", "istio-ingressgateway").Get("spec.type"); got != tc.wantType {
+				t.Errorf("type = %v", got)
+			}
+			if got := mocks.Find(t, releaseType, "istio-ingressgateway").Get("values.replicaCount"); got != float64(tc.ingress.Replicas) {
+				t.Errorf("gateway replicaCount = %v, want %d", got, tc.ingress.Replicas)
+			}
+		})
+	}
+}
+
+func TestIstioMeshLocalCharts(t *testing.T) {
+	layouts := map[string][]string{
+		"helm pull layout":    {"base", "istiod", "gateway"},
+		"istio source layout": {"manifests/charts/base", "manifests/charts/istio-control/istio-discovery", "manifests/charts/gateway"},
+	}
+	for name, dirs := range layouts {
+		t.Run(name, func(t *testing.T) {
+			root := t.TempDir()
+			for _, d := range dirs {
+				if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(root, d, "Chart.yaml"), []byte("name: x\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			args := meshArgs()
+			args.Charts = components.ChartSource{Dir: root}
+			mocks, _ := runMesh(t, args)
+			for i, release := range []string{"istio-base", "istiod", "istio-ingressgateway"} {
+				r := mocks.Find(t, releaseType, release)
+				if got := r.Get("chart"); got != filepath.Join(root, dirs[i]) {
+					t.Errorf("%s chart = %v, want %s", release, got, filepath.Join(root, dirs[i]))
+				}
+				if got := r.Get("repositoryOpts"); got != nil {
+					t.Errorf("%s: a local chart must not name a repository, got %v", release, got)
+				}
+			}
+		})
+	}
+	t.Run("missing charts are refused", func(t *testing.T) {
+		args := meshArgs()
+		args.Charts = components.ChartSource{Dir: t.TempDir()}
+		_, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
+			_, err := components.NewIstioMesh(ctx, "istio", &args)
+			return err
+		})
+		if err == nil {
+			t.Fatal("an empty chart directory was accepted")
+		}
+	})
+}

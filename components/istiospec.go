@@ -1,0 +1,52 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// specMap turns one of Istio's own API types (istio.io/api, whose
+// MarshalJSON speaks the CRD's JSON form) into the plain map Pulumi sends as
+// a custom resource's spec. Building specs from Istio's types keeps field
+// names and enums checked by the compiler instead of hand-written maps.
+func specMap(spec json.Marshaler) (map[string]interface{}, error) {
+	raw, err := spec.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]interface{}{}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// istioResource describes one Istio custom resource to register.
+type istioResource struct {
+	apiVersion string
+	kind       string
+	name       string
+	namespace  pulumi.StringInput
+	spec       json.Marshaler
+}
+
+func newIstioResource(ctx *pulumi.Context, resourceName string, r istioResource, opts ...pulumi.ResourceOption) (*apiextensions.CustomResource, error) {
+	spec, err := specMap(r.spec)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q: %w", r.kind, r.name, err)
+	}
+	return apiextensions.NewCustomResource(ctx, resourceName, &apiextensions.CustomResourceArgs{
+		ApiVersion: pulumi.String(r.apiVersion),
+		Kind:       pulumi.String(r.kind),
+		Metadata: &metav1.ObjectMetaArgs{
+			Name:      pulumi.String(r.name),
+			Namespace: r.namespace,
+		},
+		OtherFields: kubernetes.UntypedArgs{"spec": spec},
+	}, opts...)
+}

@@ -1,0 +1,310 @@
+package components_test
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/play-kubernetes/play-kubernetes/components"
+	"github.com/play-kubernetes/play-kubernetes/internal/pulumimock"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const (
+	customResourceType = "kubernetes:networking.istio.io/v1:Gateway"
+	virtualServiceType = "kubernetes:networking.istio.io/v1:VirtualService"
+	imageType          = "docker:index/image:Image"
+)
+
+// runChain registers a SampleChain whose Istio resources depend on a
+// stand-in for the CRD release.
+func runChain(t *testing.T, args components.SampleChainArgs) (*pulumimock.Mocks, *pulumimock.Captured[[]string], error) {
+	t.Helper()
+	var images *pulumimock.Captured[[]string]
+	mocks, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
+		crds, err := pulumi.NewStackReference(ctx, "crds", nil)
+		if err != nil {
+			return err
+		}
+		args.Namespace = pulumi.String("playground")
+		args.GatewaySelector = map[string]string{"istio": "ingressgateway"}
+		args.IstioDependsOn = []pulumi.Resource{crds}
+		chain, err := components.NewSampleChain(ctx, "chain", &args)
+		if err != nil {
+			return err
+		}
+		images = pulumimock.Capture[[]string](chain.ImageRefs)
+		return nil
+	})
+	return mocks, images, err
+}
+
+func tutorialChain() components.SampleChainArgs {
+	return components.SampleChainArgs{
+		Hops:         []string{"a", "b", "c"},
+		Port:         8000,
+		Replicas:     1,
+		Image:        pulumi.String("ghcr.io/play-kubernetes/sample-app:0.1.0"),
+		OTLPEndpoint: components.OTLPHTTPEndpoint("istio-system"),
+	}
+}
+
+func env(r *pulumimock.Resource) map[string]interface{} {
+	out := map[string]interface{}{}
+	list, _ := r.Get("spec.template.spec.containers.0.env").([]interface{})
+	for _, e := range list {
+		m := e.(map[string]interface{})
+		if v, ok := m["value"]; ok {
+			out[m["name"].(string)] = v
+		} else {
+			out[m["name"].(string)] = m["valueFrom"]
+		}
+	}
+	return out
+}
+
+func TestSampleChainTutorialRouting(t *testing.T) {
+	mocks, images, err := runChain(t, tutorialChain())
+	if err != nil {
+		t.Fatal(err)
+	}
+	component := mocks.Find(t, components.SampleChainToken, "chain")
+	crds := mocks.Find(t, "pulumi:pulumi:StackReference", "crds")
+
+	wantNext := map[string]interface{}{"a": "http://service-b:8000", "b": "http://service-c:8000", "c": nil}
+	for _, hop := range []string{"a", "b", "c"} {
+		name := "service-" + hop
+		d := mocks.Find(t, deploymentType, name)
+		if d.Parent != component.URN {
+			t.Errorf("%s parent = %q", name, d.Parent)
+		}
+		e := env(d)
+		if e["SERVICE_TYPE"] != strings.ToUpper(hop) {
+			t.Errorf("%s SERVICE_TYPE = %v", name, e["SERVICE_TYPE"])
+		}
+		if e["NEXT"] != wantNext[hop] {
+			t.Errorf("%s NEXT = %v, want %v", name, e["NEXT"], wantNext[hop])
+		}
+		if e["PORT"] != "8000" {
+			t.Errorf("%s PORT = %v", name, e["PORT"])
+		}
+		if e["OTEL_EXPORTER_OTLP_ENDPOINT"] != "http://jaeger-collector.istio-system.svc.cluster.local:4318" {
+			t.Errorf("%s OTLP endpoint = %v", name, e["OTEL_EXPORTER_OTLP_ENDPOINT"])
+		}
+		if got := d.Get("spec.template.spec.serviceAccountName"); got != name {
+			t.Errorf("%s runs as ServiceAccount %v, want its own", name, got)
+		}
+		if got := d.Get("spec.template.spec.containers.0.securityContext.readOnlyRootFilesystem"); got != true {
+			t.Errorf("%s readOnlyRootFilesystem = %v", name, got)
+		}
+		svc := mocks.Find(t, "kubernetes:core/v1:Service", name)
+		if svc.Get("spec.ports.0.port") != 8000.0 || svc.Get("spec.type") != "ClusterIP" {
+			t.Errorf("%s Service = %v %v, want ClusterIP :8000", name, svc.Get("spec.type"), svc.Get("spec.ports.0.port"))
+		}
+		if got := svc.Get("spec.ports.0.name"); !strings.HasPrefix(got.(string), "http") {
+			t.Errorf("%s port name %v does not tell Istio it is HTTP", name, got)
+		}
+	}
+
+	gw := mocks.Find(t, customResourceType, "gateway")
+	wantGateway := map[string]interface{}{
+		"selector": map[string]interface{}{"istio": "ingressgateway"},
+		"servers": []interface{}{map[string]interface{}{
+			"port":  map[string]interface{}{"number": 80.0, "name": "http", "protocol": "HTTP"},
+			"hosts": []interface{}{"*"},
+		}},
+	}
+	if got := gw.Get("spec"); !reflect.DeepEqual(got, wantGateway) {
+		t.Errorf("Gateway spec = %#v\nwant %#v", got, wantGateway)
+	}
+	vs := mocks.Find(t, virtualServiceType, "virtual-service")
+	wantVS := map[string]interface{}{
+		"hosts":    []interface{}{"*"},
+		"gateways": []interface{}{"gateway"},
+		"http": []interface{}{map[string]interface{}{
+			"route": []interface{}{map[string]interface{}{
+				"destination": map[string]interface{}{"host": "service-a", "port": map[string]interface{}{"number": 8000.0}},
+			}},
+		}},
+	}
+	if got := vs.Get("spec"); !reflect.DeepEqual(got, wantVS) {
+		t.Errorf("VirtualService spec = %#v\nwant %#v", got, wantVS)
+	}
+	for _, r := range []*pulumimock.Resource{gw, vs} {
+		if r.Get("apiVersion") != "networking.istio.io/v1" {
+			t.Errorf("%s apiVersion = %v", r.Name, r.Get("apiVersion"))
+		}
+		if !r.DependsOn(crds.URN) {
+			t.Errorf("%s does not wait for Istio's CRDs: %v", r.Name, r.DependOn)
+		}
+	}
+	if got := images.Value(t); len(got) != 3 || got[0] != "ghcr.io/play-kubernetes/sample-app:0.1.0" {
+		t.Errorf("image refs = %v", got)
+	}
+	if n := len(mocks.OfType(imageType)); n != 0 {
+		t.Errorf("a prebuilt image must skip the build, got %d images", n)
+	}
+}
+
+func TestSampleChainLength(t *testing.T) {
+	for _, hops := range [][]string{{"a"}, {"a", "b", "c", "d", "e"}, {"front", "middle", "back"}} {
+		t.Run(strings.Join(hops, "-"), func(t *testing.T) {
+			args := tutorialChain()
+			args.Hops = hops
+			mocks, _, err := runChain(t, args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(mocks.OfType(deploymentType)); got != len(hops) {
+				t.Errorf("%d Deployments, want %d", got, len(hops))
+			}
+			last := mocks.Find(t, deploymentType, "service-"+hops[len(hops)-1])
+			if _, ok := env(last)["NEXT"]; ok {
+				t.Error("the last hop must not call a next one")
+			}
+			vs := mocks.Find(t, virtualServiceType, "virtual-service")
+			if got := vs.Get("spec.http.0.route.0.destination.host"); got != "service-"+hops[0] {
+				t.Errorf("ingress routes to %v, want the first hop", got)
+			}
+		})
+	}
+}
+
+func writeContext(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range map[string]string{"Dockerfile": "FROM scratch\n", "main.go": "package main\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestSampleChainBuild(t *testing.T) {
+	dir := writeContext(t)
+	digest, err := components.ContextDigest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := digest[:12]
+	cases := []struct {
+		name       string
+		build      components.ImageBuild
+		wantImages map[string]string // resource name -> imageName
+		wantArgs   map[string]interface{}
+		wantRef    string
+		wantPull   string
+	}{
+		{
+			name:       "one local image into minikube's daemon",
+			build:      components.ImageBuild{Context: dir, Repository: "sample-app"},
+			wantImages: map[string]string{"sample-app": "sample-app:" + tag},
+			wantRef:    "sample-app:" + tag, wantPull: "Never",
+		},
+		{
+			name:  "per hop, the tutorial's --build-arg SERVICE_TYPE",
+			build: components.ImageBuild{Context: dir, Repository: "sample-app", PerHop: true},
+			wantImages: map[string]string{
+				"sample-app-a": "sample-app:" + tag + "-a", "sample-app-b": "sample-app:" + tag + "-b", "sample-app-c": "sample-app:" + tag + "-c",
+			},
+			wantArgs: map[string]interface{}{"SERVICE_TYPE": "A"},
+			wantRef:  "sample-app:" + tag + "-a", wantPull: "Never",
+		},
+		{
+			name: "pushed to a registry, deployed by digest",
+			build: components.ImageBuild{Context: dir, Repository: "ghcr.io/org/sample-app", Push: true,
+				Registry: &components.Registry{Server: "ghcr.io", Username: "org", Password: pulumi.ToSecret(pulumi.String("pw")).(pulumi.StringOutput)}},
+			wantImages: map[string]string{"sample-app": "ghcr.io/org/sample-app:" + tag},
+			wantRef:    "ghcr.io/org/sample-app@sha256:" + strings.Repeat("ab", 32), wantPull: "IfNotPresent",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := tutorialChain()
+			args.Image = nil
+			b := tc.build
+			args.Build = &b
+			mocks, images, err := runChain(t, args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(mocks.OfType(imageType)); got != len(tc.wantImages) {
+				t.Fatalf("%d images built, want %d", got, len(tc.wantImages))
+			}
+			for name, imageName := range tc.wantImages {
+				img := mocks.Find(t, imageType, name)
+				if got := img.Get("imageName"); got != imageName {
+					t.Errorf("%s imageName = %v, want %s", name, got, imageName)
+				}
+				if got := img.Get("skipPush"); got != !b.Push {
+					t.Errorf("%s skipPush = %v", name, got)
+				}
+				if got := img.Get("build.context"); got != dir {
+					t.Errorf("%s context = %v", name, got)
+				}
+			}
+			if tc.wantArgs != nil {
+				if got := mocks.Find(t, imageType, "sample-app-a").Get("build.args"); !reflect.DeepEqual(got, tc.wantArgs) {
+					t.Errorf("build args = %v, want %v", got, tc.wantArgs)
+				}
+			}
+			a := mocks.Find(t, deploymentType, "service-a")
+			if got := a.Get("spec.template.spec.containers.0.image"); got != tc.wantRef {
+				t.Errorf("service-a image = %v, want %s", got, tc.wantRef)
+			}
+			if got := a.Get("spec.template.spec.containers.0.imagePullPolicy"); got != tc.wantPull {
+				t.Errorf("pull policy = %v, want %s", got, tc.wantPull)
+			}
+			if got := images.Value(t)[0]; got != tc.wantRef {
+				t.Errorf("ImageRefs[0] = %v", got)
+			}
+		})
+	}
+}
+
+func TestContextDigestFollowsContent(t *testing.T) {
+	dir := writeContext(t)
+	before, err := components.ContextDigest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := components.ContextDigest(dir)
+	if before != again {
+		t.Fatal("the digest of an unchanged context changed")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main // changed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := components.ContextDigest(dir)
+	if after == before {
+		t.Fatal("a code change did not change the digest: the Deployments would not roll")
+	}
+	if _, err := components.ContextDigest(filepath.Join(dir, "missing")); err == nil {
+		t.Fatal("a missing context was accepted")
+	}
+}
+
+func TestSampleChainRefusesBadArgs(t *testing.T) {
+	cases := map[string]func(*components.SampleChainArgs){
+		"no hops":           func(a *components.SampleChainArgs) { a.Hops = nil },
+		"duplicate hop":     func(a *components.SampleChainArgs) { a.Hops = []string{"a", "a"} },
+		"no image or build": func(a *components.SampleChainArgs) { a.Image = nil },
+		"port out of range": func(a *components.SampleChainArgs) { a.Port = 70000 },
+	}
+	for name, mutate := range cases {
+		t.Run(name, func(t *testing.T) {
+			args := tutorialChain()
+			mutate(&args)
+			mocks, _, err := runChain(t, args)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if n := len(mocks.OfType(deploymentType)); n != 0 {
+				t.Errorf("%d Deployments registered despite the error", n)
+			}
+		})
+	}
+}

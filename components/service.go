@@ -1,0 +1,267 @@
+package components
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// ServiceToken is the Pulumi type token of the Service component.
+const ServiceToken = "playk8s:index:Service"
+
+// ServiceType is how a Service is reached, as Kubernetes' spec.type.
+type ServiceType string
+
+// The Service types Kubernetes knows.
+const (
+	ServiceTypeClusterIP    ServiceType = "ClusterIP"
+	ServiceTypeNodePort     ServiceType = "NodePort"
+	ServiceTypeLoadBalancer ServiceType = "LoadBalancer"
+	ServiceTypeExternalName ServiceType = "ExternalName"
+)
+
+// ServiceTypes lists every accepted ServiceType, for error messages and validation.
+func ServiceTypes() []ServiceType {
+	return []ServiceType{ServiceTypeClusterIP, ServiceTypeNodePort, ServiceTypeLoadBalancer, ServiceTypeExternalName}
+}
+
+// Valid reports whether t is one of ServiceTypes.
+func (t ServiceType) Valid() bool {
+	for _, known := range ServiceTypes() {
+		if t == known {
+			return true
+		}
+	}
+	return false
+}
+
+// HasNodePorts reports whether the type opens a port on every node: only then
+// do a fixed nodePort and externalTrafficPolicy mean anything.
+func (t ServiceType) HasNodePorts() bool {
+	return t == ServiceTypeNodePort || t == ServiceTypeLoadBalancer
+}
+
+// ExternalTrafficPolicy is spec.externalTrafficPolicy: Cluster (the default)
+// may forward to another node and masquerade the client IP; Local keeps the
+// client IP and drops traffic on nodes without an endpoint (the tutorial's
+// client-IP caveat).
+type ExternalTrafficPolicy string
+
+// The external traffic policies Kubernetes knows; the empty value leaves the field unset.
+const (
+	ExternalTrafficPolicyCluster ExternalTrafficPolicy = "Cluster"
+	ExternalTrafficPolicyLocal   ExternalTrafficPolicy = "Local"
+)
+
+// ExternalTrafficPolicies lists every accepted ExternalTrafficPolicy.
+func ExternalTrafficPolicies() []ExternalTrafficPolicy {
+	return []ExternalTrafficPolicy{ExternalTrafficPolicyCluster, ExternalTrafficPolicyLocal}
+}
+
+// NodePortMin and NodePortMax bound a fixed nodePort (the apiserver's default range).
+const (
+	NodePortMin = 30000
+	NodePortMax = 32767
+)
+
+// ServicePort is one port of a Service.
+type ServicePort struct {
+	// Name of the port; Istio infers the protocol from an "http-" prefix.
+	Name string
+	// Port the Service listens on.
+	Port int
+	// TargetPort on the pods; 0 means Port.
+	TargetPort int
+	// NodePort to fix for NodePort and LoadBalancer types; 0 lets Kubernetes choose.
+	NodePort int
+}
+
+// ServiceArgs are the arguments of a Service.
+type ServiceArgs struct {
+	// Namespace the Service lives in.
+	Namespace pulumi.StringInput
+	// Name is the Kubernetes name; empty means the component's name.
+	Name string
+	// Type of the Service; empty means ClusterIP.
+	Type ServiceType
+	// Selector picks the pods behind the Service (ignored for ExternalName).
+	Selector map[string]string
+	// Ports the Service exposes; the first one is the one the URL outputs use.
+	Ports []ServicePort
+	// ExternalName is the DNS name an ExternalName Service aliases.
+	ExternalName string
+	// ExternalTrafficPolicy, only for NodePort and LoadBalancer; empty leaves it unset.
+	ExternalTrafficPolicy ExternalTrafficPolicy
+	// Labels and Annotations on the Service object.
+	Labels      map[string]string
+	Annotations map[string]string
+}
+
+// Service is one Kubernetes Service of any type, with the addresses a user
+// needs as outputs.
+type Service struct {
+	pulumi.ResourceState
+
+	// Service is the Kubernetes object.
+	Service *corev1.Service
+
+	// Name is the Service's Kubernetes name.
+	Name pulumi.StringOutput `pulumi:"name"`
+	// ClusterIP is the virtual IP inside the cluster ("" for ExternalName, "None" when headless).
+	ClusterIP pulumi.StringOutput `pulumi:"clusterIP"`
+	// NodePort of the first port, 0 when the type opens none.
+	NodePort pulumi.IntOutput `pulumi:"nodePort"`
+	// URL is the first port's in-cluster address, http://<name>.<ns>.svc.cluster.local:<port>.
+	URL pulumi.StringOutput `pulumi:"url"`
+	// ExternalAddress is the load balancer's IP or hostname, or the ExternalName; "" where none exists.
+	ExternalAddress pulumi.StringOutput `pulumi:"externalAddress"`
+}
+
+func (a *ServiceArgs) check(name string) error {
+	t := a.Type
+	if !t.Valid() {
+		return fmt.Errorf("service %q: type %q is not one of %v", name, t, ServiceTypes())
+	}
+	if len(a.Ports) == 0 {
+		return fmt.Errorf("service %q: at least one port is required", name)
+	}
+	if a.ExternalTrafficPolicy != "" && !t.HasNodePorts() {
+		return fmt.Errorf("service %q: externalTrafficPolicy %q needs type NodePort or LoadBalancer, not %s",
+			name, a.ExternalTrafficPolicy, t)
+	}
+	if t == ServiceTypeExternalName && a.ExternalName == "" {
+		return fmt.Errorf("service %q: type ExternalName needs externalName", name)
+	}
+	if t != ServiceTypeExternalName && len(a.Selector) == 0 {
+		return fmt.Errorf("service %q: type %s needs a selector", name, t)
+	}
+	for _, p := range a.Ports {
+		if p.NodePort != 0 && !t.HasNodePorts() {
+			return fmt.Errorf("service %q: nodePort %d needs type NodePort or LoadBalancer, not %s", name, p.NodePort, t)
+		}
+	}
+	return nil
+}
+
+// NewService registers a Service component and its Kubernetes Service.
+func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pulumi.ResourceOption) (*Service, error) {
+	if args == nil {
+		return nil, fmt.Errorf("service %q: args are required", name)
+	}
+	a := *args
+	if a.Type == "" {
+		a.Type = ServiceTypeClusterIP
+	}
+	if a.Name == "" {
+		a.Name = name
+	}
+	if err := a.check(name); err != nil {
+		return nil, err
+	}
+
+	component := &Service{}
+	if err := ctx.RegisterComponentResource(ServiceToken, name, component, opts...); err != nil {
+		return nil, err
+	}
+
+	ports := corev1.ServicePortArray{}
+	for _, p := range a.Ports {
+		target := p.TargetPort
+		if target == 0 {
+			target = p.Port
+		}
+		ports = append(ports, corev1.ServicePortArgs{
+			Name:       optionalString(p.Name),
+			Port:       pulumi.Int(p.Port),
+			TargetPort: pulumi.Int(target),
+			NodePort:   optionalInt(p.NodePort),
+			Protocol:   pulumi.String("TCP"),
+		})
+	}
+	spec := &corev1.ServiceSpecArgs{
+		Type:  pulumi.String(string(a.Type)),
+		Ports: ports,
+	}
+	if a.Type == ServiceTypeExternalName {
+		spec.ExternalName = pulumi.String(a.ExternalName)
+	} else {
+		spec.Selector = stringMap(a.Selector)
+	}
+	if a.ExternalTrafficPolicy != "" {
+		spec.ExternalTrafficPolicy = pulumi.String(string(a.ExternalTrafficPolicy))
+	}
+
+	svc, err := corev1.NewService(ctx, name, &corev1.ServiceArgs{
+		Metadata: &metav1.ObjectMetaArgs{
+			Name:        pulumi.String(a.Name),
+			Namespace:   a.Namespace,
+			Labels:      stringMap(a.Labels),
+			Annotations: stringMap(a.Annotations),
+		},
+		Spec: spec,
+	}, pulumi.Parent(component))
+	if err != nil {
+		return nil, err
+	}
+
+	first := a.Ports[0]
+	component.Service = svc
+	component.Name = svc.Metadata.Name().Elem()
+	component.ClusterIP = svc.Spec.ClusterIP().Elem()
+	component.NodePort = svc.Spec.Ports().Index(pulumi.Int(0)).NodePort().Elem()
+	if a.Type == ServiceTypeExternalName {
+		component.URL = pulumi.Sprintf("http://%s:%d", a.ExternalName, first.Port)
+		component.ExternalAddress = pulumi.String(a.ExternalName).ToStringOutput()
+	} else {
+		component.URL = pulumi.Sprintf("http://%s:%d", InClusterHost(a.Name, svc.Metadata.Namespace().Elem()), first.Port)
+		component.ExternalAddress = svc.Status.ApplyT(loadBalancerAddress).(pulumi.StringOutput)
+	}
+
+	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
+		"name":            component.Name,
+		"clusterIP":       component.ClusterIP,
+		"nodePort":        component.NodePort,
+		"url":             component.URL,
+		"externalAddress": component.ExternalAddress,
+	}); err != nil {
+		return nil, err
+	}
+	return component, nil
+}
+
+// InClusterHost is the DNS name of a Service inside the cluster, the tutorial's
+// service-a.default.svc.cluster.local.
+func InClusterHost(name string, namespace pulumi.StringInput) pulumi.StringOutput {
+	return pulumi.Sprintf("%s.%s.svc.cluster.local", name, namespace)
+}
+
+// loadBalancerAddress picks the first ingress IP or hostname a load balancer reported.
+func loadBalancerAddress(status *corev1.ServiceStatus) string {
+	if status == nil || status.LoadBalancer == nil {
+		return ""
+	}
+	for _, ing := range status.LoadBalancer.Ingress {
+		if ing.Ip != nil && *ing.Ip != "" {
+			return *ing.Ip
+		}
+		if ing.Hostname != nil && *ing.Hostname != "" {
+			return *ing.Hostname
+		}
+	}
+	return ""
+}
+
+// accepted renders a list of enum values for an error message: "A, B or C".
+func accepted[T ~string](values []T) string {
+	parts := make([]string, len(values))
+	for i, v := range values {
+		parts[i] = string(v)
+	}
+	if len(parts) < 2 {
+		return strings.Join(parts, "")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+}

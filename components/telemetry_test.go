@@ -1,0 +1,186 @@
+package components_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/play-kubernetes/play-kubernetes/components"
+	"github.com/play-kubernetes/play-kubernetes/internal/pulumimock"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"sigs.k8s.io/yaml"
+)
+
+type telemetryOutputs struct {
+	jaegerCommand, jaegerTarget, promCommand, grafanaPassword *pulumimock.Captured[string]
+}
+
+func telemetryArgs() components.TelemetryArgs {
+	return components.TelemetryArgs{
+		Namespace: pulumi.String("istio-system"),
+		Tracing: components.Tracing{Enabled: true, SamplingPercent: 100, Provider: "jaeger",
+			CollectorHost: components.JaegerCollectorHost("istio-system"), CollectorPort: 4317},
+		Jaeger:     components.JaegerArgs{Image: "docker.io/jaegertracing/jaeger:2.17.0"},
+		Prometheus: components.PrometheusArgs{Image: "docker.io/prom/prometheus:v3.10.0"},
+	}
+}
+
+func runTelemetry(t *testing.T, args components.TelemetryArgs) (*pulumimock.Mocks, telemetryOutputs) {
+	t.Helper()
+	var out telemetryOutputs
+	mocks, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
+		tel, err := components.NewTelemetry(ctx, "telemetry", &args)
+		if err != nil {
+			return err
+		}
+		out.jaegerCommand = pulumimock.Capture[string](tel.JaegerPortForwardCommand)
+		out.jaegerTarget = pulumimock.Capture[string](tel.JaegerPortForward)
+		out.promCommand = pulumimock.Capture[string](tel.PrometheusPortForwardCommand)
+		out.grafanaPassword = pulumimock.Capture[string](tel.GrafanaAdminPassword)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mocks, out
+}
+
+func TestTelemetryJaeger(t *testing.T) {
+	mocks, out := runTelemetry(t, telemetryArgs())
+	// The Services Istio's Jaeger addon has, so the tutorial's commands work.
+	for name, ports := range map[string][][2]float64{
+		"tracing":          {{80, components.JaegerUIPort}},
+		"zipkin":           {{9411, 9411}},
+		"jaeger-collector": {{4317, 4317}, {4318, 4318}, {9411, 9411}},
+	} {
+		svc := mocks.Find(t, "kubernetes:core/v1:Service", name)
+		for i, p := range ports {
+			prefix := "spec.ports." + string(rune('0'+i))
+			if svc.Get(prefix+".port") != p[0] || svc.Get(prefix+".targetPort") != p[1] {
+				t.Errorf("%s port %d = %v -> %v, want %v -> %v", name, i, svc.Get(prefix+".port"), svc.Get(prefix+".targetPort"), p[0], p[1])
+			}
+		}
+		if got := svc.Get("spec.selector.app"); got != "jaeger" {
+			t.Errorf("%s selects app=%v", name, got)
+		}
+	}
+	if got, want := out.jaegerCommand.Value(t), "kubectl -n istio-system port-forward svc/tracing 16686:80"; got != want {
+		t.Errorf("port-forward command = %q, want %q", got, want)
+	}
+	if got := out.jaegerTarget.Value(t); got != "svc/tracing 16686:80" {
+		t.Errorf("port-forward target = %q", got)
+	}
+	if got := out.promCommand.Value(t); got != "kubectl -n istio-system port-forward svc/prometheus 9090:9090" {
+		t.Errorf("prometheus command = %q", got)
+	}
+
+	cm := mocks.Find(t, "kubernetes:core/v1:ConfigMap", "jaeger")
+	var config map[string]interface{}
+	if err := yaml.Unmarshal([]byte(cm.Get("data").(map[string]interface{})["config.yaml"].(string)), &config); err != nil {
+		t.Fatal(err)
+	}
+	receivers := config["receivers"].(map[string]interface{})
+	otlp := receivers["otlp"].(map[string]interface{})["protocols"].(map[string]interface{})
+	if otlp["grpc"].(map[string]interface{})["endpoint"] != "0.0.0.0:4317" || otlp["http"].(map[string]interface{})["endpoint"] != "0.0.0.0:4318" {
+		t.Errorf("OTLP receivers = %v", otlp)
+	}
+	d := mocks.Find(t, deploymentType, "jaeger")
+	if got := d.Get("spec.template.metadata.labels"); !reflect.DeepEqual(got, map[string]interface{}{"app": "jaeger", "sidecar.istio.io/inject": "false"}) {
+		t.Errorf("jaeger pod labels = %v", got)
+	}
+}
+
+func TestTelemetryResource(t *testing.T) {
+	cases := []struct {
+		name            string
+		enabled         bool
+		sampling        float64
+		wantDisableSpan interface{}
+	}{
+		{"dev: every request", true, 100, nil},
+		{"prod: 1 percent", true, 1, nil},
+		{"tracing off", false, 0, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := telemetryArgs()
+			args.Tracing.Enabled, args.Tracing.SamplingPercent = tc.enabled, tc.sampling
+			mocks, _ := runTelemetry(t, args)
+			tel := mocks.Find(t, "kubernetes:telemetry.istio.io/v1:Telemetry", "mesh-default")
+			if got := tel.Get("metadata.namespace"); got != "istio-system" {
+				t.Errorf("namespace = %v, want the root namespace so it applies mesh-wide", got)
+			}
+			if got := tel.Get("spec.tracing.0.randomSamplingPercentage"); got != tc.sampling {
+				t.Errorf("randomSamplingPercentage = %v, want %v", got, tc.sampling)
+			}
+			if got := tel.Get("spec.tracing.0.providers.0.name"); got != "jaeger" {
+				t.Errorf("tracing provider = %v", got)
+			}
+			if got := tel.Get("spec.tracing.0.disableSpanReporting"); got != tc.wantDisableSpan {
+				t.Errorf("disableSpanReporting = %v, want %v", got, tc.wantDisableSpan)
+			}
+			if got := tel.Get("spec.metrics.0.overrides.0.match.metric"); got != "REQUEST_COUNT" {
+				t.Errorf("metric override matches %v, want REQUEST_COUNT (istio_requests_total)", got)
+			}
+			if got := tel.Get("spec.metrics.0.overrides.0.tagOverrides.request_host.value"); got != "request.host" {
+				t.Errorf("request_host tag = %v", got)
+			}
+		})
+	}
+}
+
+func TestTelemetryPrometheus(t *testing.T) {
+	mocks, _ := runTelemetry(t, telemetryArgs())
+	role := mocks.Find(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "prometheus")
+	for _, rule := range role.Get("rules").([]interface{}) {
+		verbs := rule.(map[string]interface{})["verbs"]
+		if !reflect.DeepEqual(verbs, []interface{}{"get", "list", "watch"}) {
+			t.Errorf("prometheus may %v; it only needs to read", verbs)
+		}
+	}
+	binding := mocks.Find(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "prometheus")
+	if got := binding.Get("roleRef.name"); got == "cluster-admin" {
+		t.Error("prometheus is bound to cluster-admin")
+	}
+	cm := mocks.Find(t, "kubernetes:core/v1:ConfigMap", "prometheus")
+	text := cm.Get("data").(map[string]interface{})["prometheus.yml"].(string)
+	for _, want := range []string{"job_name: istiod", "istiod;http-monitoring", "job_name: kubernetes-pods", "__meta_kubernetes_pod_annotation_prometheus_io_scrape"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("prometheus.yml lacks %q:\n%s", want, text)
+		}
+	}
+	if n := len(mocks.OfType(deploymentType)); n != 2 {
+		t.Errorf("%d Deployments, want jaeger and prometheus only (grafana is off)", n)
+	}
+}
+
+func TestTelemetryGrafanaPassword(t *testing.T) {
+	t.Run("generated by pulumi-random when none is given", func(t *testing.T) {
+		args := telemetryArgs()
+		args.Grafana = &components.GrafanaArgs{Image: "docker.io/grafana/grafana:12.0.1"}
+		mocks, out := runTelemetry(t, args)
+		pw := mocks.Find(t, "random:index/randomPassword:RandomPassword", "grafana-admin")
+		if got := pw.Get("length"); got != 24.0 {
+			t.Errorf("password length = %v", got)
+		}
+		if got := out.grafanaPassword.Value(t); got != "mock-generated-password" {
+			t.Errorf("exported password = %q, want the generated one", got)
+		}
+		secret := mocks.Find(t, "kubernetes:core/v1:Secret", "grafana-admin")
+		if !secret.Inputs["stringData"].ContainsSecrets() {
+			t.Error("the Kubernetes Secret's data is not a Pulumi secret: it would be stored in plain text")
+		}
+	})
+	t.Run("given password, nothing generated", func(t *testing.T) {
+		args := telemetryArgs()
+		args.Grafana = &components.GrafanaArgs{Image: "docker.io/grafana/grafana:12.0.1",
+			AdminPassword: pulumi.ToSecret(pulumi.String("from-config")).(pulumi.StringOutput)}
+		mocks, out := runTelemetry(t, args)
+		if n := len(mocks.OfType("random:index/randomPassword:RandomPassword")); n != 0 {
+			t.Errorf("%d passwords generated", n)
+		}
+		if got := out.grafanaPassword.Value(t); got != "from-config" {
+			t.Errorf("password = %q", got)
+		}
+	})
+}

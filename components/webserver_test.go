@@ -1,0 +1,194 @@
+package components_test
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/play-kubernetes/play-kubernetes/components"
+	"github.com/play-kubernetes/play-kubernetes/internal/pulumimock"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const deploymentType = "kubernetes:apps/v1:Deployment"
+
+func runWebServer(t *testing.T, args components.WebServerArgs) (*pulumimock.Mocks, *pulumimock.Captured[string], *pulumimock.Captured[int]) {
+	t.Helper()
+	var url *pulumimock.Captured[string]
+	var nodePort *pulumimock.Captured[int]
+	mocks, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
+		args.Namespace = pulumi.String("playground")
+		web, err := components.NewWebServer(ctx, "webserver", &args)
+		if err != nil {
+			return err
+		}
+		url = pulumimock.Capture[string](web.URL)
+		nodePort = pulumimock.Capture[int](web.NodePort)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mocks, url, nodePort
+}
+
+// TestWebServerTutorialValues pins the tutorial's webserver.yaml and
+// service-type.yaml: any drift from them fails here.
+func TestWebServerTutorialValues(t *testing.T) {
+	mocks, url, nodePort := runWebServer(t, components.TutorialWebServerArgs())
+	component := mocks.Find(t, components.WebServerToken, "webserver")
+	d := mocks.Find(t, deploymentType, "webserver")
+	if d.Parent != component.URN {
+		t.Errorf("Deployment parent = %q, want %q", d.Parent, component.URN)
+	}
+	want := map[string]interface{}{
+		"metadata.name":                         "webserver",
+		"metadata.namespace":                    "playground",
+		"metadata.labels":                       map[string]interface{}{"app": "webserver"},
+		"spec.replicas":                         3.0,
+		"spec.selector":                         map[string]interface{}{"matchLabels": map[string]interface{}{"app": "nginx"}},
+		"spec.template.metadata.labels":         map[string]interface{}{"app": "nginx"},
+		"spec.template.spec.containers.0.name":  "nginx",
+		"spec.template.spec.containers.0.image": "nginx:stable-alpine",
+		"spec.template.spec.containers.0.ports.0.containerPort":             80.0,
+		"spec.template.spec.containers.0.livenessProbe.httpGet.path":        "/",
+		"spec.template.spec.containers.0.livenessProbe.httpGet.port":        80.0,
+		"spec.template.spec.containers.0.livenessProbe.initialDelaySeconds": 3.0,
+		"spec.template.spec.containers.0.livenessProbe.periodSeconds":       3.0,
+		"spec.template.spec.containers.0.readinessProbe.httpGet.path":       "/",
+		"spec.template.spec.containers.0.readinessProbe.httpGet.port":       80.0,
+		"spec.strategy.type":                                                       "RollingUpdate",
+		"spec.strategy.rollingUpdate.maxUnavailable":                               0.0,
+		"spec.revisionHistoryLimit":                                                10.0,
+		"spec.template.metadata.annotations":                                       map[string]interface{}{components.ChangeCauseAnnotation: "image nginx:stable-alpine"},
+		"spec.template.spec.containers.0.resources.requests.cpu":                   "50m",
+		"spec.template.spec.containers.0.resources.limits.memory":                  "64Mi",
+		"spec.template.spec.automountServiceAccountToken":                          false,
+		"spec.template.spec.securityContext.runAsNonRoot":                          true,
+		"spec.template.spec.securityContext.seccompProfile.type":                   "RuntimeDefault",
+		"spec.template.spec.containers.0.securityContext.allowPrivilegeEscalation": false,
+		"spec.template.spec.containers.0.securityContext.capabilities.drop":        []interface{}{"ALL"},
+	}
+	for path, value := range want {
+		if got := d.Get(path); !reflect.DeepEqual(got, value) {
+			t.Errorf("Deployment %s = %#v, want %#v", path, got, value)
+		}
+	}
+
+	if d.CreateTimeout != "" {
+		t.Errorf("no rollout timeout was asked for, got %q", d.CreateTimeout)
+	}
+
+	svcComponent := mocks.Find(t, components.ServiceToken, "webserver-svc")
+	if svcComponent.Parent != component.URN {
+		t.Errorf("webserver-svc parent = %q, want the WebServer", svcComponent.Parent)
+	}
+	if !svcComponent.DependsOn(d.URN) {
+		t.Errorf("webserver-svc does not depend on the Deployment: %v", svcComponent.DependOn)
+	}
+	svc := mocks.Find(t, "kubernetes:core/v1:Service", "webserver-svc")
+	wantSvc := map[string]interface{}{
+		"metadata.name":           "webserver-svc",
+		"metadata.labels":         map[string]interface{}{"run": "webserver-svc"},
+		"spec.type":               "NodePort",
+		"spec.selector":           map[string]interface{}{"app": "nginx"},
+		"spec.ports.0.port":       80.0,
+		"spec.ports.0.targetPort": 80.0,
+		"spec.ports.0.protocol":   "TCP",
+	}
+	for path, value := range wantSvc {
+		if got := svc.Get(path); !reflect.DeepEqual(got, value) {
+			t.Errorf("Service %s = %#v, want %#v", path, got, value)
+		}
+	}
+	if url.Value(t) != "http://webserver-svc.playground.svc.cluster.local:80" {
+		t.Errorf("URL = %q", url.Value(t))
+	}
+	if nodePort.Value(t) < components.NodePortMin || nodePort.Value(t) > components.NodePortMax {
+		t.Errorf("NodePort = %d, want one in the node port range", nodePort.Value(t))
+	}
+}
+
+// TestWebServerChangeCause: the tutorial's `set image --record` becomes a
+// change cause that follows the image, so rollout history shows each change.
+func TestWebServerChangeCause(t *testing.T) {
+	cases := []struct {
+		name, image, cause, want string
+	}{
+		{"default cause names the image", "nginx:alpine", "", "image nginx:alpine"},
+		{"tutorial image", "nginx:stable-alpine", "", "image nginx:stable-alpine"},
+		{"explicit cause", "nginx:alpine", "CVE-2026-0001 fix", "CVE-2026-0001 fix"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			args := components.TutorialWebServerArgs()
+			args.Image, args.ChangeCause = tc.image, tc.cause
+			mocks, _, _ := runWebServer(t, args)
+			d := mocks.Find(t, deploymentType, "webserver")
+			annotations, _ := d.Get("spec.template.metadata.annotations").(map[string]interface{})
+			if got := annotations[components.ChangeCauseAnnotation]; got != tc.want {
+				t.Errorf("change cause = %v, want %q", got, tc.want)
+			}
+			if got := d.Get("spec.template.spec.containers.0.image"); got != tc.image {
+				t.Errorf("image = %v, want %q", got, tc.image)
+			}
+		})
+	}
+}
+
+func TestWebServerOptions(t *testing.T) {
+	t.Run("unprivileged nginx on 8080 with a read-only root", func(t *testing.T) {
+		args := components.TutorialWebServerArgs()
+		args.Image = "nginxinc/nginx-unprivileged:stable-alpine"
+		args.ContainerPort = 8080
+		args.RunAsUser = 101
+		args.ReadOnlyRootFilesystem = true
+		args.Liveness.Port, args.Readiness.Port = 8080, 8080
+		mocks, _, _ := runWebServer(t, args)
+		d := mocks.Find(t, deploymentType, "webserver")
+		if got := d.Get("spec.template.spec.containers.0.securityContext.readOnlyRootFilesystem"); got != true {
+			t.Errorf("readOnlyRootFilesystem = %v", got)
+		}
+		if got := len(d.Get("spec.template.spec.volumes").([]interface{})); got != 3 {
+			t.Errorf("writable scratch volumes = %d, want 3 (cache, run, tmp)", got)
+		}
+		if got := d.Get("spec.template.spec.securityContext.runAsUser"); got != 101.0 {
+			t.Errorf("runAsUser = %v", got)
+		}
+		svc := mocks.Find(t, "kubernetes:core/v1:Service", "webserver-svc")
+		if svc.Get("spec.ports.0.port") != 80.0 || svc.Get("spec.ports.0.targetPort") != 8080.0 {
+			t.Errorf("Service should keep port 80 and target 8080, got %v -> %v", svc.Get("spec.ports.0.port"), svc.Get("spec.ports.0.targetPort"))
+		}
+	})
+	t.Run("rollout timeout", func(t *testing.T) {
+		args := components.TutorialWebServerArgs()
+		args.RolloutTimeoutSeconds = 90
+		mocks, _, _ := runWebServer(t, args)
+		d := mocks.Find(t, deploymentType, "webserver")
+		if d.CreateTimeout != "90s" || d.UpdateTimeout != "90s" {
+			t.Errorf("timeouts = %q/%q, want 90s: a never-ready rollout must fail up, not hang", d.CreateTimeout, d.UpdateTimeout)
+		}
+	})
+	t.Run("no service", func(t *testing.T) {
+		args := components.TutorialWebServerArgs()
+		args.Service = nil
+		mocks, url, _ := runWebServer(t, args)
+		if n := len(mocks.OfType(components.ServiceToken)); n != 0 {
+			t.Errorf("%d Services registered, want none", n)
+		}
+		if url.Value(t) != "" {
+			t.Errorf("URL = %q, want empty", url.Value(t))
+		}
+	})
+	t.Run("refuses negative replicas", func(t *testing.T) {
+		args := components.TutorialWebServerArgs()
+		args.Replicas = -1
+		args.Namespace = pulumi.String("playground")
+		_, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
+			_, err := components.NewWebServer(ctx, "webserver", &args)
+			return err
+		})
+		if err == nil {
+			t.Fatal("negative replicas were accepted")
+		}
+	})
+}

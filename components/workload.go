@@ -1,0 +1,140 @@
+package components
+
+import (
+	"sort"
+
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// HTTPProbe is an HTTP GET probe on a container port. The tutorial's liveness
+// probe is HTTPProbe{Path: "/", Port: 80, InitialDelaySeconds: 3, PeriodSeconds: 3}.
+type HTTPProbe struct {
+	Path                string `json:"path"`
+	Port                int    `json:"port"`
+	InitialDelaySeconds int    `json:"initialDelaySeconds"`
+	PeriodSeconds       int    `json:"periodSeconds"`
+	TimeoutSeconds      int    `json:"timeoutSeconds"`
+	FailureThreshold    int    `json:"failureThreshold"`
+}
+
+func (p *HTTPProbe) args() corev1.ProbePtrInput {
+	if p == nil {
+		return nil
+	}
+	return &corev1.ProbeArgs{
+		HttpGet: &corev1.HTTPGetActionArgs{
+			Path: pulumi.String(p.Path),
+			Port: pulumi.Int(p.Port),
+		},
+		InitialDelaySeconds: optionalInt(p.InitialDelaySeconds),
+		PeriodSeconds:       optionalInt(p.PeriodSeconds),
+		TimeoutSeconds:      optionalInt(p.TimeoutSeconds),
+		FailureThreshold:    optionalInt(p.FailureThreshold),
+	}
+}
+
+// ResourceList is a container's CPU and memory as Kubernetes quantities ("100m", "64Mi").
+type ResourceList struct {
+	CPU    string `json:"cpu,omitempty"`
+	Memory string `json:"memory,omitempty"`
+}
+
+// Resources are a container's requests and limits.
+type Resources struct {
+	Requests ResourceList `json:"requests"`
+	Limits   ResourceList `json:"limits"`
+}
+
+func (r Resources) args() *corev1.ResourceRequirementsArgs {
+	return &corev1.ResourceRequirementsArgs{
+		Requests: r.Requests.stringMap(),
+		Limits:   r.Limits.stringMap(),
+	}
+}
+
+func (l ResourceList) stringMap() pulumi.StringMap {
+	m := pulumi.StringMap{}
+	if l.CPU != "" {
+		m["cpu"] = pulumi.String(l.CPU)
+	}
+	if l.Memory != "" {
+		m["memory"] = pulumi.String(l.Memory)
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// restrictedPodSecurityContext is the pod-level part of the "restricted" Pod
+// Security Standard: every workload the stack owns runs as a non-root user
+// with the runtime's default seccomp profile.
+func restrictedPodSecurityContext(runAsUser int) *corev1.PodSecurityContextArgs {
+	return &corev1.PodSecurityContextArgs{
+		RunAsNonRoot: pulumi.Bool(true),
+		RunAsUser:    optionalInt(runAsUser),
+		RunAsGroup:   optionalInt(runAsUser),
+		FsGroup:      optionalInt(runAsUser),
+		SeccompProfile: &corev1.SeccompProfileArgs{
+			Type: pulumi.String("RuntimeDefault"),
+		},
+	}
+}
+
+// restrictedContainerSecurityContext is the container-level part of the
+// "restricted" Pod Security Standard.
+func restrictedContainerSecurityContext(readOnlyRootFilesystem bool) *corev1.SecurityContextArgs {
+	return &corev1.SecurityContextArgs{
+		AllowPrivilegeEscalation: pulumi.Bool(false),
+		ReadOnlyRootFilesystem:   pulumi.Bool(readOnlyRootFilesystem),
+		Capabilities: &corev1.CapabilitiesArgs{
+			Drop: pulumi.StringArray{pulumi.String("ALL")},
+		},
+	}
+}
+
+func optionalInt(v int) pulumi.IntPtrInput {
+	if v == 0 {
+		return nil
+	}
+	return pulumi.Int(v)
+}
+
+func optionalString(v string) pulumi.StringPtrInput {
+	if v == "" {
+		return nil
+	}
+	return pulumi.String(v)
+}
+
+func stringMap(m map[string]string) pulumi.StringMap {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(pulumi.StringMap, len(m))
+	for k, v := range m {
+		out[k] = pulumi.String(v)
+	}
+	return out
+}
+
+// mergeLabels returns a new map with every key of the given maps, later maps winning.
+func mergeLabels(maps ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,39 @@
+package config
+
+import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+// Stack is the whole configuration of one stack, one struct per namespace.
+type Stack struct {
+	WebServer WebServer
+	Istio     Istio
+	Chain     Chain
+	Telemetry Telemetry
+}
+
+// Load reads and validates a running program's configuration.
+func Load(ctx *pulumi.Context) (*Stack, error) {
+	return Parse(FromContext(ctx))
+}
+
+// Parse reads every namespace from src and validates all of it. It returns
+// Errors listing every refused value, or the configuration.
+func Parse(src Source) (*Stack, error) {
+	errs := &collector{}
+	s := &Stack{
+		WebServer: readWebServer(src, errs),
+		Istio:     readIstio(src, errs),
+		Chain:     readChain(src, errs),
+		Telemetry: readTelemetry(src, errs),
+	}
+	// Values of the wrong type were already reported; checking them again
+	// against their (default) values would only add noise, so rules run on
+	// what was read, and type errors and rule errors are reported together.
+	s.WebServer.validate(errs)
+	s.Istio.validate(errs)
+	s.Chain.validate(errs)
+	s.Telemetry.validate(errs)
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}

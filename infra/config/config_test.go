@@ -1,0 +1,185 @@
+package config_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/play-kubernetes/play-kubernetes/infra/config"
+)
+
+// root is a project root with a sample-app build context, so the default
+// configuration (which builds ./sample-app) validates.
+func root(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "sample-app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sample-app", "Dockerfile"), []byte("FROM scratch\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestDefaultsAreTheTutorial(t *testing.T) {
+	cfg, err := config.Parse(config.FromMap(nil, root(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := cfg.WebServer
+	if w.Name != "webserver" || w.Replicas != 3 || w.Image != "nginx:stable-alpine" || w.ContainerPort != 80 {
+		t.Errorf("webserver defaults = %+v", w)
+	}
+	if w.Liveness.Path != "/" || w.Liveness.InitialDelaySeconds != 3 || w.Liveness.PeriodSeconds != 3 {
+		t.Errorf("liveness defaults = %+v", w.Liveness)
+	}
+	if s := w.Service; !s.Enabled || s.Name != "webserver-svc" || s.Type != "NodePort" || s.Port != 80 {
+		t.Errorf("service defaults = %+v", s)
+	}
+	if cfg.Istio.Ingress.HTTPNodePort != 31380 || cfg.Istio.Ingress.Type != "NodePort" {
+		t.Errorf("ingress defaults = %+v", cfg.Istio.Ingress)
+	}
+	if !slices.Equal(cfg.Chain.Hops, []string{"a", "b", "c"}) || cfg.Chain.Port != 8000 {
+		t.Errorf("chain defaults = %+v", cfg.Chain)
+	}
+	if !cfg.Telemetry.Tracing {
+		t.Error("tracing is off by default")
+	}
+	args := w.Args(nil)
+	if args.Liveness.Port != 80 || args.Readiness.Port != 80 {
+		t.Errorf("probe ports should follow the container port, got %d/%d", args.Liveness.Port, args.Readiness.Port)
+	}
+}
+
+func TestPartialObjectsKeepDefaults(t *testing.T) {
+	cfg, err := config.Parse(config.FromMap(map[string]string{
+		"webserver:liveness":      `{"port": 88}`,
+		"webserver:containerPort": "8080",
+		"istio:ingress":           `{"type": "LoadBalancer", "httpNodePort": 0}`,
+	}, root(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := cfg.WebServer.Liveness
+	if l.Port != 88 || l.Path != "/" || l.InitialDelaySeconds != 3 {
+		t.Errorf("liveness = %+v, want the tutorial's broken port 88 and the other defaults", l)
+	}
+	if got := cfg.WebServer.Args(nil).Readiness.Port; got != 8080 {
+		t.Errorf("readiness port = %d, want the container port 8080", got)
+	}
+	if cfg.Istio.Ingress.Replicas != 1 || cfg.Istio.Ingress.Host != "127.0.0.1" {
+		t.Errorf("ingress lost its defaults: %+v", cfg.Istio.Ingress)
+	}
+}
+
+func TestBadInputIsRefusedWithTheKey(t *testing.T) {
+	cases := []struct {
+		name    string
+		config  map[string]string
+		wantKey string
+		// wantText appears in the message: the value given or what is accepted.
+		wantText string
+	}{
+		{"replicas not a number", map[string]string{"webserver:replicas": "three"}, "webserver:replicas", `"three"`},
+		{"negative replicas", map[string]string{"webserver:replicas": "-1"}, "webserver:replicas", ">= 0"},
+		{"container port too high", map[string]string{"webserver:containerPort": "70000"}, "webserver:containerPort", "1 to 65535"},
+		{"container port zero", map[string]string{"webserver:containerPort": "0"}, "webserver:containerPort", "1 to 65535"},
+		{"bad image reference", map[string]string{"webserver:image": "nginx:stable alpine"}, "webserver:image", "image reference"},
+		{"upper-case image", map[string]string{"webserver:image": "NGINX"}, "webserver:image", `"NGINX"`},
+		{"name not a DNS label", map[string]string{"webserver:name": "Web_Server"}, "webserver:name", "DNS-1123"},
+		{"probe path relative", map[string]string{"webserver:liveness": `{"path": "healthz"}`}, "webserver:liveness.path", "absolute"},
+		{"probe port out of range", map[string]string{"webserver:readiness": `{"port": 99999}`}, "webserver:readiness.port", "1 to 65535"},
+		{"probe unknown field", map[string]string{"webserver:liveness": `{"paht": "/"}`}, "webserver:liveness", "unknown field"},
+		{"probe wrong type", map[string]string{"webserver:liveness": `{"port": "eighty"}`}, "webserver:liveness", "port"},
+		{"quantity malformed", map[string]string{"webserver:resources": `{"requests": {"cpu": "lots"}}`}, "webserver:resources.requests.cpu", "quantity"},
+		{"request above limit", map[string]string{"webserver:resources": `{"requests": {"memory": "1Gi"}, "limits": {"memory": "64Mi"}}`}, "webserver:resources.requests.memory", "at most the limit"},
+		{"unknown service type", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "Ingress", "port": 80}`}, "webserver:service.type", "ClusterIP, NodePort, LoadBalancer, ExternalName"},
+		{"node port outside the range", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "NodePort", "port": 80, "nodePort": 8080}`}, "webserver:service.nodePort", "30000 to 32767"},
+		{"node port on ClusterIP", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "ClusterIP", "port": 80, "nodePort": 30080}`}, "webserver:service.nodePort", "opens no node port"},
+		{"Local policy on ClusterIP", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "ClusterIP", "port": 80, "externalTrafficPolicy": "Local"}`}, "webserver:service.externalTrafficPolicy", "NodePort or LoadBalancer"},
+		{"unknown traffic policy", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "NodePort", "port": 80, "externalTrafficPolicy": "Nearest"}`}, "webserver:service.externalTrafficPolicy", "Cluster or Local"},
+		{"ExternalName for the web server", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "ExternalName", "port": 80}`}, "webserver:service.type", "ExternalName Service cannot"},
+		{"service name starting with a digit", map[string]string{"webserver:service": `{"enabled": true, "name": "1svc", "type": "NodePort", "port": 80}`}, "webserver:service.name", "DNS-1035"},
+		{"chart version not semver", map[string]string{"istio:version": "latest"}, "istio:version", "chart version"},
+		{"chart repo not a URL", map[string]string{"istio:chartRepo": "istio-release"}, "istio:chartRepo", "repository URL"},
+		{"chart dir without charts", map[string]string{"istio:chartDir": "no-such-dir"}, "istio:chartDir", "Istio charts"},
+		{"ingress ExternalName", map[string]string{"istio:ingress": `{"type": "ExternalName"}`}, "istio:ingress.type", "ClusterIP, NodePort, LoadBalancer"},
+		{"ingress node port on ClusterIP", map[string]string{"istio:ingress": `{"type": "ClusterIP", "httpNodePort": 31380}`}, "istio:ingress.httpNodePort", "NodePort or LoadBalancer"},
+		{"ingress NodePort without a host", map[string]string{"istio:ingress": `{"host": ""}`}, "istio:ingress.host", "minikube ip"},
+		{"zero istiod replicas", map[string]string{"istio:istiodReplicas": "0"}, "istio:istiodReplicas", ">= 1"},
+		{"app namespace is istio's", map[string]string{"istio:appNamespace": "istio-system"}, "istio:appNamespace", "other than istio:namespace"},
+		{"namespace with capitals", map[string]string{"istio:namespace": "Istio"}, "istio:namespace", "DNS-1123"},
+		{"accessLogs not a bool", map[string]string{"istio:accessLogs": "yes please"}, "istio:accessLogs", "true or false"},
+		{"empty chain", map[string]string{"chain:hops": `[]`}, "chain:hops", "at least one hop"},
+		{"duplicate hop", map[string]string{"chain:hops": `["a", "b", "a"]`}, "chain:hops", "unique"},
+		{"hop not a DNS label", map[string]string{"chain:hops": `["a", "B_2"]`}, "chain:hops", "DNS-1035"},
+		{"hops not a list", map[string]string{"chain:hops": `a,b,c`}, "chain:hops", "list of strings"},
+		{"chain port zero", map[string]string{"chain:port": "0"}, "chain:port", "1 to 65535"},
+		{"prebuilt image malformed", map[string]string{"chain:image": "sample-app:"}, "chain:image", "image reference"},
+		{"build context missing", map[string]string{"chain:build": `{"context": "nowhere", "repository": "sample-app"}`}, "chain:build.context", "Dockerfile"},
+		{"repository with a tag", map[string]string{"chain:build": `{"context": "sample-app", "repository": "sample-app:v1"}`}, "chain:build.repository", "without tag"},
+		{"push without a registry", map[string]string{"chain:build": `{"context": "sample-app", "repository": "ghcr.io/o/s", "push": true}`}, "chain:build.registry.server", "registry to push to"},
+		{"sampling above 100", map[string]string{"telemetry:samplingPercent": "150"}, "telemetry:samplingPercent", "0 to 100"},
+		{"sampling not a number", map[string]string{"telemetry:samplingPercent": "all"}, "telemetry:samplingPercent", "a number"},
+		{"scrape interval malformed", map[string]string{"telemetry:scrapeInterval": "15 seconds"}, "telemetry:scrapeInterval", "Prometheus duration"},
+		{"jaeger image malformed", map[string]string{"telemetry:jaegerImage": "jaeger@latest"}, "telemetry:jaegerImage", "image reference"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := config.Parse(config.FromMap(tc.config, root(t)))
+			var errs config.Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("Parse(%v) = %v, want config.Errors", tc.config, err)
+			}
+			if !slices.Contains(errs.Keys(), tc.wantKey) {
+				t.Fatalf("errors name %v, want %s:\n%v", errs.Keys(), tc.wantKey, err)
+			}
+			if !strings.Contains(err.Error(), tc.wantText) {
+				t.Errorf("message lacks %q:\n%v", tc.wantText, err)
+			}
+			if !strings.Contains(err.Error(), "nothing was changed") {
+				t.Errorf("message does not say nothing was changed:\n%v", err)
+			}
+		})
+	}
+}
+
+func TestEveryErrorIsReportedAtOnce(t *testing.T) {
+	_, err := config.Parse(config.FromMap(map[string]string{
+		"webserver:replicas":        "-3",
+		"chain:hops":                `[]`,
+		"telemetry:samplingPercent": "101",
+	}, root(t)))
+	var errs config.Errors
+	if !errors.As(err, &errs) || len(errs) != 3 {
+		t.Fatalf("want 3 errors in one pass, got %v", err)
+	}
+}
+
+func TestSecretsMustBeSecret(t *testing.T) {
+	build := `{"context": "sample-app", "repository": "ghcr.io/o/sample-app", "push": true, "registry": {"server": "ghcr.io", "username": "o"}}`
+	values := map[string]string{"chain:build": build, "chain:registryPassword": "hunter2"}
+
+	_, err := config.Parse(config.FromMap(values, root(t)))
+	if err == nil || !strings.Contains(err.Error(), "pulumi config set --secret chain:registryPassword") {
+		t.Fatalf("a plaintext password was accepted or not explained: %v", err)
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("the error leaks the secret: %v", err)
+	}
+	cfg, err := config.Parse(config.FromMap(values, root(t), "chain:registryPassword"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Chain.Args().Build.Registry.Password == nil {
+		t.Error("the registry password did not reach the build")
+	}
+	delete(values, "chain:registryPassword")
+	if _, err := config.Parse(config.FromMap(values, root(t))); err == nil || !strings.Contains(err.Error(), "chain:registryPassword") {
+		t.Errorf("a push with a username but no password was accepted: %v", err)
+	}
+}

@@ -1,0 +1,80 @@
+// Package config reads the stack's configuration, one typed struct per
+// namespace (webserver, istio, chain, telemetry), and validates all of it
+// before any resource is registered.
+//
+// Every problem is reported as a FieldError naming the key, the value given
+// and what is accepted; Load returns all of them at once, so a user fixes a
+// stack's configuration in one pass.
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// FieldError is one refused configuration value.
+type FieldError struct {
+	// Key is the full config key, e.g. "webserver:replicas" or "webserver:service.nodePort".
+	Key string
+	// Value is the value given, as the user wrote it.
+	Value string
+	// Accepted says what the key accepts.
+	Accepted string
+}
+
+func (e FieldError) Error() string {
+	return fmt.Sprintf("%s: %s is not accepted; want %s", e.Key, e.Value, e.Accepted)
+}
+
+// Errors are every FieldError found in one Load.
+type Errors []FieldError
+
+func (es Errors) Error() string {
+	sorted := append(Errors(nil), es...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Key < sorted[j].Key })
+	lines := make([]string, len(sorted))
+	for i, e := range sorted {
+		lines[i] = "  " + e.Error()
+	}
+	noun := "value"
+	if len(es) > 1 {
+		noun = "values"
+	}
+	return fmt.Sprintf("invalid stack configuration (%d %s; nothing was changed):\n%s", len(es), noun, strings.Join(lines, "\n"))
+}
+
+// Keys lists the keys of the errors, for tests and tools.
+func (es Errors) Keys() []string {
+	keys := make([]string, len(es))
+	for i, e := range es {
+		keys[i] = e.Key
+	}
+	return keys
+}
+
+// collector gathers FieldErrors while a configuration is read and checked.
+type collector struct {
+	errs Errors
+}
+
+func (c *collector) add(key, value, accepted string) {
+	c.errs = append(c.errs, FieldError{Key: key, Value: value, Accepted: accepted})
+}
+
+func (c *collector) err() error {
+	if len(c.errs) == 0 {
+		return nil
+	}
+	return c.errs
+}
+
+// quote renders a user's value for a message: strings quoted, the rest as given.
+func quote(v interface{}) string {
+	switch v := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", v)
+	default:
+		return fmt.Sprint(v)
+	}
+}

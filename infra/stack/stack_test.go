@@ -1,0 +1,229 @@
+package stack_test
+
+import (
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/play-kubernetes/play-kubernetes/components"
+	"github.com/play-kubernetes/play-kubernetes/infra/stack"
+	"github.com/play-kubernetes/play-kubernetes/internal/pulumimock"
+	"github.com/play-kubernetes/play-kubernetes/internal/stackfile"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const releaseType = "kubernetes:helm.sh/v3:Release"
+
+// projectRoot makes relative config paths (the sample-app build context)
+// resolve as they do under `pulumi up`, from the directory of Pulumi.yaml.
+func projectRoot(t *testing.T) {
+	t.Chdir(filepath.Join("..", ".."))
+}
+
+func loadStack(t *testing.T, name string) map[string]string {
+	t.Helper()
+	cfg, err := stackfile.Load("Pulumi." + name + ".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// outputs captures the stack's exports by running the program with a
+// context that records them.
+type exports map[string]*pulumimock.Captured[interface{}]
+
+func runStack(t *testing.T, cfg map[string]string, secrets ...string) (*pulumimock.Mocks, exports, error) {
+	t.Helper()
+	out := exports{}
+	mocks, err := pulumimock.RunWithSecrets(t, cfg, secrets, func(ctx *pulumi.Context) error {
+		if err := stack.Program(ctx); err != nil {
+			return err
+		}
+		for name, value := range ctx.GetCurrentExportMap() {
+			out[name] = pulumimock.Capture[interface{}](pulumi.ToOutput(value))
+		}
+		return nil
+	})
+	return mocks, out, err
+}
+
+func TestDevStack(t *testing.T) {
+	projectRoot(t)
+	mocks, out, err := runStack(t, loadStack(t, "dev"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The five components, each once.
+	for token, name := range map[string]string{
+		components.IstioMeshToken:   "istio",
+		components.TelemetryToken:   "telemetry",
+		components.WebServerToken:   "webserver",
+		components.SampleChainToken: "chain",
+	} {
+		mocks.Find(t, token, name)
+	}
+	// Every Kubernetes, Helm, Docker and random resource belongs to a component.
+	componentURNs := map[string]bool{}
+	for _, r := range mocks.Resources() {
+		if strings.HasPrefix(r.Type, "playk8s:index:") {
+			componentURNs[r.URN] = true
+		}
+	}
+	for _, r := range mocks.Resources() {
+		if r.Custom && !componentURNs[r.Parent] {
+			t.Errorf("%s %s is not parented to a component (parent %q)", r.Type, r.Name, r.Parent)
+		}
+	}
+
+	base := mocks.Find(t, releaseType, "istio-base")
+	for _, dependent := range []struct{ typ, name string }{
+		{"kubernetes:networking.istio.io/v1:Gateway", "gateway"},
+		{"kubernetes:networking.istio.io/v1:VirtualService", "virtual-service"},
+		{"kubernetes:telemetry.istio.io/v1:Telemetry", "mesh-default"},
+		{releaseType, "istiod"},
+	} {
+		if !mocks.Find(t, dependent.typ, dependent.name).DependsOn(base.URN) {
+			t.Errorf("%s does not wait for the base release's CRDs", dependent.name)
+		}
+	}
+
+	// The tutorial's web server in the app namespace.
+	web := mocks.Find(t, "kubernetes:apps/v1:Deployment", "webserver")
+	if web.Get("metadata.namespace") != "playground" || web.Get("spec.replicas") != 3.0 {
+		t.Errorf("webserver in %v with %v replicas", web.Get("metadata.namespace"), web.Get("spec.replicas"))
+	}
+	if web.UpdateTimeout != "300s" {
+		t.Errorf("webserver rollout timeout = %q, want webserver:timeoutSeconds (300s)", web.UpdateTimeout)
+	}
+	// dev samples every request and builds sample-app into minikube's daemon.
+	if got := mocks.Find(t, releaseType, "istiod").Get("values.traceSampling"); got != 100.0 {
+		t.Errorf("dev traceSampling = %v, want 100", got)
+	}
+	if got := mocks.Find(t, "kubernetes:telemetry.istio.io/v1:Telemetry", "mesh-default").Get("spec.tracing.0.randomSamplingPercentage"); got != 100.0 {
+		t.Errorf("dev Telemetry sampling = %v, want 100", got)
+	}
+	img := mocks.Find(t, "docker:index/image:Image", "sample-app")
+	if img.Get("skipPush") != true {
+		t.Error("dev pushes sample-app; it should stay in minikube's daemon")
+	}
+
+	want := map[string]interface{}{
+		"ingressUrl":            "http://127.0.0.1:31380",
+		"serviceUrl":            "http://127.0.0.1:31380/service",
+		"ingressPort":           31380.0,
+		"jaegerPortForward":     "kubectl -n istio-system port-forward svc/tracing 16686:80",
+		"webserverUrl":          "http://webserver-svc.playground.svc.cluster.local:80",
+		"chainEntryUrl":         "http://service-a.playground.svc.cluster.local:8000",
+		"prometheusPortForward": "kubectl -n istio-system port-forward svc/prometheus 9090:9090",
+		"appNamespace":          "playground",
+	}
+	for name, value := range want {
+		c, ok := out[name]
+		if !ok {
+			t.Errorf("output %s is not exported", name)
+			continue
+		}
+		got := c.Value(t)
+		if n, ok := got.(int); ok {
+			got = float64(n)
+		}
+		if !reflect.DeepEqual(got, value) {
+			t.Errorf("output %s = %#v, want %#v", name, got, value)
+		}
+	}
+	if _, ok := out["grafanaAdminPassword"]; ok {
+		t.Error("dev runs no Grafana but exports its password")
+	}
+}
+
+func TestProdStack(t *testing.T) {
+	projectRoot(t)
+	cfg := loadStack(t, "prod")
+	cfg["chain:registryPassword"] = "registry-token"
+	mocks, out, err := runStack(t, cfg, "chain:registryPassword")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mocks.Find(t, "kubernetes:core/v1:Service", "istio-ingressgateway").Get("spec.type"); got != "LoadBalancer" {
+		t.Errorf("prod ingress = %v, want LoadBalancer", got)
+	}
+	if got := out["ingressUrl"].Value(t); got != "http://203.0.113.7:80" {
+		t.Errorf("prod ingressUrl = %v, want the load balancer's address", got)
+	}
+	if got := mocks.Find(t, releaseType, "istiod").Get("values.replicaCount"); got.(float64) < 2 {
+		t.Errorf("prod istiod replicas = %v, want HA", got)
+	}
+	for _, d := range mocks.OfType("kubernetes:apps/v1:Deployment") {
+		if strings.HasPrefix(d.Name, "service-") && d.Get("spec.replicas").(float64) < 2 {
+			t.Errorf("prod %s has %v replicas", d.Name, d.Get("spec.replicas"))
+		}
+	}
+	if got := mocks.Find(t, "kubernetes:telemetry.istio.io/v1:Telemetry", "mesh-default").Get("spec.tracing.0.randomSamplingPercentage"); got.(float64) > 10 {
+		t.Errorf("prod samples %v%% of requests", got)
+	}
+	img := mocks.Find(t, "docker:index/image:Image", "sample-app")
+	if img.Get("skipPush") != false || img.Get("registry.server") != "ghcr.io" {
+		t.Errorf("prod image push = %v to %v", !img.Get("skipPush").(bool), img.Get("registry.server"))
+	}
+	if !img.Inputs["registry"].ObjectValue()["password"].IsSecret() {
+		t.Error("the registry password is not a Pulumi secret")
+	}
+	a := mocks.Find(t, "kubernetes:apps/v1:Deployment", "service-a")
+	if got := a.Get("spec.template.spec.containers.0.image").(string); !strings.Contains(got, "@sha256:") {
+		t.Errorf("prod deploys %s, want the pushed digest", got)
+	}
+	pw, ok := out["grafanaAdminPassword"]
+	if !ok || pw.Value(t) != "mock-generated-password" {
+		t.Errorf("prod Grafana password output missing or wrong")
+	}
+	mocks.Find(t, "random:index/randomPassword:RandomPassword", "grafana-admin")
+}
+
+// TestBadConfigRegistersNothing: every refused configuration stops the
+// program before the first resource, so `pulumi up` touches nothing.
+func TestBadConfigRegistersNothing(t *testing.T) {
+	projectRoot(t)
+	cases := map[string]map[string]string{
+		"negative replicas":           {"webserver:replicas": "-1"},
+		"Local policy on ClusterIP":   {"webserver:service": `{"enabled":true,"name":"webserver-svc","type":"ClusterIP","port":80,"externalTrafficPolicy":"Local"}`},
+		"node port out of range":      {"istio:ingress": `{"httpNodePort": 80}`},
+		"sampling out of range":       {"telemetry:samplingPercent": "-5"},
+		"duplicate hops":              {"chain:hops": `["a","a"]`},
+		"bad image":                   {"chain:image": "::"},
+		"chart version not a version": {"istio:version": "1.x"},
+	}
+	for name, cfg := range cases {
+		t.Run(name, func(t *testing.T) {
+			mocks, _, err := runStack(t, cfg)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for key := range cfg {
+				if !strings.Contains(err.Error(), key) {
+					t.Errorf("error does not name %s: %v", key, err)
+				}
+			}
+			if n := len(mocks.Resources()); n != 0 {
+				t.Errorf("%d resources registered before the error: %v", n, mocks.Summary())
+			}
+		})
+	}
+}
+
+// BenchmarkProgramUnderMocks is the cost of evaluating the whole dev stack
+// (config, five components, every resource) under mocks.
+func BenchmarkProgramUnderMocks(b *testing.B) {
+	b.Chdir(filepath.Join("..", ".."))
+	cfg, err := stackfile.Load("Pulumi.dev.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := pulumimock.Run(b, cfg, stack.Program); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
