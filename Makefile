@@ -17,7 +17,7 @@ help: ## List the targets.
 ## --- tests -----------------------------------------------------------------
 
 .PHONY: test
-test: lint unit-all jaeger-test ## Everything: vet and format checks, unit and mock tests, sample-app against a real Jaeger.
+test: lint unit-all jaeger-test engine-test ## Everything: lint, unit and mock tests, sample-app against a real Jaeger, the stack under the real engine.
 
 .PHONY: unit
 unit: ## The fast subset: mock tests of the stack and sample-app's tests that need nothing built.
@@ -33,14 +33,24 @@ unit-all:
 jaeger-test: jaeger ## sample-app's chain traced into a real Jaeger on loopback.
 	cd sample-app && JAEGER_BIN=$(JAEGER_BIN) $(GO) test -count=1 -run 'Jaeger' ./...
 
+.PHONY: engine-test
+engine-test: tools ## The stack rendered, previewed and changed under the real Pulumi engine and kubernetes provider.
+	$(GO) test -count=1 -v ./test/engine/
+
 .PHONY: lint
-lint: ## go vet and gofmt over both modules.
+lint: ## go vet, gofmt, and actionlint over the GitHub workflows.
 	$(GO) vet ./...
 	cd sample-app && $(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	cd tools/actionlint && $(GO) tool actionlint $(addprefix ../../,$(wildcard .github/workflows/*.yml))
 
 ## --- tools -----------------------------------------------------------------
+
+.PHONY: tools
+tools: jaeger ## Build the pinned Pulumi CLI, kubernetes provider and Jaeger into .tools/ (each skipped when built).
+	@hack/build-pulumi.sh >/dev/null
+	@hack/build-kubernetes-provider.sh >/dev/null
 
 .PHONY: jaeger
 jaeger: ## Build the pinned Jaeger v2 from the Go module proxy into .tools/ (skipped when built).
@@ -56,9 +66,13 @@ bench: ## sample-app benchmarks and the chain load test (results in BENCHMARKS.m
 ## --- deploying -------------------------------------------------------------
 
 .PHONY: up preview destroy refresh
-up preview destroy refresh: ## Run `pulumi <target>` on STACK (default dev) with a Pulumi CLI on PATH.
-	@command -v pulumi >/dev/null || { echo "make $@: no pulumi CLI on PATH; install Pulumi (https://www.pulumi.com/docs/install/) or see the README for the offline engine"; exit 1; }
-	pulumi $@ --stack $(STACK) $(if $(filter up destroy,$@),--yes,)
+up preview destroy refresh: tools ## Deploy STACK (default dev) with the real engine: `make preview|up|destroy|refresh STACK=prod`.
+	$(GO) run ./cmd/playk8s $@ -stack $(STACK)
+
+RENDER_DIR ?= rendered/$(STACK)
+.PHONY: render
+render: tools ## Write STACK as plain manifests to RENDER_DIR (default rendered/<stack>), no cluster needed.
+	$(GO) run ./cmd/playk8s render -stack $(STACK) -dir $(RENDER_DIR) $(RENDER_FLAGS)
 
 .PHONY: minikube
 minikube: ## Start minikube the tutorial's way (RBAC, memory), where minikube is installed.

@@ -128,6 +128,10 @@ type IstioMeshArgs struct {
 	Ingress IngressArgs
 	// TimeoutSeconds bounds each Helm release's install or upgrade.
 	TimeoutSeconds int
+	// SkipReleases registers no Helm releases: for the provider's render mode,
+	// which cannot render helm.v3.Release (the provider installs a release
+	// through a live cluster's Helm client). Everything else is registered.
+	SkipReleases bool
 }
 
 // IstioMesh is Istio installed by Helm: the base (CRDs), istiod and gateway
@@ -154,8 +158,14 @@ type IstioMesh struct {
 	IngressHost pulumi.StringOutput `pulumi:"ingressHost"`
 	IngressPort pulumi.IntOutput    `pulumi:"ingressPort"`
 	IngressURL  pulumi.StringOutput `pulumi:"ingressUrl"`
+	// CRDs is what Istio custom resources must wait for: the base release
+	// (it installs the CRDs), or the namespace when releases are skipped.
+	CRDs pulumi.Resource
+
 	// Revisions maps each release to its Helm revision.
 	Revisions pulumi.IntMapOutput `pulumi:"revisions"`
+	// SkippedReleases names the releases not registered (render mode).
+	SkippedReleases []string
 }
 
 // GatewayReleaseName is the ingress gateway's release name. The gateway chart
@@ -251,7 +261,12 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 		}, &component.Gateway},
 	}
 	var previous pulumi.Resource = component.SystemNamespace
+	revisions := pulumi.IntMap{}
 	for _, r := range releases {
+		if args.SkipReleases {
+			component.SkippedReleases = append(component.SkippedReleases, r.name)
+			continue
+		}
 		ref := charts[r.chart]
 		release, err := helmv3.NewRelease(ctx, r.name, &helmv3.ReleaseArgs{
 			// An explicit name: without it the provider appends a random suffix.
@@ -271,6 +286,11 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 		}
 		*r.target = release
 		previous = release
+		revisions[string(r.chart)] = release.Status.Revision().Elem()
+	}
+	component.CRDs = component.SystemNamespace
+	if component.Base != nil {
+		component.CRDs = component.Base
 	}
 
 	ingress, err := NewService(ctx, GatewayReleaseName, &ServiceArgs{
@@ -284,7 +304,7 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 			{Name: "status-port", Port: 15021, TargetPort: 15021},
 		},
 		Labels: mergeLabels(component.GatewaySelector, map[string]string{"app": GatewayReleaseName}),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{component.Gateway}))
+	}, parent, pulumi.DependsOn([]pulumi.Resource{previous}))
 	if err != nil {
 		return nil, err
 	}
@@ -304,11 +324,7 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 		component.IngressPort = pulumi.Int(80).ToIntOutput()
 	}
 	component.IngressURL = pulumi.Sprintf("http://%s:%d", component.IngressHost, component.IngressPort)
-	component.Revisions = pulumi.IntMap{
-		string(IstioChartBase):    component.Base.Status.Revision().Elem(),
-		string(IstioChartIstiod):  component.Istiod.Status.Revision().Elem(),
-		string(IstioChartGateway): component.Gateway.Status.Revision().Elem(),
-	}.ToIntMapOutput()
+	component.Revisions = revisions.ToIntMapOutput()
 
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"namespace":    component.Namespace,

@@ -249,3 +249,37 @@ func TestIstioMeshLocalCharts(t *testing.T) {
 		}
 	})
 }
+
+// TestIstioMeshRenderMode: render mode cannot write Helm releases, so none are
+// registered; everything else is, and the CRD dependency falls back to the namespace.
+func TestIstioMeshRenderMode(t *testing.T) {
+	args := meshArgs()
+	args.SkipReleases = true
+	var skipped []string
+	var crds string
+	mocks, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
+		mesh, err := components.NewIstioMesh(ctx, "istio", &args)
+		if err != nil {
+			return err
+		}
+		skipped = mesh.SkippedReleases
+		if mesh.CRDs != mesh.SystemNamespace {
+			crds = "not the namespace"
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(mocks.OfType(releaseType)); n != 0 {
+		t.Errorf("%d releases registered in render mode", n)
+	}
+	if !reflect.DeepEqual(skipped, []string{"istio-base", "istiod", "istio-ingressgateway"}) {
+		t.Errorf("skipped = %v", skipped)
+	}
+	if crds != "" {
+		t.Error("CRDs should fall back to the istio-system namespace")
+	}
+	mocks.Find(t, "kubernetes:core/v1:Service", "istio-ingressgateway")
+	mocks.Find(t, "kubernetes:core/v1:Namespace", "playground")
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
@@ -40,6 +41,10 @@ func newIstioResource(ctx *pulumi.Context, resourceName string, r istioResource,
 	if err != nil {
 		return nil, fmt.Errorf("%s %q: %w", r.kind, r.name, err)
 	}
+	// The SDK's typed resources ask for the provider of their own version;
+	// CustomResource asks for none and would get a second, unversioned
+	// default provider. Pin it to the same one.
+	opts = append(opts, pulumi.Version(playk8s.Version("PULUMI_KUBERNETES_PROVIDER_VERSION")))
 	return apiextensions.NewCustomResource(ctx, resourceName, &apiextensions.CustomResourceArgs{
 		ApiVersion: pulumi.String(r.apiVersion),
 		Kind:       pulumi.String(r.kind),

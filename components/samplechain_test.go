@@ -136,6 +136,10 @@ func TestSampleChainTutorialRouting(t *testing.T) {
 		if r.Get("apiVersion") != "networking.istio.io/v1" {
 			t.Errorf("%s apiVersion = %v", r.Name, r.Get("apiVersion"))
 		}
+		// Bound to the same provider as the typed resources, not a second unversioned one.
+		if r.Version != "4.25.0" {
+			t.Errorf("%s asks for provider version %q, want 4.25.0", r.Name, r.Version)
+		}
 		if !r.DependsOn(crds.URN) {
 			t.Errorf("%s does not wait for Istio's CRDs: %v", r.Name, r.DependOn)
 		}

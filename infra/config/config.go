@@ -8,6 +8,9 @@ type Stack struct {
 	Istio     Istio
 	Chain     Chain
 	Telemetry Telemetry
+	// RenderDir is the kubernetes provider's kubernetes:renderYamlToDirectory:
+	// set, the stack is rendered to manifests instead of applied.
+	RenderDir string
 }
 
 // Load reads and validates a running program's configuration.
@@ -25,6 +28,7 @@ func Parse(src Source) (*Stack, error) {
 		Chain:     readChain(src, errs),
 		Telemetry: readTelemetry(src, errs),
 	}
+	s.RenderDir, _ = src.Get("kubernetes:renderYamlToDirectory")
 	// Values of the wrong type were already reported; checking them again
 	// against their (default) values would only add noise, so rules run on
 	// what was read, and type errors and rule errors are reported together.

@@ -18,12 +18,14 @@ func Program(ctx *pulumi.Context) error {
 	}
 	tracing := cfg.Telemetry.TracingArgs(cfg.Istio.Namespace)
 
-	mesh, err := components.NewIstioMesh(ctx, "istio", cfg.Istio.Args(tracing))
+	meshArgs := cfg.Istio.Args(tracing)
+	meshArgs.SkipReleases = cfg.RenderDir != ""
+	mesh, err := components.NewIstioMesh(ctx, "istio", meshArgs)
 	if err != nil {
 		return err
 	}
 	telemetryArgs := cfg.Telemetry.Args(mesh.Namespace, tracing)
-	telemetryArgs.IstioDependsOn = []pulumi.Resource{mesh.Base}
+	telemetryArgs.IstioDependsOn = []pulumi.Resource{mesh.CRDs}
 	telemetry, err := components.NewTelemetry(ctx, "telemetry", telemetryArgs)
 	if err != nil {
 		return err
@@ -35,7 +37,7 @@ func Program(ctx *pulumi.Context) error {
 	chainArgs := cfg.Chain.Args()
 	chainArgs.Namespace = mesh.AppNamespaceName
 	chainArgs.GatewaySelector = mesh.GatewaySelector
-	chainArgs.IstioDependsOn = []pulumi.Resource{mesh.Base}
+	chainArgs.IstioDependsOn = []pulumi.Resource{mesh.CRDs}
 	if cfg.Telemetry.Tracing {
 		chainArgs.OTLPEndpoint = components.OTLPHTTPEndpoint(cfg.Istio.Namespace)
 	}
@@ -59,6 +61,9 @@ func Program(ctx *pulumi.Context) error {
 	ctx.Export("jaegerPortForwardTarget", telemetry.JaegerPortForward)
 	ctx.Export("jaegerUrl", pulumi.String("http://localhost:16686"))
 	ctx.Export("prometheusPortForward", telemetry.PrometheusPortForwardCommand)
+	if len(mesh.SkippedReleases) > 0 {
+		ctx.Export("notRendered", pulumi.ToStringArray(mesh.SkippedReleases))
+	}
 	if cfg.Telemetry.Grafana {
 		ctx.Export("grafanaPortForward", telemetry.GrafanaPortForwardCommand)
 		ctx.Export("grafanaAdminPassword", telemetry.GrafanaAdminPassword)

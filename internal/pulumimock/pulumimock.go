@@ -30,6 +30,8 @@ type Resource struct {
 	DependOn []string // dependency URNs (explicit and through inputs)
 	// CreateTimeout and UpdateTimeout are the customTimeouts option ("" when unset).
 	CreateTimeout, UpdateTimeout string
+	// Version is the provider version the resource asked for ("" for none).
+	Version string
 	// State is what the mock answered.
 	State resource.PropertyMap
 }
@@ -101,6 +103,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	if rpc := args.RegisterRPC; rpc != nil {
 		rec.Parent = rpc.GetParent()
 		rec.DependOn = rpc.GetDependencies()
+		rec.Version = rpc.GetVersion()
 		if ct := rpc.GetCustomTimeouts(); ct != nil {
 			rec.CreateTimeout, rec.UpdateTimeout = ct.GetCreate(), ct.GetUpdate()
 		}

@@ -14,20 +14,40 @@ import (
 // Load reads the config section of a stack file. Secure (encrypted) values
 // are skipped: they need the stack's secrets provider to read.
 func Load(path string) (map[string]string, error) {
+	values, _, err := load(path)
+	return values, err
+}
+
+// EncryptedPlaceholder stands for a secure value LoadWithSecrets cannot decrypt.
+const EncryptedPlaceholder = "(encrypted)"
+
+// LoadWithSecrets is Load that also reports the secure keys, each present in
+// the map as EncryptedPlaceholder: enough to check that a secret is set.
+func LoadWithSecrets(path string) (map[string]string, []string, error) {
+	values, secure, err := load(path)
+	for _, k := range secure {
+		values[k] = EncryptedPlaceholder
+	}
+	return values, secure, err
+}
+
+func load(path string) (map[string]string, []string, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var file struct {
 		Config map[string]interface{} `json:"config"`
 	}
 	if err := yaml.Unmarshal(raw, &file); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	out := map[string]string{}
+	var secure []string
 	for key, value := range file.Config {
 		if m, ok := value.(map[string]interface{}); ok {
-			if _, secure := m["secure"]; secure && len(m) == 1 {
+			if _, ok := m["secure"]; ok && len(m) == 1 {
+				secure = append(secure, key)
 				continue
 			}
 		}
@@ -39,10 +59,10 @@ func Load(path string) (map[string]string, error) {
 		default:
 			b, err := json.Marshal(v)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %s: %w", path, key, err)
+				return nil, nil, fmt.Errorf("%s: %s: %w", path, key, err)
 			}
 			out[key] = string(b)
 		}
 	}
-	return out, nil
+	return out, secure, nil
 }

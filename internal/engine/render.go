@@ -1,0 +1,178 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+)
+
+// RenderKey is the kubernetes provider's render mode: manifests are written
+// to this directory instead of being applied; no cluster is contacted.
+const RenderKey = "kubernetes:renderYamlToDirectory"
+
+// Scratch is a copy of a stack in a throwaway work directory and backend:
+// running it touches neither the stack's file nor its state.
+type Scratch struct {
+	Stack auto.Stack
+	dir   string
+}
+
+// Close removes the scratch directory and its state.
+func (s *Scratch) Close() error { return os.RemoveAll(s.dir) }
+
+// NewScratch copies Pulumi.yaml and Pulumi.<stackName>.yaml to a temporary
+// directory, creates the stack there in a temporary file backend, and sets
+// overrides on it (secret overrides are encrypted like any stack secret).
+func (e *Engine) NewScratch(ctx context.Context, stackName string, overrides map[string]auto.ConfigValue) (*Scratch, error) {
+	dir, err := os.MkdirTemp("", "playk8s-scratch-")
+	if err != nil {
+		return nil, err
+	}
+	s := &Scratch{dir: dir}
+	for _, name := range []string{"Pulumi.yaml", "Pulumi." + stackName + ".yaml"} {
+		raw, err := os.ReadFile(filepath.Join(e.opts.Root, name))
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), raw, 0o644); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	backend := filepath.Join(dir, ".backend")
+	if err := os.MkdirAll(backend, 0o755); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.Stack, err = e.WithBackend("file://"+backend).Stack(ctx, stackName, dir)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	if len(overrides) > 0 {
+		if err := s.Stack.SetAllConfig(ctx, auto.ConfigMap(overrides)); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	if _, rendering := overrides[RenderKey]; rendering {
+		// The provider refuses a cluster selection in render mode.
+		if err := s.removeConfig(ctx, "kubernetes:context", "kubernetes:kubeconfig"); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *Scratch) removeConfig(ctx context.Context, keys ...string) error {
+	all, err := s.Stack.GetAllConfig(ctx)
+	if err != nil {
+		return err
+	}
+	var present []string
+	for _, k := range keys {
+		if _, ok := all[k]; ok {
+			present = append(present, k)
+		}
+	}
+	if len(present) == 0 {
+		return nil
+	}
+	return s.Stack.RemoveAllConfig(ctx, present)
+}
+
+// RenderResult says what a render wrote.
+type RenderResult struct {
+	Dir   string
+	Files []string // relative to Dir
+	// NotRendered are the Helm releases render mode cannot write.
+	NotRendered []string
+}
+
+// Render writes the stack's manifests to dir with the provider's render
+// mode, in a scratch copy of the stack. overrides replace config values,
+// e.g. a prebuilt image where a docker build's plugin cannot run.
+func (e *Engine) Render(ctx context.Context, stackName, dir string, overrides map[string]auto.ConfigValue) (*RenderResult, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, err
+	}
+	all := map[string]auto.ConfigValue{RenderKey: {Value: dir}}
+	for k, v := range overrides {
+		all[k] = v
+	}
+	s, err := e.NewScratch(ctx, stackName, all)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", stackName, err)
+	}
+	defer s.Close()
+	up, err := s.Stack.Up(ctx, optup.ProgressStreams(e.opts.Progress))
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", stackName, err)
+	}
+	res, err := ListRendered(dir)
+	if err != nil {
+		return nil, err
+	}
+	if out, ok := up.Outputs["notRendered"]; ok {
+		if names, ok := out.Value.([]interface{}); ok {
+			for _, n := range names {
+				res.NotRendered = append(res.NotRendered, fmt.Sprint(n))
+			}
+		}
+	}
+	return res, nil
+}
+
+// ListRendered lists the manifest files under a render directory.
+func ListRendered(dir string) (*RenderResult, error) {
+	res := &RenderResult{Dir: dir}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		res.Files = append(res.Files, rel)
+		return nil
+	})
+	sort.Strings(res.Files)
+	return res, err
+}
+
+// WithBackend is the same engine with another state backend.
+func (e *Engine) WithBackend(url string) *Engine {
+	c := *e
+	c.env = map[string]string{}
+	for k, v := range e.env {
+		c.env[k] = v
+	}
+	c.env["PULUMI_BACKEND_URL"] = url
+	return &c
+}
+
+// Summary lists the rendered files.
+func (r *RenderResult) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "rendered %d manifests to %s\n", len(r.Files), r.Dir)
+	for _, f := range r.Files {
+		fmt.Fprintf(&b, "  %s\n", f)
+	}
+	if len(r.NotRendered) > 0 {
+		fmt.Fprintf(&b, "not rendered: the Helm releases %s. The kubernetes provider installs a\n"+
+			"helm.v3.Release through a live cluster's Helm client, so render mode cannot write it;\n"+
+			"render those charts with `helm template` (same chart versions and values).\n", strings.Join(r.NotRendered, ", "))
+	}
+	return b.String()
+}

@@ -1,0 +1,276 @@
+// Package engine_test runs the stack under the real Pulumi engine and the
+// real kubernetes provider (built by `make tools`), in the provider's render
+// mode: no cluster, but the engine's real diffing, state and provider.
+//
+// pulumi-docker and pulumi-random plugins cannot be obtained here, so these
+// runs switch those resources off by configuration (a prebuilt image, a
+// given password); the mock tests cover them.
+package engine_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/play-kubernetes/play-kubernetes/internal/engine"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"sigs.k8s.io/yaml"
+)
+
+// prebuiltImage stands in for the docker build in these runs.
+const prebuiltImage = "ghcr.io/play-kubernetes/sample-app:engine-test"
+
+func newEngine(t *testing.T) *engine.Engine {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("real-engine test; run without -short (make test builds the tools first)")
+	}
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress bytes.Buffer
+	eng, err := engine.New(context.Background(), engine.Options{
+		Root:     root,
+		StateDir: t.TempDir(),
+		Progress: &syncWriter{w: &progress},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("engine output:\n%s", progress.String())
+		}
+	})
+	return eng
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// overrides switch off what needs the docker and random plugins, and take
+// the Istio charts from the pinned istio.io/istio module instead of the
+// chart repository: these runs reach no network.
+func overrides(t *testing.T, stack string) map[string]auto.ConfigValue {
+	t.Helper()
+	charts, err := engine.IstioModuleCharts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := map[string]auto.ConfigValue{
+		"chain:image":    {Value: prebuiltImage},
+		"istio:chartDir": {Value: charts},
+	}
+	if stack == "prod" {
+		o["telemetry:grafanaAdminPassword"] = auto.ConfigValue{Value: "engine-test-password", Secret: true}
+	}
+	return o
+}
+
+// manifests parses every rendered YAML document, keyed "Kind/namespace/name".
+func manifests(t *testing.T, dir string) map[string]map[string]interface{} {
+	t.Helper()
+	res, err := engine.ListRendered(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]interface{}{}
+	for _, f := range res.Files {
+		raw, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, doc := range strings.Split(string(raw), "\n---\n") {
+			var obj map[string]interface{}
+			if err := yaml.Unmarshal([]byte(doc), &obj); err != nil || obj == nil {
+				continue
+			}
+			md, _ := obj["metadata"].(map[string]interface{})
+			key := obj["kind"].(string) + "/" + str(md["namespace"]) + "/" + str(md["name"])
+			out[key] = obj
+		}
+	}
+	return out
+}
+
+func str(v interface{}) string {
+	s, _ := v.(string)
+	return s
+}
+
+// get walks a dotted path through a manifest.
+func get(obj interface{}, path string) interface{} {
+	for _, part := range strings.Split(path, ".") {
+		switch o := obj.(type) {
+		case map[string]interface{}:
+			obj = o[part]
+		case []interface{}:
+			i := 0
+			for _, c := range part {
+				i = i*10 + int(c-'0')
+			}
+			if i >= len(o) {
+				return nil
+			}
+			obj = o[i]
+		default:
+			return nil
+		}
+	}
+	return obj
+}
+
+func TestRenderedStacksCarryTheTutorial(t *testing.T) {
+	eng := newEngine(t)
+	for _, tc := range []struct {
+		stack, webserverServiceType, ingressType string
+		hopReplicas                              float64
+	}{
+		{"dev", "NodePort", "NodePort", 1},
+		{"prod", "ClusterIP", "LoadBalancer", 2},
+	} {
+		t.Run(tc.stack, func(t *testing.T) {
+			dir := t.TempDir()
+			res, err := eng.Render(context.Background(), tc.stack, dir, overrides(t, tc.stack))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []string{"istio-base", "istiod", "istio-ingressgateway"}; !slices.Equal(res.NotRendered, want) {
+				t.Errorf("not rendered = %v, want the Helm releases %v", res.NotRendered, want)
+			}
+			if !strings.Contains(res.Summary(), "not rendered: the Helm releases istio-base, istiod, istio-ingressgateway") {
+				t.Errorf("the summary does not say what was left out:\n%s", res.Summary())
+			}
+			m := manifests(t, dir)
+			web := m["Deployment/playground/webserver"]
+			if web == nil {
+				t.Fatalf("no webserver Deployment rendered; got %d objects", len(m))
+			}
+			for path, want := range map[string]interface{}{
+				"metadata.labels.app":                   "webserver",
+				"spec.replicas":                         3.0,
+				"spec.selector.matchLabels.app":         "nginx",
+				"spec.template.metadata.labels.app":     "nginx",
+				"spec.template.spec.containers.0.image": "nginx:stable-alpine",
+				"spec.template.spec.containers.0.livenessProbe.initialDelaySeconds": 3.0,
+				"spec.template.spec.containers.0.livenessProbe.periodSeconds":       3.0,
+			} {
+				if got := get(web, path); got != want {
+					t.Errorf("webserver %s = %v, want %v", path, got, want)
+				}
+			}
+			svc := m["Service/playground/webserver-svc"]
+			if get(svc, "spec.type") != tc.webserverServiceType || get(svc, "spec.ports.0.port") != 80.0 || get(svc, "spec.selector.app") != "nginx" {
+				t.Errorf("webserver-svc = %v", get(svc, "spec"))
+			}
+			ingress := m["Service/istio-system/istio-ingressgateway"]
+			if get(ingress, "spec.type") != tc.ingressType {
+				t.Errorf("ingress type = %v, want %s", get(ingress, "spec.type"), tc.ingressType)
+			}
+			for _, hop := range []string{"a", "b", "c"} {
+				d := m["Deployment/playground/service-"+hop]
+				if get(d, "spec.template.spec.containers.0.image") != prebuiltImage || get(d, "spec.replicas") != tc.hopReplicas {
+					t.Errorf("service-%s = image %v, replicas %v", hop, get(d, "spec.template.spec.containers.0.image"), get(d, "spec.replicas"))
+				}
+			}
+			vs := m["VirtualService/playground/virtual-service"]
+			if get(vs, "spec.http.0.route.0.destination.host") != "service-a" || get(vs, "spec.http.0.route.0.destination.port.number") != 8000.0 {
+				t.Errorf("VirtualService routes to %v", get(vs, "spec.http.0.route.0.destination"))
+			}
+			if get(m["Gateway/playground/gateway"], "spec.selector.istio") != "ingressgateway" {
+				t.Error("Gateway does not select the ingress gateway")
+			}
+			if get(m["Service/istio-system/tracing"], "spec.ports.0.targetPort") != 16686.0 {
+				t.Error("svc/tracing does not forward to Jaeger's UI")
+			}
+			if m["Telemetry/istio-system/mesh-default"] == nil {
+				t.Error("no Telemetry resource rendered")
+			}
+		})
+	}
+}
+
+// previewOps runs a preview and returns the operation per resource URN that is not "same".
+func previewOps(t *testing.T, s auto.Stack) map[string]apitype.OpType {
+	t.Helper()
+	ch := make(chan events.EngineEvent)
+	ops := map[string]apitype.OpType{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range ch {
+			if ev.ResourcePreEvent != nil {
+				md := ev.ResourcePreEvent.Metadata
+				if md.Op != apitype.OpSame {
+					ops[md.URN] = md.Op
+				}
+			}
+		}
+	}()
+	if _, err := s.Preview(context.Background(), optpreview.EventStreams(ch)); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	return ops
+}
+
+func TestPreviewAfterUpAndConfigChanges(t *testing.T) {
+	eng := newEngine(t)
+	o := overrides(t, "dev")
+	o[engine.RenderKey] = auto.ConfigValue{Value: t.TempDir()}
+	scratch, err := eng.NewScratch(context.Background(), "dev", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer scratch.Close()
+	s := scratch.Stack
+	if _, err := s.Up(context.Background(), optup.ProgressStreams(eng.Progress())); err != nil {
+		t.Fatal(err)
+	}
+	if ops := previewOps(t, s); len(ops) != 0 {
+		t.Fatalf("a second preview after up plans changes: %v", ops)
+	}
+
+	for _, tc := range []struct{ key, value string }{
+		{"webserver:image", "nginx:alpine"},
+		{"webserver:replicas", "5"},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			old, err := s.GetConfig(context.Background(), tc.key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SetConfig(context.Background(), tc.key, auto.ConfigValue{Value: tc.value}); err != nil {
+				t.Fatal(err)
+			}
+			defer s.SetConfig(context.Background(), tc.key, old)
+			ops := previewOps(t, s)
+			if len(ops) != 1 {
+				t.Fatalf("changing %s plans %d changes, want exactly one: %v", tc.key, len(ops), ops)
+			}
+			for urn, op := range ops {
+				if !strings.HasSuffix(urn, "kubernetes:apps/v1:Deployment::webserver") || op != apitype.OpUpdate {
+					t.Errorf("changing %s plans %s on %s, want an update of the webserver Deployment", tc.key, op, urn)
+				}
+			}
+		})
+	}
+}
