@@ -59,8 +59,9 @@ jaeger: ## Build the pinned Jaeger v2 from the Go module proxy into .tools/ (ski
 ## --- benchmarks ------------------------------------------------------------
 
 .PHONY: bench
-bench: ## sample-app benchmarks and the chain load test (results in BENCHMARKS.md).
+bench: ## Stack evaluation and sample-app benchmarks, and the chain load test (results in BENCHMARKS.md).
 	$(GO) test -run '^$$' -bench . -benchmem ./infra/...
+	cd sample-app && $(GO) test -run '^$$' -bench . -benchtime 2s ./internal/server/
 	hack/bench-sample-app.sh
 
 ## --- deploying -------------------------------------------------------------

@@ -1,0 +1,217 @@
+package config
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFromEnvValid(t *testing.T) {
+	tests := []struct {
+		name  string
+		env   map[string]string
+		check func(t *testing.T, c Config)
+	}{
+		{
+			name: "defaults",
+			env:  map[string]string{"SERVICE_TYPE": "A"},
+			check: func(t *testing.T, c Config) {
+				want := Config{
+					ServiceType: "A", Port: 8000, Namespace: "default", ClusterDomain: "cluster.local",
+					DownstreamTimeout: 3 * time.Second, DrainDelay: 2 * time.Second, ShutdownTimeout: 15 * time.Second,
+					ServiceName: "service-a", LogLevel: slog.LevelInfo,
+				}
+				if c.ServiceType != want.ServiceType || c.Port != want.Port || c.Namespace != want.Namespace ||
+					c.ClusterDomain != want.ClusterDomain || c.DownstreamTimeout != want.DownstreamTimeout ||
+					c.DrainDelay != want.DrainDelay || c.ShutdownTimeout != want.ShutdownTimeout ||
+					c.ServiceName != want.ServiceName || c.LogLevel != want.LogLevel {
+					t.Errorf("got %+v, want %+v", c, want)
+				}
+				if c.ServiceHost != nil || c.ServicePort != nil || c.Next != nil || c.OTLPTracesURL != "" {
+					t.Errorf("optional fields should be unset: %+v", c)
+				}
+				if got := c.ListenAddr(); got != ":8000" {
+					t.Errorf("ListenAddr = %q, want :8000", got)
+				}
+				if got := c.DNSName(); got != "service-a.default.svc.cluster.local" {
+					t.Errorf("DNSName = %q", got)
+				}
+			},
+		},
+		{
+			name: "kubernetes discovery variables of the hop's own service",
+			env: map[string]string{
+				"SERVICE_TYPE": "A", "SERVICE_A_SERVICE_HOST": "10.98.220.183", "SERVICE_A_SERVICE_PORT": "80",
+				"SERVICE_B_SERVICE_HOST": "10.0.0.2", // another hop's: ignored
+			},
+			check: func(t *testing.T, c Config) {
+				if c.ServiceHost == nil || *c.ServiceHost != "10.98.220.183" || c.ServicePort == nil || *c.ServicePort != "80" {
+					t.Errorf("host/port = %v/%v", c.ServiceHost, c.ServicePort)
+				}
+			},
+		},
+		{
+			name: "lower-case type with dash maps like Kubernetes does",
+			env: map[string]string{
+				"SERVICE_TYPE": "front-end", "SERVICE_FRONT_END_SERVICE_HOST": "10.1.2.3",
+				"POD_NAMESPACE": "playground", "CLUSTER_DOMAIN": "example.internal.",
+			},
+			check: func(t *testing.T, c Config) {
+				if c.ServiceHost == nil || *c.ServiceHost != "10.1.2.3" {
+					t.Errorf("ServiceHost = %v", c.ServiceHost)
+				}
+				if c.ServicePort != nil {
+					t.Errorf("ServicePort = %v, want nil (unset)", *c.ServicePort)
+				}
+				if got := c.DNSName(); got != "service-front-end.playground.svc.example.internal" {
+					t.Errorf("DNSName = %q", got)
+				}
+				if c.ServiceName != "service-front-end" {
+					t.Errorf("ServiceName = %q", c.ServiceName)
+				}
+			},
+		},
+		{
+			name: "empty discovery value is kept (set but empty), not null",
+			env:  map[string]string{"SERVICE_TYPE": "C", "SERVICE_C_SERVICE_PORT": ""},
+			check: func(t *testing.T, c Config) {
+				if c.ServicePort == nil || *c.ServicePort != "" {
+					t.Errorf("ServicePort = %v, want pointer to empty string", c.ServicePort)
+				}
+			},
+		},
+		{
+			name: "next hop, port, timeouts, listen host",
+			env: map[string]string{
+				"SERVICE_TYPE": "B", "PORT": "9090", "LISTEN_HOST": "127.0.0.1", "NEXT": "http://service-c:8000/",
+				"DOWNSTREAM_TIMEOUT": "250ms", "DRAIN_DELAY": "0s", "SHUTDOWN_TIMEOUT": "1m", "LOG_LEVEL": "debug",
+			},
+			check: func(t *testing.T, c Config) {
+				if c.Port != 9090 || c.ListenAddr() != "127.0.0.1:9090" {
+					t.Errorf("port/addr = %d/%s", c.Port, c.ListenAddr())
+				}
+				if c.Next == nil || c.Next.String() != "http://service-c:8000/" {
+					t.Errorf("Next = %v", c.Next)
+				}
+				if got := c.NextServiceURL(); got != "http://service-c:8000/service" {
+					t.Errorf("NextServiceURL = %q", got)
+				}
+				if c.DownstreamTimeout != 250*time.Millisecond || c.DrainDelay != 0 || c.ShutdownTimeout != time.Minute {
+					t.Errorf("durations = %s %s %s", c.DownstreamTimeout, c.DrainDelay, c.ShutdownTimeout)
+				}
+				if c.LogLevel != slog.LevelDebug {
+					t.Errorf("LogLevel = %s", c.LogLevel)
+				}
+			},
+		},
+		{
+			name: "next hop with a path prefix",
+			env:  map[string]string{"SERVICE_TYPE": "A", "NEXT": "https://gateway.example:8443/chain/b"},
+			check: func(t *testing.T, c Config) {
+				if got := c.NextServiceURL(); got != "https://gateway.example:8443/chain/b/service" {
+					t.Errorf("NextServiceURL = %q", got)
+				}
+			},
+		},
+		{
+			name: "OTLP base endpoint gets /v1/traces; OTEL_SERVICE_NAME wins",
+			env: map[string]string{
+				"SERVICE_TYPE": "A", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://jaeger-collector:4318",
+				"OTEL_SERVICE_NAME": "custom",
+			},
+			check: func(t *testing.T, c Config) {
+				if c.OTLPTracesURL != "http://jaeger-collector:4318/v1/traces" {
+					t.Errorf("OTLPTracesURL = %q", c.OTLPTracesURL)
+				}
+				if c.ServiceName != "custom" {
+					t.Errorf("ServiceName = %q", c.ServiceName)
+				}
+			},
+		},
+		{
+			name: "signal-specific OTLP endpoint is used as is",
+			env: map[string]string{
+				"SERVICE_TYPE": "A", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://ignored:4318",
+				"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/custom/path",
+			},
+			check: func(t *testing.T, c Config) {
+				if c.OTLPTracesURL != "http://collector:4318/custom/path" {
+					t.Errorf("OTLPTracesURL = %q", c.OTLPTracesURL)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := FromEnv(MapLookup(tt.env))
+			if err != nil {
+				t.Fatalf("FromEnv: %v", err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestFromEnvInvalid(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		// wantErr are substrings the error must contain: the offending
+		// variable, so a user knows what to fix.
+		wantErr []string
+	}{
+		{"missing service type", map[string]string{}, []string{"SERVICE_TYPE is not set"}},
+		{"service type with underscore", map[string]string{"SERVICE_TYPE": "a_b"}, []string{`SERVICE_TYPE="a_b"`}},
+		{"service type ending in dash", map[string]string{"SERVICE_TYPE": "a-"}, []string{`SERVICE_TYPE="a-"`}},
+		{"service type too long", map[string]string{"SERVICE_TYPE": strings.Repeat("a", 56)}, []string{"SERVICE_TYPE="}},
+		{"port not a number", map[string]string{"SERVICE_TYPE": "A", "PORT": "http"}, []string{`PORT="http"`}},
+		{"port zero", map[string]string{"SERVICE_TYPE": "A", "PORT": "0"}, []string{`PORT="0"`}},
+		{"port too large", map[string]string{"SERVICE_TYPE": "A", "PORT": "65536"}, []string{`PORT="65536"`}},
+		{"listen host not an IP", map[string]string{"SERVICE_TYPE": "A", "LISTEN_HOST": "localhost"}, []string{"LISTEN_HOST"}},
+		{"next relative", map[string]string{"SERVICE_TYPE": "A", "NEXT": "service-b:8000"}, []string{"NEXT=", "absolute http"}},
+		{"next without scheme", map[string]string{"SERVICE_TYPE": "A", "NEXT": "//service-b:8000"}, []string{"NEXT="}},
+		{"next wrong scheme", map[string]string{"SERVICE_TYPE": "A", "NEXT": "ftp://service-b"}, []string{"NEXT="}},
+		{"next without host", map[string]string{"SERVICE_TYPE": "A", "NEXT": "http:///service"}, []string{"NEXT=", "host"}},
+		{"next with query", map[string]string{"SERVICE_TYPE": "A", "NEXT": "http://b:8000/?x=1"}, []string{"NEXT=", "query"}},
+		{"next with bad port", map[string]string{"SERVICE_TYPE": "A", "NEXT": "http://b:99999"}, []string{"NEXT="}},
+		{"next with user info", map[string]string{"SERVICE_TYPE": "A", "NEXT": "http://u:p@b:8000"}, []string{"NEXT=", "user info"}},
+		{"timeout not a duration", map[string]string{"SERVICE_TYPE": "A", "DOWNSTREAM_TIMEOUT": "3"}, []string{"DOWNSTREAM_TIMEOUT"}},
+		{"timeout zero", map[string]string{"SERVICE_TYPE": "A", "DOWNSTREAM_TIMEOUT": "0s"}, []string{"DOWNSTREAM_TIMEOUT"}},
+		{"negative drain delay", map[string]string{"SERVICE_TYPE": "A", "DRAIN_DELAY": "-1s"}, []string{"DRAIN_DELAY"}},
+		{"bad namespace", map[string]string{"SERVICE_TYPE": "A", "POD_NAMESPACE": "Not_A_Label"}, []string{"POD_NAMESPACE"}},
+		{"bad otlp endpoint", map[string]string{"SERVICE_TYPE": "A", "OTEL_EXPORTER_OTLP_ENDPOINT": "jaeger:4318"}, []string{"OTEL_EXPORTER_OTLP_ENDPOINT"}},
+		{"bad log level", map[string]string{"SERVICE_TYPE": "A", "LOG_LEVEL": "loud"}, []string{"LOG_LEVEL"}},
+		{
+			"all problems reported at once",
+			map[string]string{"SERVICE_TYPE": "A", "PORT": "x", "NEXT": "nope"},
+			[]string{"PORT=", "NEXT="},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := FromEnv(MapLookup(tt.env))
+			if err == nil {
+				t.Fatal("FromEnv succeeded, want an error")
+			}
+			for _, want := range tt.wantErr {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestDiscoveryEnvPrefix(t *testing.T) {
+	tests := map[string]string{
+		"A":         "SERVICE_A_SERVICE_",
+		"b":         "SERVICE_B_SERVICE_",
+		"front-end": "SERVICE_FRONT_END_SERVICE_",
+	}
+	for typ, want := range tests {
+		if got := DiscoveryEnvPrefix(typ); got != want {
+			t.Errorf("DiscoveryEnvPrefix(%q) = %q, want %q", typ, got, want)
+		}
+	}
+}
