@@ -79,7 +79,7 @@ func TestServesAndStopsOnSIGTERM(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := mainCommand(ctx, "SERVICE_TYPE=A", "LISTEN_HOST=127.0.0.1", fmt.Sprintf("PORT=%d", port),
-		"DRAIN_DELAY=100ms", "SERVICE_A_SERVICE_HOST=10.98.220.183", "SERVICE_A_SERVICE_PORT=80")
+		"DRAIN_DELAY=100ms", "SERVICE_A_SERVICE_HOST=192.0.2.183", "SERVICE_A_SERVICE_PORT=80")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -107,7 +107,7 @@ func TestServesAndStopsOnSIGTERM(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	const want = `{"SERVICE_TYPE":"A","SERVICE_HOST":"10.98.220.183","SERVICE_PORT":"80","DNS_NAME":"service-a.default.svc.cluster.local"}`
+	const want = `{"SERVICE_TYPE":"A","SERVICE_HOST":"192.0.2.183","SERVICE_PORT":"80","DNS_NAME":"service-a.default.svc.cluster.local"}`
 	if body.String() != want {
 		t.Errorf("GET / = %s, want %s", body.String(), want)
 	}

@@ -42,11 +42,11 @@ func TestFromEnvValid(t *testing.T) {
 		{
 			name: "kubernetes discovery variables of the hop's own service",
 			env: map[string]string{
-				"SERVICE_TYPE": "A", "SERVICE_A_SERVICE_HOST": "10.98.220.183", "SERVICE_A_SERVICE_PORT": "80",
-				"SERVICE_B_SERVICE_HOST": "10.0.0.2", // another hop's: ignored
+				"SERVICE_TYPE": "A", "SERVICE_A_SERVICE_HOST": "192.0.2.183", "SERVICE_A_SERVICE_PORT": "80",
+				"SERVICE_B_SERVICE_HOST": "192.0.2.2", // another hop's: ignored
 			},
 			check: func(t *testing.T, c Config) {
-				if c.ServiceHost == nil || *c.ServiceHost != "10.98.220.183" || c.ServicePort == nil || *c.ServicePort != "80" {
+				if c.ServiceHost == nil || *c.ServiceHost != "192.0.2.183" || c.ServicePort == nil || *c.ServicePort != "80" {
 					t.Errorf("host/port = %v/%v", c.ServiceHost, c.ServicePort)
 				}
 			},
@@ -54,11 +54,11 @@ func TestFromEnvValid(t *testing.T) {
 		{
 			name: "lower-case type with dash maps like Kubernetes does",
 			env: map[string]string{
-				"SERVICE_TYPE": "front-end", "SERVICE_FRONT_END_SERVICE_HOST": "10.1.2.3",
+				"SERVICE_TYPE": "front-end", "SERVICE_FRONT_END_SERVICE_HOST": "192.0.2.3",
 				"POD_NAMESPACE": "playground", "CLUSTER_DOMAIN": "example.internal.",
 			},
 			check: func(t *testing.T, c Config) {
-				if c.ServiceHost == nil || *c.ServiceHost != "10.1.2.3" {
+				if c.ServiceHost == nil || *c.ServiceHost != "192.0.2.3" {
 					t.Errorf("ServiceHost = %v", c.ServiceHost)
 				}
 				if c.ServicePort != nil {

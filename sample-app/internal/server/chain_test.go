@@ -63,14 +63,14 @@ func (s chainSpans) checkLinks(t *testing.T) {
 }
 
 func TestChainReturnsLastHopsAnswer(t *testing.T) {
-	a, b, c := chain(t, true, map[string]string{"SERVICE_C_SERVICE_HOST": "10.0.0.3", "SERVICE_C_SERVICE_PORT": "80"})
+	a, b, c := chain(t, true, map[string]string{"SERVICE_C_SERVICE_HOST": "192.0.2.30", "SERVICE_C_SERVICE_PORT": "80"})
 	client := newTestClient()
 
 	status, body, hdr := get(t, client, a.URL+"/service", map[string]string{"X-Request-Id": "req-chain-1", "X-User-Id": "u-7"})
 	if status != http.StatusOK {
 		t.Fatalf("status %d: %s", status, body)
 	}
-	const want = `{"SERVICE_TYPE":"C","SERVICE_HOST":"10.0.0.3","SERVICE_PORT":"80","DNS_NAME":"service-c.default.svc.cluster.local"}`
+	const want = `{"SERVICE_TYPE":"C","SERVICE_HOST":"192.0.2.30","SERVICE_PORT":"80","DNS_NAME":"service-c.default.svc.cluster.local"}`
 	spans := collectChainSpans(t, a, b, c)
 	_, cOwn, _ := get(t, client, c.URL+"/", nil)
 	if string(body) != want || string(cOwn) != want {

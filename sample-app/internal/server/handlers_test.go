@@ -51,8 +51,8 @@ func TestRootAnswersWithDiscoveryFields(t *testing.T) {
 	}{
 		{
 			name: "tutorial example",
-			env:  map[string]string{"SERVICE_TYPE": "A", "SERVICE_A_SERVICE_HOST": "10.98.220.183", "SERVICE_A_SERVICE_PORT": "80"},
-			want: `{"SERVICE_TYPE":"A","SERVICE_HOST":"10.98.220.183","SERVICE_PORT":"80","DNS_NAME":"service-a.default.svc.cluster.local"}`,
+			env:  map[string]string{"SERVICE_TYPE": "A", "SERVICE_A_SERVICE_HOST": "192.0.2.183", "SERVICE_A_SERVICE_PORT": "80"},
+			want: `{"SERVICE_TYPE":"A","SERVICE_HOST":"192.0.2.183","SERVICE_PORT":"80","DNS_NAME":"service-a.default.svc.cluster.local"}`,
 		},
 		{
 			name: "missing variables are null",
