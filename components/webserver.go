@@ -3,6 +3,7 @@ package components
 import (
 	"fmt"
 
+	playk8s "github.com/play-kubernetes/play-kubernetes"
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
@@ -31,7 +32,7 @@ type WebServerArgs struct {
 	PodLabels map[string]string
 	// Replicas of the pod (the tutorial's 3).
 	Replicas int
-	// Image of the nginx container (the tutorial's nginx:stable-alpine).
+	// Image of the nginx container (default: the unprivileged nginx; the tutorial's was nginx:stable-alpine).
 	Image string
 	// ContainerPort nginx listens on.
 	ContainerPort int
@@ -71,21 +72,29 @@ type WebServerService struct {
 }
 
 // TutorialWebServerArgs returns the tutorial's web server: Deployment
-// "webserver" labeled app: webserver, 3 pods labeled app: nginx running
-// nginx:stable-alpine on port 80 with a liveness probe GET / (initial delay 3 s,
-// period 3 s), behind the NodePort Service "webserver-svc" on port 80.
+// "webserver" labeled app: webserver, 3 pods labeled app: nginx with a
+// liveness probe GET / (initial delay 3 s, period 3 s), behind the NodePort
+// Service "webserver-svc" on port 80.
+//
+// One thing differs, on purpose: the tutorial's nginx:stable-alpine runs as
+// root and needs root's capabilities to switch to its worker user, so it
+// cannot pass the "restricted" Pod Security Standard these pods run under.
+// The default is the same nginx built to run unprivileged (uid 101, port
+// 8080, read-only root filesystem); the Service keeps the tutorial's port 80.
 // What the tutorial left out is filled with safe values: a readiness probe,
 // requests and limits, a revision history.
 func TutorialWebServerArgs() WebServerArgs {
 	return WebServerArgs{
-		Name:          "webserver",
-		Labels:        map[string]string{"app": "webserver"},
-		PodLabels:     map[string]string{"app": "nginx"},
-		Replicas:      3,
-		Image:         "nginx:stable-alpine",
-		ContainerPort: 80,
-		Liveness:      &HTTPProbe{Path: "/", Port: 80, InitialDelaySeconds: 3, PeriodSeconds: 3},
-		Readiness:     &HTTPProbe{Path: "/", Port: 80, PeriodSeconds: 3},
+		Name:                   "webserver",
+		Labels:                 map[string]string{"app": "webserver"},
+		PodLabels:              map[string]string{"app": "nginx"},
+		Replicas:               3,
+		Image:                  playk8s.Version("NGINX_IMAGE"),
+		ContainerPort:          UnprivilegedNginxPort,
+		RunAsUser:              UnprivilegedNginxUID,
+		ReadOnlyRootFilesystem: true,
+		Liveness:               &HTTPProbe{Path: "/", Port: UnprivilegedNginxPort, InitialDelaySeconds: 3, PeriodSeconds: 3},
+		Readiness:              &HTTPProbe{Path: "/", Port: UnprivilegedNginxPort, PeriodSeconds: 3},
 		Resources: Resources{
 			Requests: ResourceList{CPU: "50m", Memory: "32Mi"},
 			Limits:   ResourceList{CPU: "200m", Memory: "64Mi"},
@@ -100,6 +109,12 @@ func TutorialWebServerArgs() WebServerArgs {
 		},
 	}
 }
+
+// The unprivileged nginx image's user and port.
+const (
+	UnprivilegedNginxUID  = 101
+	UnprivilegedNginxPort = 8080
+)
 
 // WebServer is the tutorial's nginx Deployment and the Service in front of it.
 type WebServer struct {

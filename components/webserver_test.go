@@ -48,18 +48,18 @@ func TestWebServerTutorialValues(t *testing.T) {
 		"spec.selector":                         map[string]interface{}{"matchLabels": map[string]interface{}{"app": "nginx"}},
 		"spec.template.metadata.labels":         map[string]interface{}{"app": "nginx"},
 		"spec.template.spec.containers.0.name":  "nginx",
-		"spec.template.spec.containers.0.image": "nginx:stable-alpine",
-		"spec.template.spec.containers.0.ports.0.containerPort":             80.0,
+		"spec.template.spec.containers.0.image": "docker.io/nginxinc/nginx-unprivileged:stable-alpine",
+		"spec.template.spec.containers.0.ports.0.containerPort":             8080.0,
 		"spec.template.spec.containers.0.livenessProbe.httpGet.path":        "/",
-		"spec.template.spec.containers.0.livenessProbe.httpGet.port":        80.0,
+		"spec.template.spec.containers.0.livenessProbe.httpGet.port":        8080.0,
 		"spec.template.spec.containers.0.livenessProbe.initialDelaySeconds": 3.0,
 		"spec.template.spec.containers.0.livenessProbe.periodSeconds":       3.0,
 		"spec.template.spec.containers.0.readinessProbe.httpGet.path":       "/",
-		"spec.template.spec.containers.0.readinessProbe.httpGet.port":       80.0,
+		"spec.template.spec.containers.0.readinessProbe.httpGet.port":       8080.0,
 		"spec.strategy.type":                                                       "RollingUpdate",
 		"spec.strategy.rollingUpdate.maxUnavailable":                               0.0,
 		"spec.revisionHistoryLimit":                                                10.0,
-		"spec.template.metadata.annotations":                                       map[string]interface{}{components.ChangeCauseAnnotation: "image nginx:stable-alpine"},
+		"spec.template.metadata.annotations":                                       map[string]interface{}{components.ChangeCauseAnnotation: "image docker.io/nginxinc/nginx-unprivileged:stable-alpine"},
 		"spec.template.spec.containers.0.resources.requests.cpu":                   "50m",
 		"spec.template.spec.containers.0.resources.limits.memory":                  "64Mi",
 		"spec.template.spec.automountServiceAccountToken":                          false,
@@ -67,6 +67,8 @@ func TestWebServerTutorialValues(t *testing.T) {
 		"spec.template.spec.securityContext.seccompProfile.type":                   "RuntimeDefault",
 		"spec.template.spec.containers.0.securityContext.allowPrivilegeEscalation": false,
 		"spec.template.spec.containers.0.securityContext.capabilities.drop":        []interface{}{"ALL"},
+		"spec.template.spec.containers.0.securityContext.readOnlyRootFilesystem":   true,
+		"spec.template.spec.securityContext.runAsUser":                             101.0,
 	}
 	for path, value := range want {
 		if got := d.Get(path); !reflect.DeepEqual(got, value) {
@@ -92,7 +94,7 @@ func TestWebServerTutorialValues(t *testing.T) {
 		"spec.type":               "NodePort",
 		"spec.selector":           map[string]interface{}{"app": "nginx"},
 		"spec.ports.0.port":       80.0,
-		"spec.ports.0.targetPort": 80.0,
+		"spec.ports.0.targetPort": 8080.0,
 		"spec.ports.0.protocol":   "TCP",
 	}
 	for path, value := range wantSvc {
@@ -116,6 +118,7 @@ func TestWebServerChangeCause(t *testing.T) {
 	}{
 		{"default cause names the image", "nginx:alpine", "", "image nginx:alpine"},
 		{"tutorial image", "nginx:stable-alpine", "", "image nginx:stable-alpine"},
+		{"default image", "docker.io/nginxinc/nginx-unprivileged:stable-alpine", "", "image docker.io/nginxinc/nginx-unprivileged:stable-alpine"},
 		{"explicit cause", "nginx:alpine", "CVE-2026-0001 fix", "CVE-2026-0001 fix"},
 	}
 	for _, tc := range cases {

@@ -31,7 +31,7 @@ func TestDefaultsAreTheTutorial(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := cfg.WebServer
-	if w.Name != "webserver" || w.Replicas != 3 || w.Image != "nginx:stable-alpine" || w.ContainerPort != 80 {
+	if w.Name != "webserver" || w.Replicas != 3 || w.Image != "docker.io/nginxinc/nginx-unprivileged:stable-alpine" || w.ContainerPort != 8080 || w.RunAsUser != 101 || !w.ReadOnlyRootFilesystem {
 		t.Errorf("webserver defaults = %+v", w)
 	}
 	if w.Liveness.Path != "/" || w.Liveness.InitialDelaySeconds != 3 || w.Liveness.PeriodSeconds != 3 {
@@ -50,7 +50,7 @@ func TestDefaultsAreTheTutorial(t *testing.T) {
 		t.Error("tracing is off by default")
 	}
 	args := w.Args(nil)
-	if args.Liveness.Port != 80 || args.Readiness.Port != 80 {
+	if args.Liveness.Port != 8080 || args.Readiness.Port != 8080 {
 		t.Errorf("probe ports should follow the container port, got %d/%d", args.Liveness.Port, args.Readiness.Port)
 	}
 }

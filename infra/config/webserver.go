@@ -46,6 +46,8 @@ func defaultWebServer() WebServer {
 		Image:                   t.Image,
 		Replicas:                t.Replicas,
 		ContainerPort:           t.ContainerPort,
+		RunAsUser:               t.RunAsUser,
+		ReadOnlyRootFilesystem:  t.ReadOnlyRootFilesystem,
 		Liveness:                probe(t.Liveness),
 		Readiness:               probe(t.Readiness),
 		Resources:               t.Resources,

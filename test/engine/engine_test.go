@@ -169,7 +169,7 @@ func TestRenderedStacksCarryTheTutorial(t *testing.T) {
 				"spec.replicas":                         3.0,
 				"spec.selector.matchLabels.app":         "nginx",
 				"spec.template.metadata.labels.app":     "nginx",
-				"spec.template.spec.containers.0.image": "nginx:stable-alpine",
+				"spec.template.spec.containers.0.image": "docker.io/nginxinc/nginx-unprivileged:stable-alpine",
 				"spec.template.spec.containers.0.livenessProbe.initialDelaySeconds": 3.0,
 				"spec.template.spec.containers.0.livenessProbe.periodSeconds":       3.0,
 			} {
@@ -254,14 +254,18 @@ func TestPreviewAfterUpAndConfigChanges(t *testing.T) {
 		{"webserver:replicas", "5"},
 	} {
 		t.Run(tc.key, func(t *testing.T) {
-			old, err := s.GetConfig(context.Background(), tc.key)
-			if err != nil {
-				t.Fatal(err)
-			}
+			// Restore the key afterwards, whether the stack file set it or not.
+			old, errGet := s.GetConfig(context.Background(), tc.key)
 			if err := s.SetConfig(context.Background(), tc.key, auto.ConfigValue{Value: tc.value}); err != nil {
 				t.Fatal(err)
 			}
-			defer s.SetConfig(context.Background(), tc.key, old)
+			defer func() {
+				if errGet == nil {
+					s.SetConfig(context.Background(), tc.key, old)
+				} else {
+					s.RemoveConfig(context.Background(), tc.key)
+				}
+			}()
 			ops := previewOps(t, s)
 			if len(ops) != 1 {
 				t.Fatalf("changing %s plans %d changes, want exactly one: %v", tc.key, len(ops), ops)
