@@ -52,9 +52,9 @@ func defaultChain() Chain {
 	}
 }
 
-func readChain(src Source, errs *collector) Chain {
+func readChain(src Source, errs *collector, known map[string]bool) Chain {
 	ch := defaultChain()
-	r := src.reader("chain", errs)
+	r := src.reader("chain", errs, known)
 	r.strings("hops", &ch.Hops)
 	r.integer("port", &ch.Port)
 	r.integer("replicas", &ch.Replicas)
@@ -62,7 +62,7 @@ func readChain(src Source, errs *collector) Chain {
 	r.str("image", &ch.Image)
 	r.object("build", &ch.Build)
 	r.strings("gatewayHosts", &ch.GatewayHosts)
-	if pw, ok := src.secret("chain:registryPassword", errs); ok {
+	if pw, ok := src.secret("chain:registryPassword", errs, known); ok {
 		ch.RegistryPassword = pw
 	}
 	ch.Build.Context = src.path(ch.Build.Context)

@@ -22,12 +22,14 @@ func Load(ctx *pulumi.Context) (*Stack, error) {
 // Errors listing every refused value, or the configuration.
 func Parse(src Source) (*Stack, error) {
 	errs := &collector{}
+	known := map[string]bool{}
 	s := &Stack{
-		WebServer: readWebServer(src, errs),
-		Istio:     readIstio(src, errs),
-		Chain:     readChain(src, errs),
-		Telemetry: readTelemetry(src, errs),
+		WebServer: readWebServer(src, errs, known),
+		Istio:     readIstio(src, errs, known),
+		Chain:     readChain(src, errs, known),
+		Telemetry: readTelemetry(src, errs, known),
 	}
+	checkUnknown(src.Keys, known, errs)
 	s.RenderDir, _ = src.Get("kubernetes:renderYamlToDirectory")
 	// Values of the wrong type were already reported; checking them again
 	// against their (default) values would only add noise, so rules run on

@@ -126,6 +126,11 @@ func TestBadInputIsRefusedWithTheKey(t *testing.T) {
 		{"sampling above 100", map[string]string{"telemetry:samplingPercent": "150"}, "telemetry:samplingPercent", "0 to 100"},
 		{"sampling not a number", map[string]string{"telemetry:samplingPercent": "all"}, "telemetry:samplingPercent", "a number"},
 		{"scrape interval malformed", map[string]string{"telemetry:scrapeInterval": "15 seconds"}, "telemetry:scrapeInterval", "Prometheus duration"},
+		{"unknown key, typo", map[string]string{"webserver:replica": "3"}, "webserver:replica", "did you mean webserver:replicas?"},
+		{"unknown key, wrong namespace", map[string]string{"istio:samplingPercent": "100"}, "istio:samplingPercent", "did you mean telemetry:samplingPercent?"},
+		{"unknown key, project namespace", map[string]string{"play-kubernetes:replicas": "5"}, "play-kubernetes:replicas", "did you mean chain:replicas or webserver:replicas?"},
+		{"unknown key, far from any", map[string]string{"chain:colour": "blue"}, "chain:colour", "a known key (see the README"},
+		{"unknown key, misspelled flag", map[string]string{"telemetry:grafanna": "true"}, "telemetry:grafanna", "did you mean telemetry:grafana?"},
 		{"jaeger image malformed", map[string]string{"telemetry:jaegerImage": "jaeger@latest"}, "telemetry:jaegerImage", "image reference"},
 	}
 	for _, tc := range cases {
@@ -181,5 +186,17 @@ func TestSecretsMustBeSecret(t *testing.T) {
 	delete(values, "chain:registryPassword")
 	if _, err := config.Parse(config.FromMap(values, root(t))); err == nil || !strings.Contains(err.Error(), "chain:registryPassword") {
 		t.Errorf("a push with a username but no password was accepted: %v", err)
+	}
+}
+
+func TestOtherNamespacesAreNotOurs(t *testing.T) {
+	_, err := config.Parse(config.FromMap(map[string]string{
+		"kubernetes:context":    "minikube",
+		"kubernetes:kubeconfig": "/dev/null",
+		"pulumi:tags":           `{"project":"play-kubernetes"}`,
+		"docker:host":           "unix:///var/run/docker.sock",
+	}, root(t)))
+	if err != nil {
+		t.Fatalf("keys of providers' namespaces were refused: %v", err)
 	}
 }

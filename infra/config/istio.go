@@ -59,9 +59,9 @@ func defaultIstio() Istio {
 	}
 }
 
-func readIstio(src Source, errs *collector) Istio {
+func readIstio(src Source, errs *collector, known map[string]bool) Istio {
 	m := defaultIstio()
-	r := src.reader("istio", errs)
+	r := src.reader("istio", errs, known)
 	r.str("namespace", &m.Namespace)
 	r.str("appNamespace", &m.AppNamespace)
 	r.str("chartRepo", &m.ChartRepo)

@@ -18,11 +18,14 @@ type reader struct {
 	namespace string
 	get       Getter
 	errs      *collector
+	// known records every key a reader asks for: the accepted keys.
+	known map[string]bool
 }
 
 func (r reader) key(k string) string { return r.namespace + ":" + k }
 
 func (r reader) raw(k string) (string, bool) {
+	r.known[r.key(k)] = true
 	return r.get(r.key(k))
 }
 

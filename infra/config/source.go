@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 
@@ -15,6 +16,9 @@ type Source struct {
 	IsSecret func(key string) bool
 	// RootDir is the project root; relative paths (chart dir, build context) are resolved against it.
 	RootDir string
+	// Keys lists every key set on the stack, when the source can tell;
+	// unknown keys in our namespaces are then refused. Nil skips the check.
+	Keys []string
 }
 
 // FromContext reads a running Pulumi program's configuration.
@@ -23,12 +27,36 @@ func FromContext(ctx *pulumi.Context) Source {
 	if root == "" {
 		root, _ = os.Getwd()
 	}
-	return Source{Get: ctx.GetConfig, IsSecret: ctx.IsConfigSecret, RootDir: root}
+	return Source{Get: ctx.GetConfig, IsSecret: ctx.IsConfigSecret, RootDir: root, Keys: envConfigKeys()}
+}
+
+// envConfigKeys lists the keys of PULUMI_CONFIG, where the language host
+// (`pulumi up`) and the mocks pass a program its configuration. Inline
+// Automation API programs get theirs another way; the deploy command checks
+// their keys from the stack file before it starts the engine.
+func envConfigKeys() []string {
+	raw, ok := os.LookupEnv(pulumi.EnvConfig)
+	if !ok {
+		return nil
+	}
+	var values map[string]interface{}
+	if err := json.Unmarshal([]byte(raw), &values); err != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	return keys
 }
 
 // FromMap reads configuration from a map of full keys, for tests and tools;
 // secretKeys are the keys to treat as stored encrypted.
 func FromMap(values map[string]string, rootDir string, secretKeys ...string) Source {
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
 	secrets := map[string]bool{}
 	for _, k := range secretKeys {
 		secrets[k] = true
@@ -40,6 +68,7 @@ func FromMap(values map[string]string, rootDir string, secretKeys ...string) Sou
 		},
 		IsSecret: func(key string) bool { return secrets[key] },
 		RootDir:  rootDir,
+		Keys:     keys,
 	}
 }
 
@@ -50,12 +79,13 @@ func (s Source) path(p string) string {
 	return filepath.Join(s.RootDir, p)
 }
 
-func (s Source) reader(namespace string, errs *collector) reader {
-	return reader{namespace: namespace, get: s.Get, errs: errs}
+func (s Source) reader(namespace string, errs *collector, known map[string]bool) reader {
+	return reader{namespace: namespace, get: s.Get, errs: errs, known: known}
 }
 
 // secret reads a key that must be stored encrypted; it never echoes the value.
-func (s Source) secret(key string, errs *collector) (string, bool) {
+func (s Source) secret(key string, errs *collector, known map[string]bool) (string, bool) {
+	known[key] = true
 	v, ok := s.Get(key)
 	if !ok {
 		return "", false

@@ -48,9 +48,9 @@ func defaultTelemetry() Telemetry {
 	}
 }
 
-func readTelemetry(src Source, errs *collector) Telemetry {
+func readTelemetry(src Source, errs *collector, known map[string]bool) Telemetry {
 	t := defaultTelemetry()
-	r := src.reader("telemetry", errs)
+	r := src.reader("telemetry", errs, known)
 	r.boolean("tracing", &t.Tracing)
 	r.float("samplingPercent", &t.SamplingPercent)
 	r.str("jaegerImage", &t.JaegerImage)
@@ -62,7 +62,7 @@ func readTelemetry(src Source, errs *collector) Telemetry {
 	r.boolean("grafana", &t.Grafana)
 	r.str("grafanaImage", &t.GrafanaImage)
 	r.object("grafanaResources", &t.GrafanaResources)
-	if pw, ok := src.secret("telemetry:grafanaAdminPassword", errs); ok {
+	if pw, ok := src.secret("telemetry:grafanaAdminPassword", errs, known); ok {
 		t.GrafanaAdminPassword = pw
 	}
 	return t

@@ -63,9 +63,9 @@ func defaultWebServer() WebServer {
 	}
 }
 
-func readWebServer(src Source, errs *collector) WebServer {
+func readWebServer(src Source, errs *collector, known map[string]bool) WebServer {
 	w := defaultWebServer()
-	r := src.reader("webserver", errs)
+	r := src.reader("webserver", errs, known)
 	r.str("name", &w.Name)
 	r.str("image", &w.Image)
 	r.integer("replicas", &w.Replicas)

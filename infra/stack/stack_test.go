@@ -194,6 +194,7 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 		"duplicate hops":              {"chain:hops": `["a","a"]`},
 		"bad image":                   {"chain:image": "::"},
 		"chart version not a version": {"istio:version": "1.x"},
+		"unknown key":                 {"webserver:replica": "3"},
 	}
 	for name, cfg := range cases {
 		t.Run(name, func(t *testing.T) {
