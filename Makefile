@@ -5,19 +5,20 @@ SHELL := /usr/bin/env bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-# The stack every deploy target works on: one stack per environment.
-STACK ?= dev
+# The stack every deploy target works on: one stack per environment. The
+# default, sandbox, is a local control plane (make sandbox) needing nothing installed.
+STACK ?= sandbox
 GO ?= go
 JAEGER_BIN = $(CURDIR)/.tools/jaeger-$(JAEGER_VERSION)/jaeger
 
 .PHONY: help
 help: ## List the targets.
-	@awk -F':.*## ' '/^[a-z][a-z -]*:.*## /{printf "  make %-27s %s\n", $$1, $$2}' Makefile
+	@awk -F':.*## ' '/^[a-z][a-z0-9 -]*:.*## /{printf "  make %-27s %s\n", $$1, $$2}' Makefile
 
 ## --- tests -----------------------------------------------------------------
 
 .PHONY: test
-test: lint unit-all jaeger-test engine-test ## Everything: lint, unit and mock tests, sample-app against a real Jaeger, the stack under the real engine.
+test: lint unit-all jaeger-test engine-test e2e ## Everything: lint, unit and mock tests, sample-app against a real Jaeger, the stack under the real engine, render and on the sandbox.
 
 .PHONY: unit
 unit: ## The fast subset: mock tests of the stack and sample-app's tests that need nothing built.
@@ -26,7 +27,7 @@ unit: ## The fast subset: mock tests of the stack and sample-app's tests that ne
 
 .PHONY: unit-all
 unit-all:
-	$(GO) test ./...
+	$(GO) test -short ./...
 	cd sample-app && $(GO) test -race -short ./...
 
 .PHONY: jaeger-test
@@ -36,6 +37,13 @@ jaeger-test: jaeger ## sample-app's chain traced into a real Jaeger on loopback.
 .PHONY: engine-test
 engine-test: tools ## The stack rendered, previewed and changed under the real Pulumi engine and kubernetes provider.
 	$(GO) test -count=1 -v ./test/engine/
+
+.PHONY: e2e
+e2e: tools ## The tutorial replayed on a fresh sandbox: up, checks, second preview, image change, tracing toggle, destroy.
+	hack/sandbox.sh down >/dev/null
+	hack/sandbox.sh up
+	SANDBOX_KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig $(GO) test -count=1 -v ./test/e2e/; \
+	rc=$$?; hack/sandbox.sh down >/dev/null; exit $$rc
 
 .PHONY: lint
 lint: ## go vet, gofmt, and actionlint over the GitHub workflows.
@@ -48,9 +56,10 @@ lint: ## go vet, gofmt, and actionlint over the GitHub workflows.
 ## --- tools -----------------------------------------------------------------
 
 .PHONY: tools
-tools: jaeger ## Build the pinned Pulumi CLI, kubernetes provider and Jaeger into .tools/ (each skipped when built).
+tools: jaeger ## Build the pinned Pulumi CLI, kubernetes provider, sandbox control plane and Jaeger into .tools/ (each skipped when built).
 	@hack/build-pulumi.sh >/dev/null
 	@hack/build-kubernetes-provider.sh >/dev/null
+	@hack/build-sandbox.sh >/dev/null
 
 .PHONY: jaeger
 jaeger: ## Build the pinned Jaeger v2 from the Go module proxy into .tools/ (skipped when built).
@@ -67,8 +76,19 @@ bench: ## Stack evaluation and sample-app benchmarks, and the chain load test (r
 ## --- deploying -------------------------------------------------------------
 
 .PHONY: up preview destroy refresh
-up preview destroy refresh: tools ## Deploy STACK (default dev) with the real engine: `make preview|up|destroy|refresh STACK=prod`.
+up preview destroy refresh: tools $(if $(filter sandbox,$(STACK)),sandbox) ## Deploy STACK (default sandbox, started when needed) with the real engine, e.g. `make up STACK=dev`.
 	$(GO) run ./cmd/playk8s $@ -stack $(STACK)
+	@if [ "$(STACK)" = sandbox ] && [ "$@" = up ]; then \
+		echo; echo "The sandbox simulates nodes and pods (kwok): objects, rollouts and Helm releases are real, no container runs and no traffic flows."; \
+		echo "Look around: kubectl --kubeconfig .state/sandbox/kubeconfig -n playground get deploy,rs,pods,svc"; fi
+
+.PHONY: sandbox
+sandbox: tools ## Start the local sandbox control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok) on 127.0.0.1; idempotent.
+	hack/sandbox.sh up
+
+.PHONY: sandbox-down
+sandbox-down: ## Stop the sandbox and delete its data.
+	hack/sandbox.sh down
 
 RENDER_DIR ?= rendered/$(STACK)
 .PHONY: render

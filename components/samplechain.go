@@ -336,6 +336,9 @@ func newChainHop(ctx *pulumi.Context, hop, next string, image hopImage, args *Sa
 	if err != nil {
 		return nil, err
 	}
+	if _, err := newDisruptionBudget(ctx, name, args.Namespace, args.Replicas, map[string]string{"app": name}, parent); err != nil {
+		return nil, err
+	}
 	h.Service, err = NewService(ctx, name, &ServiceArgs{
 		Namespace: args.Namespace,
 		Type:      ServiceTypeClusterIP,

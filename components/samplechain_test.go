@@ -152,6 +152,22 @@ func TestSampleChainTutorialRouting(t *testing.T) {
 	}
 }
 
+func TestSampleChainDisruptionBudgets(t *testing.T) {
+	for _, tc := range []struct {
+		replicas, want int
+	}{{1, 0}, {2, 3}} {
+		args := tutorialChain()
+		args.Replicas = tc.replicas
+		mocks, _, err := runChain(t, args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(mocks.OfType("kubernetes:policy/v1:PodDisruptionBudget")); got != tc.want {
+			t.Errorf("%d replicas per hop: %d budgets, want %d", tc.replicas, got, tc.want)
+		}
+	}
+}
+
 func TestSampleChainLength(t *testing.T) {
 	for _, hops := range [][]string{{"a"}, {"a", "b", "c", "d", "e"}, {"front", "middle", "back"}} {
 		t.Run(strings.Join(hops, "-"), func(t *testing.T) {

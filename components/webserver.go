@@ -238,6 +238,9 @@ func NewWebServer(ctx *pulumi.Context, name string, args *WebServerArgs, opts ..
 		return nil, err
 	}
 	component.Deployment = deployment
+	if _, err := newDisruptionBudget(ctx, args.Name, args.Namespace, args.Replicas, args.PodLabels, pulumi.Parent(component)); err != nil {
+		return nil, err
+	}
 	component.DeploymentName = deployment.Metadata.Name().Elem()
 	component.Image = deployment.Spec.Template().Spec().Containers().Index(pulumi.Int(0)).Image().Elem()
 	component.URL = pulumi.String("").ToStringOutput()

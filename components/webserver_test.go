@@ -76,6 +76,10 @@ func TestWebServerTutorialValues(t *testing.T) {
 		}
 	}
 
+	pdb := mocks.Find(t, "kubernetes:policy/v1:PodDisruptionBudget", "webserver")
+	if pdb.Parent != component.URN || pdb.Get("spec.maxUnavailable") != 1.0 || pdb.Get("spec.selector.matchLabels.app") != "nginx" {
+		t.Errorf("PodDisruptionBudget = %v (parent %s)", pdb.Get("spec"), pdb.Parent)
+	}
 	if d.CreateTimeout != "" {
 		t.Errorf("no rollout timeout was asked for, got %q", d.CreateTimeout)
 	}
@@ -169,6 +173,14 @@ func TestWebServerOptions(t *testing.T) {
 		d := mocks.Find(t, deploymentType, "webserver")
 		if d.CreateTimeout != "90s" || d.UpdateTimeout != "90s" {
 			t.Errorf("timeouts = %q/%q, want 90s: a never-ready rollout must fail up, not hang", d.CreateTimeout, d.UpdateTimeout)
+		}
+	})
+	t.Run("one replica, no disruption budget", func(t *testing.T) {
+		args := components.TutorialWebServerArgs()
+		args.Replicas = 1
+		mocks, _, _ := runWebServer(t, args)
+		if n := len(mocks.OfType("kubernetes:policy/v1:PodDisruptionBudget")); n != 0 {
+			t.Errorf("%d budgets for a single replica: it would block every node drain", n)
 		}
 	})
 	t.Run("no service", func(t *testing.T) {

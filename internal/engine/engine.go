@@ -24,7 +24,6 @@ import (
 	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"github.com/play-kubernetes/play-kubernetes/infra/stack"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 )
 
 // ProjectName is Pulumi.yaml's name.
@@ -165,9 +164,10 @@ func (e *Engine) environ() []string {
 // Stack selects (or creates) a stack of the project in workDir, whose
 // Pulumi.<name>.yaml supplies the configuration, running stack.Program inline.
 func (e *Engine) Stack(ctx context.Context, name, workDir string) (auto.Stack, error) {
+	// No auto.Project: workDir's Pulumi.yaml is the project, and passing
+	// one would make the workspace rewrite that file.
 	return auto.UpsertStackInlineSource(ctx, name, ProjectName, stack.Program,
 		auto.WorkDir(workDir),
-		auto.Project(workspace.Project{Name: ProjectName, Runtime: workspace.NewProjectRuntimeInfo("go", nil)}),
 		auto.Pulumi(e.cli),
 		auto.PulumiHome(e.pulumiHome),
 		auto.EnvVars(e.env),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"sigs.k8s.io/yaml"
 )
 
 // RenderKey is the kubernetes provider's render mode: manifests are written
@@ -36,16 +37,16 @@ func (e *Engine) NewScratch(ctx context.Context, stackName string, overrides map
 		return nil, err
 	}
 	s := &Scratch{dir: dir}
-	for _, name := range []string{"Pulumi.yaml", "Pulumi." + stackName + ".yaml"} {
-		raw, err := os.ReadFile(filepath.Join(e.opts.Root, name))
-		if err != nil {
-			s.Close()
-			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), raw, 0o644); err != nil {
-			s.Close()
-			return nil, err
-		}
+	// The program runs inline, so the copy drops `main` (infra/ is not copied).
+	err = copyYAML(filepath.Join(e.opts.Root, "Pulumi.yaml"), filepath.Join(dir, "Pulumi.yaml"), func(file map[string]interface{}) {
+		delete(file, "main")
+	})
+	if err == nil {
+		err = copyStackFile(filepath.Join(e.opts.Root, "Pulumi."+stackName+".yaml"), filepath.Join(dir, "Pulumi."+stackName+".yaml"))
+	}
+	if err != nil {
+		s.Close()
+		return nil, err
 	}
 	backend := filepath.Join(dir, ".backend")
 	if err := os.MkdirAll(backend, 0o755); err != nil {
@@ -175,4 +176,41 @@ func (r *RenderResult) Summary() string {
 			"render those charts with `helm template` (same chart versions and values).\n", strings.Join(r.NotRendered, ", "))
 	}
 	return b.String()
+}
+
+// copyStackFile copies a stack file without its secrets setup: the scratch
+// stack makes its own salt with this engine's passphrase, so the original's
+// salt and the values encrypted with it are left out (overrides supply what
+// a run needs).
+func copyStackFile(from, to string) error {
+	return copyYAML(from, to, func(file map[string]interface{}) {
+		for _, k := range []string{"encryptionsalt", "secretsprovider", "encryptedkey"} {
+			delete(file, k)
+		}
+		if cfg, ok := file["config"].(map[string]interface{}); ok {
+			for k, v := range cfg {
+				if m, ok := v.(map[string]interface{}); ok && len(m) == 1 && m["secure"] != nil {
+					delete(cfg, k)
+				}
+			}
+		}
+	})
+}
+
+// copyYAML copies a YAML mapping file, edited on the way.
+func copyYAML(from, to string, edit func(map[string]interface{})) error {
+	raw, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	var file map[string]interface{}
+	if err := yaml.Unmarshal(raw, &file); err != nil {
+		return fmt.Errorf("%s: %w", from, err)
+	}
+	edit(file)
+	out, err := yaml.Marshal(file)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, out, 0o644)
 }

@@ -1,0 +1,230 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/play-kubernetes/play-kubernetes/internal/engine"
+	"github.com/play-kubernetes/play-kubernetes/test/utils"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// The names the stack gives things (components/, Pulumi.sandbox.yaml).
+const (
+	appNamespace   = "playground"
+	istioNamespace = "istio-system"
+	// changedImage is the webserver:image the update step switches to.
+	changedImage = "nginx:alpine"
+)
+
+// helmReleases are the stack's Helm releases: chart -> release name.
+var helmReleases = map[string]string{"base": "istio-base", "istiod": "istiod", "gateway": "istio-ingressgateway"}
+
+// deployment is one stack deployed to the sandbox: the engine, the scratch
+// stack (its own work dir and backend: the repo's stack files and state are
+// untouched) and kubectl.
+type deployment struct {
+	eng      *engine.Engine
+	stack    auto.Stack
+	kubectl  utils.Kubectl
+	progress *syncBuffer
+	outputs  auto.OutputMap
+}
+
+func newDeployment(t *testing.T, kubectl utils.Kubectl) *deployment {
+	t.Helper()
+	ctx := context.Background()
+	root, err := utils.ProjectDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &deployment{kubectl: kubectl, progress: &syncBuffer{}}
+	d.eng, err = engine.New(ctx, engine.Options{Root: root, StateDir: t.TempDir(), Progress: d.progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts, err := engine.IstioModuleCharts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scratch, err := d.eng.NewScratch(ctx, "sandbox", map[string]auto.ConfigValue{
+		"kubernetes:kubeconfig": {Value: kubectl.Kubeconfig},
+		"istio:chartDir":        {Value: charts},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { scratch.Close() })
+	d.stack = scratch.Stack
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("engine output:\n%s", d.progress.String())
+		}
+	})
+	return d
+}
+
+// up runs an update and returns the operation counts.
+func (d *deployment) up(t *testing.T) map[string]int {
+	t.Helper()
+	start := time.Now()
+	res, err := d.stack.Up(context.Background(), optup.ProgressStreams(d.progress))
+	if err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	t.Logf("up: %v in %s", *res.Summary.ResourceChanges, time.Since(start).Round(100*time.Millisecond))
+	d.outputs = res.Outputs
+	return *res.Summary.ResourceChanges
+}
+
+// previewOps runs a preview and returns the operation per resource URN that is not "same".
+func (d *deployment) previewOps(t *testing.T) map[string]apitype.OpType {
+	t.Helper()
+	ch := make(chan events.EngineEvent)
+	ops := map[string]apitype.OpType{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range ch {
+			if ev.ResourcePreEvent != nil && ev.ResourcePreEvent.Metadata.Op != apitype.OpSame {
+				ops[ev.ResourcePreEvent.Metadata.URN] = ev.ResourcePreEvent.Metadata.Op
+			}
+		}
+	}()
+	if _, err := d.stack.Preview(context.Background(), optpreview.EventStreams(ch)); err != nil {
+		t.Fatalf("preview: %v", err)
+	}
+	<-done
+	return ops
+}
+
+// setConfig changes one config value for the rest of the test.
+func (d *deployment) setConfig(t *testing.T, key, value string) {
+	t.Helper()
+	if err := d.stack.SetConfig(context.Background(), key, auto.ConfigValue{Value: value}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (d *deployment) output(name string) string {
+	return fmt.Sprint(d.outputs[name].Value)
+}
+
+// get is kubectl get -o json, failing the test on error.
+func (d *deployment) get(t *testing.T, args ...string) *unstructured.Unstructured {
+	t.Helper()
+	obj, err := d.kubectl.Get(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return obj
+}
+
+func (d *deployment) run(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := d.kubectl.Run(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestStackOnSandbox is the stack's life on the sandbox, in order: up, what
+// a user would check with kubectl, a clean second preview, config changes
+// that are one in-place update each, destroy. Steps share the deployment,
+// so a failed step stops the rest (t.Fatal in a subtest stops only it; the
+// later steps check the earlier ones passed).
+func TestStackOnSandbox(t *testing.T) {
+	kubectl := sandbox(t)
+	for _, ns := range []string{appNamespace, istioNamespace} {
+		if out, _ := kubectl.Run("get", "namespace", ns, "--ignore-not-found", "-o", "name"); out != "" {
+			t.Fatalf("namespace %s exists: the sandbox is not fresh (hack/sandbox.sh down && hack/sandbox.sh up)", ns)
+		}
+	}
+	d := newDeployment(t, kubectl)
+	destroyed := false
+	t.Cleanup(func() {
+		if !destroyed {
+			// Leave the sandbox as we found it even when a step failed.
+			if _, err := d.stack.Destroy(context.Background(), optdestroy.ProgressStreams(d.progress)); err != nil {
+				t.Logf("cleanup destroy: %v", err)
+			}
+		}
+	})
+
+	step := func(name string, f func(t *testing.T)) {
+		if t.Failed() {
+			t.Logf("skipping %q: an earlier step failed", name)
+			return
+		}
+		t.Run(name, f)
+	}
+
+	step("up", func(t *testing.T) {
+		if changes := d.up(t); changes["create"] == 0 || len(changes) != 1 {
+			t.Errorf("first up: %v, want only creates", changes)
+		}
+	})
+	step("sockets stay on loopback", checkSocketsOnLoopback)
+	step("webserver deployment", func(t *testing.T) { checkWebServer(t, d) })
+	step("webserver service", func(t *testing.T) { checkWebServerService(t, d) })
+	step("helm releases", func(t *testing.T) { checkHelmReleases(t, d, 1) })
+	step("gateway and virtual service", func(t *testing.T) { checkRouting(t, d) })
+	step("app namespace injection label", func(t *testing.T) {
+		ns := d.get(t, "namespace", appNamespace)
+		if got := ns.GetLabels()["istio-injection"]; got != "enabled" {
+			t.Errorf("namespace %s istio-injection = %q, want enabled", appNamespace, got)
+		}
+	})
+	step("telemetry samples 100%", func(t *testing.T) {
+		tel := d.get(t, "telemetries.telemetry.istio.io", "mesh-default", "-n", istioNamespace)
+		if got := utils.Field(tel.Object, "spec.tracing.0.randomSamplingPercentage"); got != 100.0 && got != int64(100) {
+			t.Errorf("Telemetry mesh-default samples %v%%, want 100; spec %s", got, utils.JSON(tel.Object["spec"]))
+		}
+	})
+	step("outputs", func(t *testing.T) { checkOutputs(t, d) })
+	step("second preview is clean", func(t *testing.T) {
+		if ops := d.previewOps(t); len(ops) != 0 {
+			t.Errorf("a second preview after up plans changes: %v", ops)
+		}
+	})
+	step("image change is one update with its change cause", func(t *testing.T) { checkImageChange(t, d) })
+	step("tracing toggle upgrades istiod in place", func(t *testing.T) { checkTracingToggle(t, d) })
+	step("destroy", func(t *testing.T) {
+		start := time.Now()
+		if _, err := d.stack.Destroy(context.Background(), optdestroy.ProgressStreams(d.progress)); err != nil {
+			t.Fatalf("destroy: %v", err)
+		}
+		destroyed = true
+		t.Logf("destroy in %s", time.Since(start).Round(100*time.Millisecond))
+		checkDestroyed(t, d)
+	})
+	step("sockets stay on loopback after destroy", checkSocketsOnLoopback)
+}
