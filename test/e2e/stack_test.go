@@ -11,9 +11,7 @@ import (
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -90,21 +88,10 @@ func (d *deployment) up(t *testing.T) map[string]int {
 // previewOps runs a preview and returns the operation per resource URN that is not "same".
 func (d *deployment) previewOps(t *testing.T) map[string]apitype.OpType {
 	t.Helper()
-	ch := make(chan events.EngineEvent)
-	ops := map[string]apitype.OpType{}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for ev := range ch {
-			if ev.ResourcePreEvent != nil && ev.ResourcePreEvent.Metadata.Op != apitype.OpSame {
-				ops[ev.ResourcePreEvent.Metadata.URN] = ev.ResourcePreEvent.Metadata.Op
-			}
-		}
-	}()
-	if _, err := d.stack.Preview(context.Background(), optpreview.EventStreams(ch)); err != nil {
+	ops, err := utils.PlannedChanges(context.Background(), d.stack)
+	if err != nil {
 		t.Fatalf("preview: %v", err)
 	}
-	<-done
 	return ops
 }
 

@@ -18,9 +18,8 @@ import (
 	"testing"
 
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
+	"github.com/play-kubernetes/play-kubernetes/test/utils"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"sigs.k8s.io/yaml"
@@ -117,26 +116,7 @@ func str(v interface{}) string {
 }
 
 // get walks a dotted path through a manifest.
-func get(obj interface{}, path string) interface{} {
-	for _, part := range strings.Split(path, ".") {
-		switch o := obj.(type) {
-		case map[string]interface{}:
-			obj = o[part]
-		case []interface{}:
-			i := 0
-			for _, c := range part {
-				i = i*10 + int(c-'0')
-			}
-			if i >= len(o) {
-				return nil
-			}
-			obj = o[i]
-		default:
-			return nil
-		}
-	}
-	return obj
-}
+func get(obj interface{}, path string) interface{} { return utils.Field(obj, path) }
 
 func TestRenderedStacksCarryTheTutorial(t *testing.T) {
 	eng := newEngine(t)
@@ -211,24 +191,10 @@ func TestRenderedStacksCarryTheTutorial(t *testing.T) {
 // previewOps runs a preview and returns the operation per resource URN that is not "same".
 func previewOps(t *testing.T, s auto.Stack) map[string]apitype.OpType {
 	t.Helper()
-	ch := make(chan events.EngineEvent)
-	ops := map[string]apitype.OpType{}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for ev := range ch {
-			if ev.ResourcePreEvent != nil {
-				md := ev.ResourcePreEvent.Metadata
-				if md.Op != apitype.OpSame {
-					ops[md.URN] = md.Op
-				}
-			}
-		}
-	}()
-	if _, err := s.Preview(context.Background(), optpreview.EventStreams(ch)); err != nil {
+	ops, err := utils.PlannedChanges(context.Background(), s)
+	if err != nil {
 		t.Fatal(err)
 	}
-	<-done
 	return ops
 }
 
