@@ -334,6 +334,7 @@ link_charts() {
 	local dir
 	dir="$(cd / && go mod download -json "istio.io/istio@${ISTIO_MODULE_VERSION}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
 	[[ -d "$dir/manifests/charts" ]] || die "no Istio charts in istio.io/istio@${ISTIO_MODULE_VERSION}"
+	mkdir -p "$repo_root/.state"
 	ln -sfn "$dir/manifests/charts" "$repo_root/.state/istio-charts"
 }
 
