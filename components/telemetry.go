@@ -206,7 +206,7 @@ func (c *Telemetry) jaeger(ctx *pulumi.Context, args *TelemetryArgs, parent pulu
 	c.JaegerDeployment, err = newTelemetryDeployment(ctx, telemetryWorkload{
 		name: "jaeger", namespace: args.Namespace, image: args.Jaeger.Image, uid: 10001,
 		args:      []string{"--config", "/etc/jaeger/config.yaml"},
-		ports:     map[string]int{"http-query": JaegerUIPort, "grpc-otlp": JaegerOTLPGRPCPort, "http-otlp": JaegerOTLPHTTPPort, "http-zipkin": JaegerZipkinPort},
+		ports:     map[string]int{"http-query": JaegerUIPort, "grpc-otlp": JaegerOTLPGRPCPort, "http-otlp": JaegerOTLPHTTPPort, "http-zipkin": JaegerZipkinPort, "http-health": jaegerHealthPort},
 		probe:     health,
 		resources: args.Jaeger.Resources,
 		configMap: cm, configMountPath: "/etc/jaeger",

@@ -100,6 +100,24 @@ write_stages() {
 		echo "# kwok ${KWOK_VERSION} kustomize/stage/$f"
 		cat "$dir/kustomize/stage/$f"
 	done >"$tmp"
+	# Our own stage: a readiness probe on a port no container declares never
+	# passes (the tutorial's probe on port 88). kwok's pod-ready stage must
+	# leave those pods alone, so it gets the opposite condition.
+	python3 - "$tmp" "$repo_root/hack/sandbox/pod-probe-unready.yaml" <<'PY'
+import sys
+path, ours = sys.argv[1], sys.argv[2]
+text = open(path).read()
+probe = open(ours).read()
+key = [l for l in probe.splitlines() if "readinessProbe.httpGet.port" in l and "key:" in l][0]
+marker = "  name: pod-ready\n"
+head, sep, tail = text.partition(marker)
+if not sep:
+    sys.exit("build-sandbox: kwok's pod-ready stage not found")
+anchor = "    matchExpressions:\n"
+i = tail.index(anchor) + len(anchor)
+tail = tail[:i] + key + "\n      operator: 'In'\n      values:\n      - 'false'\n" + tail[i:]
+open(path, "w").write(head + sep + tail + "---\n" + probe)
+PY
 	chmod 0644 "$tmp"
 	mv -f "$tmp" "$out"
 }
@@ -119,7 +137,8 @@ for name in "${names[@]}"; do
 	kwok)
 		out="$kwok_dir/kwok"
 		[[ -x "$out" ]] || build_kwok "$out"
-		[[ -f "$kwok_dir/stages.yaml" ]] || write_stages "$kwok_dir/stages.yaml"
+		# Rewritten every time: it is cheap, and it follows our own stage file.
+		write_stages "$kwok_dir/stages.yaml"
 		;;
 	*)
 		echo "build-sandbox: unknown binary '$name' (want kube-apiserver, kube-controller-manager, kube-scheduler, etcd or kwok)" >&2

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -310,5 +312,49 @@ func checkDestroyed(t *testing.T, d *deployment) {
 		if strings.Contains(name, "istio") || strings.Contains(name, "prometheus") {
 			t.Errorf("%s left after destroy", name)
 		}
+	}
+}
+
+// checkBrokenProbe is the tutorial's broken probe: a readiness probe on port
+// 88, where nothing listens. kwok runs no probes; the sandbox's own kwok
+// stage (hack/sandbox/pod-probe-unready.yaml) keeps a pod whose readiness
+// probe targets an undeclared port Running but never Ready. `up` must fail
+// within webserver:timeoutSeconds with the reason, while the old ReplicaSet
+// keeps every pod available (maxUnavailable 0); restoring the probe
+// recovers with a plain up.
+func checkBrokenProbe(t *testing.T, d *deployment) {
+	const timeout = 20
+	d.setConfig(t, "webserver:timeoutSeconds", fmt.Sprint(timeout))
+	d.setConfig(t, "webserver:readiness", `{"port": 88}`)
+	start := time.Now()
+	_, err := d.stack.Up(context.Background(), optup.ProgressStreams(d.progress))
+	elapsed := time.Since(start)
+	if err == nil {
+		t.Fatal("up succeeded with a readiness probe that can never pass")
+	}
+	t.Logf("up failed after %s, as it should", elapsed.Round(100*time.Millisecond))
+	if elapsed > 3*timeout*time.Second {
+		t.Errorf("up took %s to give up; webserver:timeoutSeconds is %ds", elapsed, timeout)
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "webserver") || !(strings.Contains(msg, "Ready") || strings.Contains(msg, "ready") || strings.Contains(msg, "timed out")) {
+		t.Errorf("the failure does not name the Deployment and the readiness reason:\n%s", msg)
+	}
+	dep := d.get(t, "deployment", "webserver", "-n", appNamespace)
+	if got := num(utils.Field(dep.Object, "status.availableReplicas")); got != 3 {
+		t.Errorf("during the failed rollout %d pods are available, want all 3 of the old ReplicaSet", got)
+	}
+
+	// Restore the working probe: the next up recovers without surgery.
+	if err := d.stack.RemoveConfig(context.Background(), "webserver:readiness"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.stack.RemoveConfig(context.Background(), "webserver:timeoutSeconds"); err != nil {
+		t.Fatal(err)
+	}
+	d.up(t)
+	dep = d.get(t, "deployment", "webserver", "-n", appNamespace)
+	if got, want := num(utils.Field(dep.Object, "status.readyReplicas")), int64(3); got != want {
+		t.Errorf("after restoring the probe %d pods are ready, want %d", got, want)
 	}
 }

@@ -204,6 +204,7 @@ func TestStackOnSandbox(t *testing.T) {
 	})
 	step("image change is one update with its change cause", func(t *testing.T) { checkImageChange(t, d) })
 	step("tracing toggle upgrades istiod in place", func(t *testing.T) { checkTracingToggle(t, d) })
+	step("a never-ready rollout fails up and keeps the old pods", func(t *testing.T) { checkBrokenProbe(t, d) })
 	step("destroy", func(t *testing.T) {
 		start := time.Now()
 		if _, err := d.stack.Destroy(context.Background(), optdestroy.ProgressStreams(d.progress)); err != nil {
