@@ -22,6 +22,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 # shellcheck source=/dev/null
 . ./versions.env
+. hack/lib.sh
 : "${K8S_VERSION:?K8S_VERSION missing from versions.env}"
 : "${ETCD_VERSION:?ETCD_VERSION missing from versions.env}"
 : "${KWOK_VERSION:?KWOK_VERSION missing from versions.env}"
@@ -56,19 +57,8 @@ k8s_tags="selinux,notest,grpcnotrace"
 
 # build <out> <package> <ldflags> [tags]: go build in the wrapper module.
 build() {
-	local out="$1" pkg="$2" ldflags="$3" tags="${4:-}" tmp
-	mkdir -p "$(dirname "$out")"
-	tmp="$(mktemp "$(dirname "$out")/.build.XXXXXX")"
-	echo "build-sandbox: building $(basename "$out") from ${pkg}..." >&2
-	if ! (cd "$wrapper_dir" && CGO_ENABLED=0 go build -mod=readonly -trimpath \
-		-tags "$tags" -ldflags "$ldflags" -o "$tmp" "$pkg"); then
-		rm -f "$tmp"
-		return 1
-	fi
-	chmod 0755 "$tmp"
-	mv -f "$tmp" "$out"
+	go_build_atomic "$1" "$wrapper_dir" "$2" "$3" "${4:-}"
 }
-
 # build_kwok <out>: go install into a temporary GOBIN, then rename.
 build_kwok() {
 	local out="$1" gobin

@@ -1,0 +1,32 @@
+# Shared by hack/build-*.sh: how a pinned Go tool is built into .tools/.
+# Source it after `cd` to the repo root and `. ./versions.env`.
+
+# require_pin <wrapper dir> <module> <version>: the wrapper module's go.mod
+# must require <module> at the version versions.env pins, so the two can
+# never drift apart.
+require_pin() {
+	local dir="$1" module="$2" version="$3"
+	if ! grep -Eq "^[[:space:]]*${module//./\\.} ${version}([[:space:]]|$)" "$dir/go.mod"; then
+		echo "$(basename "$0"): $dir/go.mod does not require $module $version (versions.env)" >&2
+		echo "$(basename "$0"): run: (cd $dir && go get $module@$version)" >&2
+		return 1
+	fi
+}
+
+# go_build_atomic <out> <wrapper dir> <package> <ldflags> [tags]: a static,
+# trimmed build from the wrapper module, written under a temporary name and
+# renamed, so an interrupted build never leaves a half-written binary that a
+# later existence check would trust.
+go_build_atomic() {
+	local out="$1" dir="$2" pkg="$3" ldflags="$4" tags="${5:-}" tmp
+	mkdir -p "$(dirname "$out")"
+	tmp="$(mktemp "$(dirname "$out")/.build.XXXXXX")"
+	echo "$(basename "$0"): building $(basename "$out") from ${pkg}..." >&2
+	if ! (cd "$dir" && CGO_ENABLED=0 go build -mod=readonly -trimpath \
+		-tags "$tags" -ldflags "$ldflags" -o "$tmp" "$pkg"); then
+		rm -f "$tmp"
+		return 1
+	fi
+	chmod 0755 "$tmp"
+	mv -f "$tmp" "$out"
+}
