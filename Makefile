@@ -77,7 +77,7 @@ bench: ## Stack evaluation and sample-app benchmarks, and the chain load test (r
 
 .PHONY: up preview destroy refresh
 up preview destroy refresh: tools $(if $(filter sandbox,$(STACK)),sandbox) ## Deploy STACK (default sandbox, started when needed) with the real engine, e.g. `make up STACK=dev`.
-	$(GO) run ./cmd/playk8s $@ -stack $(STACK)
+	$(if $(filter sandbox,$(STACK)),KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig) $(GO) run ./cmd/playk8s $@ -stack $(STACK)
 	@if [ "$(STACK)" = sandbox ] && [ "$@" = up ]; then \
 		echo; echo "The sandbox simulates nodes and pods (kwok): objects, rollouts and Helm releases are real, no container runs and no traffic flows."; \
 		echo "Look around: kubectl --kubeconfig .state/sandbox/kubeconfig -n playground get deploy,rs,pods,svc"; fi

@@ -22,11 +22,10 @@ func TestSandboxStackFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	for key, want := range map[string]string{
-		"kubernetes:kubeconfig": ".state/sandbox/kubeconfig",
-		"kubernetes:context":    "sandbox",
-		"istio:chartDir":        ".state/istio-charts",
-		"chain:image":           playk8s.Version("SAMPLE_APP_IMAGE"),
-		"telemetry:grafana":     "false",
+		"kubernetes:context": "sandbox",
+		"istio:chartDir":     ".state/istio-charts",
+		"chain:image":        playk8s.Version("SAMPLE_APP_IMAGE"),
+		"telemetry:grafana":  "false",
 	} {
 		if got := cfg[key]; got != want {
 			t.Errorf("%s = %q, want %q", key, got, want)
