@@ -13,6 +13,7 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 . ./versions.env
+. hack/lib.sh
 version="${PULUMI_KUBERNETES_PROVIDER_VERSION:?missing from versions.env}"
 module_version="${PULUMI_KUBERNETES_PROVIDER_MODULE_VERSION:?missing from versions.env}"
 module="github.com/pulumi/pulumi-kubernetes/provider/v4"
@@ -24,7 +25,7 @@ if [[ -x "$out" ]]; then
 fi
 
 echo "build-kubernetes-provider: fetching ${module}@${module_version}..." >&2
-src_dir="$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "${module}@${module_version}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+src_dir="$(module_dir "${module}@${module_version}")"
 [[ -d "$src_dir" ]] || { echo "build-kubernetes-provider: download of ${module}@${module_version} failed" >&2; exit 1; }
 
 work="$repo_root/.tools/src/pulumi-kubernetes-provider-${module_version}"

@@ -81,7 +81,7 @@ build_kwok() {
 # concatenated here from the pinned module so it moves with KWOK_VERSION.
 write_stages() {
 	local out="$1" dir tmp f
-	dir="$(cd / && go mod download -json "sigs.k8s.io/kwok@${KWOK_VERSION}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+	dir="$(module_dir "sigs.k8s.io/kwok@${KWOK_VERSION}")"
 	[[ -d "$dir" ]] || { echo "build-sandbox: download of sigs.k8s.io/kwok@${KWOK_VERSION} failed" >&2; return 1; }
 	tmp="$(mktemp "$(dirname "$out")/.stages.XXXXXX")"
 	for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \

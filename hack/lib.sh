@@ -30,3 +30,10 @@ go_build_atomic() {
 	chmod 0755 "$tmp"
 	mv -f "$tmp" "$out"
 }
+
+# module_dir <module@version>: the module's source directory in the Go module
+# cache, downloaded through the module proxy when missing. Run outside any
+# module, so no go.mod is read or changed.
+module_dir() {
+	(cd / && GOFLAGS=-mod=mod go mod download -json "$1") | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p'
+}

@@ -40,6 +40,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 # shellcheck source=/dev/null
 . ./versions.env
+. hack/lib.sh
 
 state="$repo_root/.state/sandbox"
 pki="$state/pki"
@@ -332,7 +333,7 @@ start_controllers() {
 # module cache or proxy, no chart repository is contacted.
 link_charts() {
 	local dir
-	dir="$(cd / && go mod download -json "istio.io/istio@${ISTIO_MODULE_VERSION}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+	dir="$(module_dir "istio.io/istio@${ISTIO_MODULE_VERSION}")"
 	[[ -d "$dir/manifests/charts" ]] || die "no Istio charts in istio.io/istio@${ISTIO_MODULE_VERSION}"
 	mkdir -p "$repo_root/.state"
 	ln -sfn "$dir/manifests/charts" "$repo_root/.state/istio-charts"

@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -35,7 +33,7 @@ type deployment struct {
 	eng      *engine.Engine
 	stack    auto.Stack
 	kubectl  utils.Kubectl
-	progress *syncBuffer
+	progress *utils.SyncBuffer
 	outputs  auto.OutputMap
 }
 
@@ -46,7 +44,7 @@ func newDeployment(t *testing.T, kubectl utils.Kubectl) *deployment {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &deployment{kubectl: kubectl, progress: &syncBuffer{}}
+	d := &deployment{kubectl: kubectl, progress: &utils.SyncBuffer{}}
 	d.eng, err = engine.New(ctx, engine.Options{Root: root, StateDir: t.TempDir(), Progress: d.progress})
 	if err != nil {
 		t.Fatal(err)
@@ -124,23 +122,6 @@ func (d *deployment) run(t *testing.T, args ...string) string {
 		t.Fatal(err)
 	}
 	return out
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestStackOnSandbox is the stack's life on the sandbox, in order: up, what

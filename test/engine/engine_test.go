@@ -8,13 +8,11 @@
 package engine_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
@@ -37,11 +35,11 @@ func newEngine(t *testing.T) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var progress bytes.Buffer
+	progress := &utils.SyncBuffer{}
 	eng, err := engine.New(context.Background(), engine.Options{
 		Root:     root,
 		StateDir: t.TempDir(),
-		Progress: &syncWriter{w: &progress},
+		Progress: progress,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -52,17 +50,6 @@ func newEngine(t *testing.T) *engine.Engine {
 		}
 	})
 	return eng
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
 
 // overrides switch off what needs the docker and random plugins, and take
