@@ -65,6 +65,10 @@ tools: jaeger ## Build the pinned Pulumi CLI, kubernetes provider, sandbox contr
 jaeger: ## Build the pinned Jaeger v2 from the Go module proxy into .tools/ (skipped when built).
 	@hack/build-jaeger.sh >/dev/null
 
+.PHONY: helm
+helm: ## Build the pinned Helm v3 CLI from the Go module proxy into .tools/ (skipped when built; not part of make test).
+	@hack/build-helm.sh >/dev/null
+
 ## --- benchmarks ------------------------------------------------------------
 
 .PHONY: bench
@@ -81,6 +85,10 @@ up preview destroy refresh: tools $(if $(filter sandbox,$(STACK)),sandbox) ## De
 	@if [ "$(STACK)" = sandbox ] && [ "$@" = up ]; then \
 		echo; echo "The sandbox simulates nodes and pods (kwok): objects, rollouts and Helm releases are real, no container runs and no traffic flows."; \
 		echo "Look around: kubectl --kubeconfig .state/sandbox/kubeconfig -n playground get deploy,rs,pods,svc"; fi
+
+.PHONY: verify
+verify: tools ## Check the deployed STACK like the tutorial: deployments, endpoints, releases, routing; on a real cluster also sidecars 2/2, curl <ingressUrl>/service, a Jaeger trace through every hop, istio_requests_total per hop.
+	$(if $(filter sandbox,$(STACK)),KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig) $(GO) run ./cmd/playk8s verify -stack $(STACK) $(VERIFY_FLAGS)
 
 .PHONY: sandbox
 sandbox: tools ## Start the local sandbox control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok) on 127.0.0.1; idempotent.

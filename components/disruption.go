@@ -14,7 +14,7 @@ func newDisruptionBudget(ctx *pulumi.Context, name string, namespace pulumi.Stri
 		return nil, nil
 	}
 	return policyv1.NewPodDisruptionBudget(ctx, name, &policyv1.PodDisruptionBudgetArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: namespace},
+		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String(name), Namespace: namespace},
 		Spec: &policyv1.PodDisruptionBudgetSpecArgs{
 			MaxUnavailable: pulumi.Int(1),
 			Selector:       &metav1.LabelSelectorArgs{MatchLabels: stringMap(selector)},

@@ -6,11 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	meshv1alpha1 "istio.io/api/mesh/v1alpha1"
+	securityv1 "istio.io/api/security/v1"
 )
 
 // IstioMeshToken is the Pulumi type token of the IstioMesh component.
@@ -26,13 +29,39 @@ type IstioChart string
 // The Istio charts, in install order.
 const (
 	IstioChartBase    IstioChart = "base"
+	IstioChartCNI     IstioChart = "cni"
 	IstioChartIstiod  IstioChart = "istiod"
 	IstioChartGateway IstioChart = "gateway"
 )
 
+// ReleaseName is the Helm release name the mesh gives a chart's release.
+func ReleaseName(chart IstioChart) string {
+	switch chart {
+	case IstioChartBase:
+		return "istio-base"
+	case IstioChartCNI:
+		return "istio-cni"
+	case IstioChartGateway:
+		return GatewayReleaseName
+	}
+	return string(chart)
+}
+
 // IstioCharts lists the charts in install order.
 func IstioCharts() []IstioChart {
-	return []IstioChart{IstioChartBase, IstioChartIstiod, IstioChartGateway}
+	return []IstioChart{IstioChartBase, IstioChartCNI, IstioChartIstiod, IstioChartGateway}
+}
+
+// Charts lists the charts a mesh with these arguments installs, in order:
+// the CNI chart only when istio-cni is on.
+func (a *IstioMeshArgs) InstalledCharts() []IstioChart {
+	var out []IstioChart
+	for _, c := range IstioCharts() {
+		if c != IstioChartCNI || a.CNI.Enabled {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // ChartSource says where the Istio charts come from: a chart repository at a
@@ -43,37 +72,39 @@ type ChartSource struct {
 	// Version is the chart version in Repo (the Istio release).
 	Version string
 	// Dir is a local directory holding the charts, either as `helm pull --untar`
-	// leaves them (base/, istiod/, gateway/) or in Istio's source layout
-	// (manifests/charts/{base,istio-control/istio-discovery,gateway}). It wins over Repo.
+	// leaves them (base/, cni/, istiod/, gateway/) or in Istio's source layout
+	// (manifests/charts/{base,istio-cni,istio-control/istio-discovery,gateway}). It wins over Repo.
 	Dir string
 }
 
 // chartDirLayouts are the relative paths of each chart under ChartSource.Dir, per layout.
 var chartDirLayouts = []map[IstioChart]string{
-	{IstioChartBase: "base", IstioChartIstiod: "istiod", IstioChartGateway: "gateway"},
-	{IstioChartBase: "base", IstioChartIstiod: "istio-control/istio-discovery", IstioChartGateway: "gateway"},
-	{IstioChartBase: "manifests/charts/base", IstioChartIstiod: "manifests/charts/istio-control/istio-discovery", IstioChartGateway: "manifests/charts/gateway"},
+	{IstioChartBase: "base", IstioChartCNI: "cni", IstioChartIstiod: "istiod", IstioChartGateway: "gateway"},
+	{IstioChartBase: "base", IstioChartCNI: "istio-cni", IstioChartIstiod: "istio-control/istio-discovery", IstioChartGateway: "gateway"},
+	{IstioChartBase: "manifests/charts/base", IstioChartCNI: "manifests/charts/istio-cni", IstioChartIstiod: "manifests/charts/istio-control/istio-discovery", IstioChartGateway: "manifests/charts/gateway"},
 }
 
-// LocalChartPaths finds the three charts under dir, trying each known layout,
-// and returns their paths, or an error saying which layouts were tried.
-func LocalChartPaths(dir string) (map[IstioChart]string, error) {
+// LocalChartPaths finds the given charts under dir, trying each known
+// layout, and returns their paths, or an error saying what was looked for.
+func LocalChartPaths(dir string, charts []IstioChart) (map[IstioChart]string, error) {
 	var tried []string
 	for _, layout := range chartDirLayouts {
 		found := map[IstioChart]string{}
-		for chart, rel := range layout {
-			p := filepath.Join(dir, rel)
+		var wanted []string
+		for _, chart := range charts {
+			wanted = append(wanted, layout[chart]+"/")
+			p := filepath.Join(dir, layout[chart])
 			if _, err := os.Stat(filepath.Join(p, "Chart.yaml")); err == nil {
 				found[chart] = p
 			}
 		}
-		if len(found) == len(layout) {
+		if len(found) == len(charts) {
 			return found, nil
 		}
-		tried = append(tried, layout[IstioChartIstiod])
+		tried = append(tried, strings.Join(wanted, ", "))
 	}
-	return nil, fmt.Errorf("no Istio charts under %s: looked for base/, gateway/ and one of %s, each with a Chart.yaml",
-		dir, strings.Join(tried, ", "))
+	return nil, fmt.Errorf("no Istio charts under %s: looked for %s, each with a Chart.yaml",
+		dir, strings.Join(tried, " or "))
 }
 
 // Tracing is the mesh's tracing setup, shared by IstioMesh (istiod's values)
@@ -106,6 +137,35 @@ type IngressArgs struct {
 	Resources Resources
 }
 
+// CNIArgs configure istio-cni, the node agent that sets up each pod's
+// traffic redirection so injected pods need no NET_ADMIN/NET_RAW init
+// container and can pass the "restricted" Pod Security Standard.
+type CNIArgs struct {
+	Enabled bool
+	// Namespace of the node agent: it is privileged (host paths, host
+	// network), so it gets its own namespace enforcing "privileged" and
+	// nothing else runs there. On GKE use kube-system (see the README).
+	Namespace string
+	// Resources of the node agent's container.
+	Resources Resources
+}
+
+// MeshSecurity is the mesh's security posture.
+type MeshSecurity struct {
+	// MTLS is the mesh-wide PeerAuthentication mode (STRICT by default).
+	MTLS MTLSMode
+	// DefaultDeny adds an allow-nothing AuthorizationPolicy to the app
+	// namespace: only the ALLOW policies workloads add let requests in.
+	DefaultDeny bool
+	// NetworkPolicies deny all traffic in the app namespace but DNS, the
+	// sidecars' control plane and telemetry, and what workloads allow.
+	NetworkPolicies bool
+	// AppPodSecurity and SystemPodSecurity are the Pod Security Standard
+	// levels the app and control-plane namespaces enforce.
+	AppPodSecurity    PodSecurityLevel
+	SystemPodSecurity PodSecurityLevel
+}
+
 // IstioMeshArgs are the arguments of an IstioMesh.
 type IstioMeshArgs struct {
 	// Namespace of the control plane and the ingress gateway (istio-system).
@@ -128,6 +188,15 @@ type IstioMeshArgs struct {
 	Ingress IngressArgs
 	// TimeoutSeconds bounds each Helm release's install or upgrade.
 	TimeoutSeconds int
+	// Platform selects the charts' platform profile (global.platform:
+	// minikube, gke, k3s, ...); empty for none.
+	Platform string
+	// CNI installs istio-cni.
+	CNI CNIArgs
+	// Security is the mTLS, authorization, network and Pod Security posture.
+	Security MeshSecurity
+	// TopologySpread spreads istiod's and the gateway's replicas over zones and nodes.
+	TopologySpread bool
 	// SkipReleases registers no Helm releases: for the provider's render mode,
 	// which cannot render helm.v3.Release (the provider installs a release
 	// through a live cluster's Helm client). Everything else is registered.
@@ -141,15 +210,27 @@ type IstioMesh struct {
 
 	SystemNamespace *corev1.Namespace
 	AppNamespace    *corev1.Namespace
+	CNINamespace    *corev1.Namespace
 	Base            *helmv3.Release
+	CNI             *helmv3.Release
 	Istiod          *helmv3.Release
 	Gateway         *helmv3.Release
 	IngressService  *Service
+	// PeerAuthentication is the mesh-wide mTLS mode, AllowNothing the app
+	// namespace's default-deny AuthorizationPolicy, NetworkPolicies the app
+	// namespace's default-deny and baseline NetworkPolicies.
+	PeerAuthentication *apiextensions.CustomResource
+	AllowNothing       *apiextensions.CustomResource
+	NetworkPolicies    []*networkingv1.NetworkPolicy
 
 	// GatewayName is the ingress gateway's release and workload name.
 	GatewayName string
 	// GatewaySelector matches the ingress gateway's pods, for a Gateway resource.
 	GatewaySelector map[string]string
+	// GatewayNamespace and GatewayPrincipal say where the ingress gateway
+	// runs and its mTLS identity, for the policies that let it in.
+	GatewayNamespace string
+	GatewayPrincipal string
 
 	// Namespace and AppNamespaceName are the namespaces' names (outputs, so users depend on them).
 	Namespace        pulumi.StringOutput `pulumi:"namespace"`
@@ -164,6 +245,8 @@ type IstioMesh struct {
 
 	// Revisions maps each release to its Helm revision.
 	Revisions pulumi.IntMapOutput `pulumi:"revisions"`
+	// Releases maps each installed release's name to its namespace.
+	Releases pulumi.StringMapOutput `pulumi:"releases"`
 	// SkippedReleases names the releases not registered (render mode).
 	SkippedReleases []string
 }
@@ -188,6 +271,11 @@ func (a *IstioMeshArgs) check(name string) error {
 		return fmt.Errorf("istio mesh %q: ingress type %q is not ClusterIP, NodePort or LoadBalancer", name, a.Ingress.Type)
 	case a.Tracing.SamplingPercent < 0 || a.Tracing.SamplingPercent > 100:
 		return fmt.Errorf("istio mesh %q: sampling percent must be 0-100, got %g", name, a.Tracing.SamplingPercent)
+	case a.CNI.Enabled && (a.CNI.Namespace == "" || a.CNI.Namespace == a.AppNamespace):
+		return fmt.Errorf("istio mesh %q: istio-cni needs a namespace of its own, not %q", name, a.CNI.Namespace)
+	case a.Security.AppPodSecurity == PodSecurityRestricted && !a.CNI.Enabled:
+		// istio-init needs NET_ADMIN and NET_RAW, which "restricted" refuses.
+		return fmt.Errorf("istio mesh %q: a restricted app namespace needs istio-cni", name)
 	}
 	return nil
 }
@@ -205,7 +293,13 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("istio mesh %q: %w", name, err)
 	}
-	component := &IstioMesh{GatewayName: GatewayReleaseName, GatewaySelector: gatewaySelector(GatewayReleaseName)}
+	component := &IstioMesh{
+		GatewayName:      GatewayReleaseName,
+		GatewaySelector:  gatewaySelector(GatewayReleaseName),
+		GatewayNamespace: args.Namespace,
+		// The gateway chart names its ServiceAccount after the release.
+		GatewayPrincipal: Principal(args.Namespace, GatewayReleaseName),
+	}
 	if err := ctx.RegisterComponentResource(IstioMeshToken, name, component, opts...); err != nil {
 		return nil, err
 	}
@@ -214,19 +308,39 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 	// Namespaces are Pulumi resources, not Helm's createNamespace: Helm never
 	// deletes a namespace it created, so destroy would leave them behind.
 	component.SystemNamespace, err = corev1.NewNamespace(ctx, args.Namespace, &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.Namespace)},
+		Metadata: &metav1.ObjectMetaArgs{
+			Annotations: ownedAnnotations(),
+			Name:        pulumi.String(args.Namespace),
+			Labels:      stringMap(podSecurityLabels(args.Security.SystemPodSecurity)),
+		},
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
 	component.AppNamespace, err = corev1.NewNamespace(ctx, args.AppNamespace, &corev1.NamespaceArgs{
 		Metadata: &metav1.ObjectMetaArgs{
-			Name:   pulumi.String(args.AppNamespace),
-			Labels: stringMap(mergeLabels(args.AppNamespaceLabels, map[string]string{InjectionLabel: "enabled"})),
+			Annotations: ownedAnnotations(),
+			Name:        pulumi.String(args.AppNamespace),
+			Labels: stringMap(mergeLabels(args.AppNamespaceLabels, podSecurityLabels(args.Security.AppPodSecurity),
+				map[string]string{InjectionLabel: "enabled"})),
 		},
 	}, parent)
 	if err != nil {
 		return nil, err
+	}
+	if args.CNI.Enabled {
+		// The node agent writes the CNI config on every node: it must be
+		// privileged, so it is alone in a namespace that allows it.
+		component.CNINamespace, err = corev1.NewNamespace(ctx, args.CNI.Namespace, &corev1.NamespaceArgs{
+			Metadata: &metav1.ObjectMetaArgs{
+				Annotations: ownedAnnotations(),
+				Name:        pulumi.String(args.CNI.Namespace),
+				Labels:      stringMap(podSecurityLabels(PodSecurityPrivileged)),
+			},
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
 	}
 	ns := component.SystemNamespace.Metadata.Name().Elem()
 
@@ -234,44 +348,80 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("istio mesh %q: %w", name, err)
 	}
-	releases := []struct {
-		chart  IstioChart
-		name   string
-		values map[string]interface{}
-		target **helmv3.Release
-	}{
-		{IstioChartBase, "istio-base", map[string]interface{}{
-			"global": map[string]interface{}{"istioNamespace": args.Namespace},
-		}, &component.Base},
-		{IstioChartIstiod, "istiod", map[string]interface{}{
-			"global":           map[string]interface{}{"istioNamespace": args.Namespace},
-			"autoscaleEnabled": false,
-			"replicaCount":     args.IstiodReplicas,
-			"traceSampling":    args.Tracing.SamplingPercent,
-			"resources":        resourceValues(args.IstiodResources),
-			"meshConfig":       meshConfig,
-		}, &component.Istiod},
-		{IstioChartGateway, GatewayReleaseName, map[string]interface{}{
-			// The Service is ours (below), so its type, node ports and
-			// outputs are typed and awaited like every other Service.
-			"service":      map[string]interface{}{"type": "None"},
-			"autoscaling":  map[string]interface{}{"enabled": false},
-			"replicaCount": args.Ingress.Replicas,
-			"resources":    resourceValues(args.Ingress.Resources),
-		}, &component.Gateway},
+	global := map[string]interface{}{"istioNamespace": args.Namespace}
+	if args.Platform != "" {
+		global["platform"] = args.Platform
 	}
+	runtimeDefault := map[string]interface{}{"type": "RuntimeDefault"}
+	istiodValues := map[string]interface{}{
+		"global": mergeValues(global, map[string]interface{}{
+			// Injected sidecars: the runtime's default seccomp profile.
+			"proxy": map[string]interface{}{"seccompProfile": runtimeDefault},
+		}),
+		"autoscaleEnabled": false,
+		"replicaCount":     args.IstiodReplicas,
+		"traceSampling":    args.Tracing.SamplingPercent,
+		"resources":        resourceValues(args.IstiodResources),
+		"meshConfig":       meshConfig,
+		"seccompProfile":   runtimeDefault,
+		// With istio-cni the injector adds no privileged istio-init.
+		"cni": map[string]interface{}{"enabled": args.CNI.Enabled},
+	}
+	gatewayValues := map[string]interface{}{
+		// The Service is ours (below), so its type, node ports and
+		// outputs are typed and awaited like every other Service.
+		"service":      map[string]interface{}{"type": "None"},
+		"autoscaling":  map[string]interface{}{"enabled": false},
+		"replicaCount": args.Ingress.Replicas,
+		"resources":    resourceValues(args.Ingress.Resources),
+		// The chart's default pod securityContext is only the sysctl that
+		// lets a non-root proxy bind :80; setting one replaces it, so it is
+		// repeated next to the seccomp profile "restricted" asks for.
+		"securityContext": map[string]interface{}{
+			"seccompProfile": runtimeDefault,
+			"sysctls":        []interface{}{map[string]interface{}{"name": "net.ipv4.ip_unprivileged_port_start", "value": "0"}},
+		},
+	}
+	if args.TopologySpread {
+		istiodValues["topologySpreadConstraints"] = topologySpreadValues(map[string]string{"app": "istiod"})
+		gatewayValues["topologySpreadConstraints"] = topologySpreadValues(component.GatewaySelector)
+	}
+	type release struct {
+		chart     IstioChart
+		namespace pulumi.StringInput
+		values    map[string]interface{}
+		target    **helmv3.Release
+	}
+	releases := []release{
+		{IstioChartBase, ns, map[string]interface{}{"global": global}, &component.Base},
+	}
+	if args.CNI.Enabled {
+		releases = append(releases, release{IstioChartCNI, component.CNINamespace.Metadata.Name().Elem(), map[string]interface{}{
+			"global":    global,
+			"resources": resourceValues(args.CNI.Resources),
+		}, &component.CNI})
+	}
+	releases = append(releases,
+		release{IstioChartIstiod, ns, istiodValues, &component.Istiod},
+		release{IstioChartGateway, ns, gatewayValues, &component.Gateway},
+	)
 	var previous pulumi.Resource = component.SystemNamespace
+	if component.CNINamespace != nil {
+		previous = component.CNINamespace
+	}
 	revisions := pulumi.IntMap{}
+	releaseNamespaces := pulumi.StringMap{}
 	for _, r := range releases {
+		name := ReleaseName(r.chart)
 		if args.SkipReleases {
-			component.SkippedReleases = append(component.SkippedReleases, r.name)
+			component.SkippedReleases = append(component.SkippedReleases, name)
 			continue
 		}
 		ref := charts[r.chart]
-		release, err := helmv3.NewRelease(ctx, r.name, &helmv3.ReleaseArgs{
+		release, err := helmv3.NewRelease(ctx, name, &helmv3.ReleaseArgs{
 			// An explicit name: without it the provider appends a random suffix.
-			Name:           pulumi.String(r.name),
-			Namespace:      ns,
+			Name:           pulumi.String(name),
+			Namespace:      r.namespace,
 			Chart:          pulumi.String(ref.chart),
 			Version:        optionalString(ref.version),
 			RepositoryOpts: ref.repositoryOpts(),
@@ -287,10 +437,14 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 		*r.target = release
 		previous = release
 		revisions[string(r.chart)] = release.Status.Revision().Elem()
+		releaseNamespaces[name] = release.Status.Namespace().Elem()
 	}
 	component.CRDs = component.SystemNamespace
 	if component.Base != nil {
 		component.CRDs = component.Base
+	}
+	if err := component.securityPolicies(ctx, args, parent); err != nil {
+		return nil, err
 	}
 
 	ingress, err := NewService(ctx, GatewayReleaseName, &ServiceArgs{
@@ -304,6 +458,9 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 			{Name: "status-port", Port: 15021, TargetPort: 15021},
 		},
 		Labels: mergeLabels(component.GatewaySelector, map[string]string{"app": GatewayReleaseName}),
+		// The gateway release waited for its pods; a LoadBalancer is still
+		// awaited for its address (the ingressUrl output).
+		SkipAwait: args.Ingress.Type != ServiceTypeLoadBalancer,
 	}, parent, pulumi.DependsOn([]pulumi.Resource{previous}))
 	if err != nil {
 		return nil, err
@@ -325,6 +482,7 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 	}
 	component.IngressURL = pulumi.Sprintf("http://%s:%d", component.IngressHost, component.IngressPort)
 	component.Revisions = revisions.ToIntMapOutput()
+	component.Releases = releaseNamespaces.ToStringMapOutput()
 
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"namespace":    component.Namespace,
@@ -333,6 +491,7 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 		"ingressPort":  component.IngressPort,
 		"ingressUrl":   component.IngressURL,
 		"revisions":    component.Revisions,
+		"releases":     component.Releases,
 	}); err != nil {
 		return nil, err
 	}
@@ -354,7 +513,7 @@ func (c chartRef) repositoryOpts() helmv3.RepositoryOptsPtrInput {
 func (a *IstioMeshArgs) chartRefs() (map[IstioChart]chartRef, error) {
 	refs := map[IstioChart]chartRef{}
 	if a.Charts.Dir != "" {
-		paths, err := LocalChartPaths(a.Charts.Dir)
+		paths, err := LocalChartPaths(a.Charts.Dir, a.InstalledCharts())
 		if err != nil {
 			return nil, err
 		}
@@ -363,7 +522,7 @@ func (a *IstioMeshArgs) chartRefs() (map[IstioChart]chartRef, error) {
 		}
 		return refs, nil
 	}
-	for _, chart := range IstioCharts() {
+	for _, chart := range a.InstalledCharts() {
 		refs[chart] = chartRef{chart: string(chart), version: a.Charts.Version, repo: a.Charts.Repo}
 	}
 	return refs, nil
@@ -372,6 +531,7 @@ func (a *IstioMeshArgs) chartRefs() (map[IstioChart]chartRef, error) {
 // meshConfigValues builds istiod's meshConfig from Istio's own MeshConfig type.
 func (a *IstioMeshArgs) meshConfigValues() (map[string]interface{}, error) {
 	mc := &meshv1alpha1.MeshConfig{
+		TrustDomain:   TrustDomain,
 		EnableTracing: a.Tracing.Enabled,
 		ExtensionProviders: []*meshv1alpha1.MeshConfig_ExtensionProvider{{
 			Name: a.Tracing.Provider,
@@ -415,4 +575,107 @@ func resourceValues(r Resources) map[string]interface{} {
 		}
 	}
 	return out
+}
+
+// mergeValues returns a new map with every key of the given maps, later maps winning.
+func mergeValues(maps ...map[string]interface{}) map[string]interface{} {
+	out := map[string]interface{}{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Ports the app namespace's baseline NetworkPolicy opens for every pod.
+const (
+	// dnsPort is the cluster DNS.
+	dnsPort = 53
+	// istiodXDSPort is istiod's xDS and certificate service, which every sidecar dials.
+	istiodXDSPort = 15012
+	// sidecarMetricsPort is the sidecar agent's merged Prometheus endpoint
+	// and envoyStatsPort Envoy's own; Prometheus scrapes them, outside mTLS.
+	sidecarMetricsPort = 15020
+	envoyStatsPort     = 15090
+)
+
+// securityPolicies registers the mesh-wide mTLS mode and, in the app
+// namespace, the default-deny AuthorizationPolicy and NetworkPolicies that
+// workloads open up with their own ALLOW rules.
+func (c *IstioMesh) securityPolicies(ctx *pulumi.Context, args *IstioMeshArgs, parent pulumi.ResourceOption) error {
+	afterCRDs := pulumi.DependsOn([]pulumi.Resource{c.CRDs})
+	sec := args.Security
+	mode := sec.MTLS
+	if mode == "" {
+		mode = MTLSStrict
+	}
+	var err error
+	// In the root namespace (istiod's), a PeerAuthentication is mesh-wide.
+	c.PeerAuthentication, err = peerAuthentication(ctx, "mesh-mtls", "default", c.SystemNamespace.Metadata.Name().Elem(), nil, mode, parent, afterCRDs)
+	if err != nil {
+		return err
+	}
+	appNS := c.AppNamespace.Metadata.Name().Elem()
+	if sec.DefaultDeny {
+		// An ALLOW policy with no rules matches nothing: with it, a request
+		// is allowed only when another policy allows it.
+		c.AllowNothing, err = newIstioResource(ctx, "allow-nothing", istioResource{
+			apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", name: "allow-nothing", namespace: appNS,
+			spec: &securityv1.AuthorizationPolicy{Action: securityv1.AuthorizationPolicy_ALLOW},
+		}, parent, afterCRDs)
+		if err != nil {
+			return err
+		}
+	}
+	if !sec.NetworkPolicies {
+		return nil
+	}
+	both := []string{"Ingress", "Egress"}
+	deny, err := networkPolicy(ctx, "default-deny", "default-deny", appNS, nil, nil, nil, both, parent)
+	if err != nil {
+		return err
+	}
+	telemetryPorts := []int{sidecarMetricsPort, envoyStatsPort}
+	egressToMesh := []int{istiodXDSPort}
+	if args.Tracing.CollectorPort != 0 {
+		// Sidecars send spans to the collector; apps export to its OTLP/HTTP port.
+		egressToMesh = append(egressToMesh, args.Tracing.CollectorPort, JaegerOTLPHTTPPort)
+	}
+	baseline, err := networkPolicy(ctx, "mesh-baseline", "mesh-baseline", appNS, nil,
+		[]flow{{peers: []peer{{namespace: args.Namespace}}, ports: telemetryPorts}},
+		[]flow{
+			{peers: []peer{{namespace: "kube-system"}}, ports: []int{dnsPort}, udp: true},
+			{peers: []peer{{namespace: args.Namespace}}, ports: egressToMesh},
+		}, both, parent)
+	if err != nil {
+		return err
+	}
+	c.NetworkPolicies = []*networkingv1.NetworkPolicy{deny, baseline}
+	return nil
+}
+
+// topologySpreadValues spread a chart's replicas over zones, then nodes,
+// as a preference: a single-zone or single-node cluster still schedules them.
+func topologySpreadValues(selector map[string]string) []interface{} {
+	var out []interface{}
+	for _, key := range TopologyKeys() {
+		labels := map[string]interface{}{}
+		for k, v := range selector {
+			labels[k] = v
+		}
+		out = append(out, map[string]interface{}{
+			"maxSkew":           1,
+			"topologyKey":       key,
+			"whenUnsatisfiable": "ScheduleAnyway",
+			"labelSelector":     map[string]interface{}{"matchLabels": labels},
+		})
+	}
+	return out
+}
+
+// IstioPlatforms are the platform profiles the pinned Istio charts ship
+// (files/profile-platform-<name>.yaml), for global.platform.
+func IstioPlatforms() []string {
+	return []string{"gke", "k3d", "k3s", "microk8s", "minikube", "openshift"}
 }

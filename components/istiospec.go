@@ -41,6 +41,20 @@ func newIstioResource(ctx *pulumi.Context, resourceName string, r istioResource,
 	if err != nil {
 		return nil, fmt.Errorf("%s %q: %w", r.kind, r.name, err)
 	}
+	return registerIstioResource(ctx, resourceName, r, spec, opts...)
+}
+
+// newIstioResourceInNamespace is newIstioResource for a spec that names its
+// own namespace (an mTLS principal, say) while the namespace is still an
+// output: the spec is built once the namespace is known.
+func newIstioResourceInNamespace(ctx *pulumi.Context, resourceName string, r istioResource, spec func(namespace string) json.Marshaler, opts ...pulumi.ResourceOption) (*apiextensions.CustomResource, error) {
+	out := r.namespace.ToStringOutput().ApplyT(func(ns string) (map[string]interface{}, error) {
+		return specMap(spec(ns))
+	}).(pulumi.MapOutput)
+	return registerIstioResource(ctx, resourceName, r, out, opts...)
+}
+
+func registerIstioResource(ctx *pulumi.Context, resourceName string, r istioResource, spec interface{}, opts ...pulumi.ResourceOption) (*apiextensions.CustomResource, error) {
 	// The SDK's typed resources ask for the provider of their own version;
 	// CustomResource asks for none and would get a second, unversioned
 	// default provider. Pin it to the same one.
@@ -49,8 +63,9 @@ func newIstioResource(ctx *pulumi.Context, resourceName string, r istioResource,
 		ApiVersion: pulumi.String(r.apiVersion),
 		Kind:       pulumi.String(r.kind),
 		Metadata: &metav1.ObjectMetaArgs{
-			Name:      pulumi.String(r.name),
-			Namespace: r.namespace,
+			Annotations: ownedAnnotations(),
+			Name:        pulumi.String(r.name),
+			Namespace:   r.namespace,
 		},
 		OtherFields: kubernetes.UntypedArgs{"spec": spec},
 	}, opts...)

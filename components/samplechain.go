@@ -1,6 +1,7 @@
 package components
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -38,6 +39,15 @@ type SampleChainArgs struct {
 	Resources Resources
 	// GatewaySelector picks the ingress gateway pods the Gateway binds to.
 	GatewaySelector map[string]string
+	// GatewayNamespace and GatewayPrincipal are where the ingress gateway
+	// runs and its mTLS identity: the only caller the first hop allows.
+	GatewayNamespace string
+	GatewayPrincipal string
+	// Policy registers each hop's ALLOW AuthorizationPolicy (from the
+	// previous hop's ServiceAccount only) and NetworkPolicy.
+	Policy WorkloadPolicy
+	// TopologySpread spreads each hop's replicas over zones, then nodes.
+	TopologySpread bool
 	// GatewayHosts the Gateway and VirtualService answer for (the tutorial's "*").
 	GatewayHosts []string
 	// OTLPEndpoint is where sample-app exports its own spans (OTLP/HTTP base
@@ -90,6 +100,10 @@ func (a *SampleChainArgs) check(name string) error {
 		return fmt.Errorf("sample chain %q: port must be 1-65535, got %d", name, a.Port)
 	case len(a.GatewaySelector) == 0:
 		return fmt.Errorf("sample chain %q: a gateway selector is required", name)
+	case a.Policy.Authorization && a.GatewayPrincipal == "":
+		return fmt.Errorf("sample chain %q: authorization needs the gateway's principal", name)
+	case a.Policy.NetworkPolicies && a.GatewayNamespace == "":
+		return fmt.Errorf("sample chain %q: network policies need the gateway's namespace", name)
 	}
 	seen := map[string]bool{}
 	for _, hop := range a.Hops {
@@ -131,6 +145,9 @@ func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opt
 		}
 		h, err := newChainHop(ctx, hop, next, images[hop], args, parent)
 		if err != nil {
+			return nil, err
+		}
+		if err := hopPolicies(ctx, args, i, parent); err != nil {
 			return nil, err
 		}
 		component.Hops = append(component.Hops, h)
@@ -274,7 +291,7 @@ func newChainHop(ctx *pulumi.Context, hop, next string, image hopImage, args *Sa
 	// One ServiceAccount per hop: Istio's mTLS identity (and so any
 	// AuthorizationPolicy) is the ServiceAccount.
 	h.ServiceAccount, err = corev1.NewServiceAccount(ctx, name, &corev1.ServiceAccountArgs{
-		Metadata:                     &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: args.Namespace},
+		Metadata:                     &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String(name), Namespace: args.Namespace},
 		AutomountServiceAccountToken: pulumi.Bool(false),
 	}, parent)
 	if err != nil {
@@ -298,7 +315,7 @@ func newChainHop(ctx *pulumi.Context, hop, next string, image hopImage, args *Sa
 		return &HTTPProbe{Path: path, Port: args.Port, PeriodSeconds: 5}
 	}
 	h.Deployment, err = appsv1.NewDeployment(ctx, name, &appsv1.DeploymentArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(name), Namespace: args.Namespace, Labels: stringMap(labels)},
+		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String(name), Namespace: args.Namespace, Labels: stringMap(labels)},
 		Spec: &appsv1.DeploymentSpecArgs{
 			Replicas: pulumi.Int(args.Replicas),
 			Selector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"app": pulumi.String(name)}},
@@ -312,6 +329,7 @@ func newChainHop(ctx *pulumi.Context, hop, next string, image hopImage, args *Sa
 					},
 				},
 				Spec: &corev1.PodSpecArgs{
+					TopologySpreadConstraints:    topologySpread(args.TopologySpread, map[string]string{"app": name}),
 					ServiceAccountName:           h.ServiceAccount.Metadata.Name(),
 					AutomountServiceAccountToken: pulumi.Bool(false),
 					SecurityContext:              restrictedPodSecurityContext(SampleAppUID),
@@ -346,9 +364,52 @@ func newChainHop(ctx *pulumi.Context, hop, next string, image hopImage, args *Sa
 		// "http-" tells Istio the protocol, so the sidecars speak HTTP (and trace) on it.
 		Ports:  []ServicePort{{Name: "http-web", Port: args.Port}},
 		Labels: map[string]string{"app": name},
+		// Created after the Deployment is ready: nothing left to wait for.
+		SkipAwait: true,
 	}, parent, pulumi.DependsOn([]pulumi.Resource{h.Deployment}))
 	if err != nil {
 		return nil, err
 	}
 	return h, nil
+}
+
+// hopPolicies let exactly the chain's own traffic reach hop i: from the
+// ingress gateway for the first hop, from the previous hop for the others,
+// by mTLS identity (AuthorizationPolicy) and by pod (NetworkPolicy), and let
+// hop i call the next one.
+func hopPolicies(ctx *pulumi.Context, args *SampleChainArgs, i int, parent pulumi.ResourceOption) error {
+	name := HopServiceName(args.Hops[i])
+	selector := map[string]string{"app": name}
+	caller := peer{namespace: args.GatewayNamespace, labels: args.GatewaySelector}
+	prev := ""
+	if i > 0 {
+		prev = HopServiceName(args.Hops[i-1])
+		caller = peer{labels: map[string]string{"app": prev}}
+	}
+	if args.Policy.Authorization {
+		_, err := newIstioResourceInNamespace(ctx, name+"-allow", istioResource{
+			apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", name: name, namespace: args.Namespace,
+		}, func(ns string) json.Marshaler {
+			principal := args.GatewayPrincipal
+			if prev != "" {
+				// Each hop runs as its own ServiceAccount, named after it.
+				principal = Principal(ns, prev)
+			}
+			return allowSpec(selector, []string{principal}, []int{args.Port})
+		}, parent, pulumi.DependsOn(append(append([]pulumi.Resource{}, args.IstioDependsOn...), args.Policy.IstioDependsOn...)))
+		if err != nil {
+			return err
+		}
+	}
+	if args.Policy.NetworkPolicies {
+		var egress []flow
+		if i+1 < len(args.Hops) {
+			egress = []flow{{peers: []peer{{labels: map[string]string{"app": HopServiceName(args.Hops[i+1])}}}, ports: []int{args.Port}}}
+		}
+		if _, err := networkPolicy(ctx, name, name, args.Namespace, selector,
+			[]flow{{peers: []peer{caller}, ports: []int{args.Port}}}, egress, []string{"Ingress", "Egress"}, parent); err != nil {
+			return err
+		}
+	}
+	return nil
 }

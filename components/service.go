@@ -98,7 +98,17 @@ type ServiceArgs struct {
 	// Labels and Annotations on the Service object.
 	Labels      map[string]string
 	Annotations map[string]string
+	// SkipAwait skips the provider's readiness wait: endpoints present,
+	// then a fixed 10 s for them to settle after each endpoint change. It
+	// buys nothing for a Service created after its pods are ready (it
+	// depends on an awaited workload): set it there. Refused for
+	// LoadBalancer, whose wait is what fills ExternalAddress.
+	SkipAwait bool
 }
+
+// SkipAwaitAnnotation tells the kubernetes provider not to wait for an
+// object to become ready after creating or updating it.
+const SkipAwaitAnnotation = "pulumi.com/skipAwait"
 
 // Service is one Kubernetes Service of any type, with the addresses a user
 // needs as outputs.
@@ -120,6 +130,13 @@ type Service struct {
 	ExternalAddress pulumi.StringOutput `pulumi:"externalAddress"`
 }
 
+func (a *ServiceArgs) awaitAnnotations() map[string]string {
+	if !a.SkipAwait {
+		return nil
+	}
+	return map[string]string{SkipAwaitAnnotation: "true"}
+}
+
 func (a *ServiceArgs) check(name string) error {
 	t := a.Type
 	if !t.Valid() {
@@ -134,6 +151,9 @@ func (a *ServiceArgs) check(name string) error {
 	}
 	if t == ServiceTypeExternalName && a.ExternalName == "" {
 		return fmt.Errorf("service %q: type ExternalName needs externalName", name)
+	}
+	if a.SkipAwait && t == ServiceTypeLoadBalancer {
+		return fmt.Errorf("service %q: a LoadBalancer must be awaited: the wait is what fills its external address", name)
 	}
 	if t != ServiceTypeExternalName && len(a.Selector) == 0 {
 		return fmt.Errorf("service %q: type %s needs a selector", name, t)
@@ -199,7 +219,7 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 			Name:        pulumi.String(a.Name),
 			Namespace:   a.Namespace,
 			Labels:      stringMap(a.Labels),
-			Annotations: stringMap(a.Annotations),
+			Annotations: ownedAnnotations(a.Annotations, a.awaitAnnotations()),
 		},
 		Spec: spec,
 	}, pulumi.Parent(component))

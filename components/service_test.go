@@ -126,3 +126,36 @@ func TestServiceTypes(t *testing.T) {
 		})
 	}
 }
+
+func TestServiceSkipAwait(t *testing.T) {
+	for _, tc := range []struct {
+		typ     components.ServiceType
+		refused bool
+	}{
+		{components.ServiceTypeClusterIP, false},
+		{components.ServiceTypeNodePort, false},
+		{components.ServiceTypeLoadBalancer, true},
+	} {
+		t.Run(string(tc.typ), func(t *testing.T) {
+			mocks, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
+				_, err := components.NewService(ctx, "svc", &components.ServiceArgs{
+					Namespace: pulumi.String("playground"), Type: tc.typ, Selector: map[string]string{"app": "x"},
+					Ports: []components.ServicePort{{Name: "http", Port: 80}}, SkipAwait: true,
+				})
+				return err
+			})
+			if tc.refused {
+				if err == nil || !strings.Contains(err.Error(), "must be awaited") {
+					t.Errorf("SkipAwait on a LoadBalancer: %v, want a refusal", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := mocks.Find(t, "kubernetes:core/v1:Service", "svc").Get("metadata.annotations.pulumi\\.com/skipAwait"); got != "true" {
+				t.Errorf("skipAwait annotation = %v", got)
+			}
+		})
+	}
+}

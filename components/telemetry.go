@@ -196,7 +196,7 @@ func (c *Telemetry) jaeger(ctx *pulumi.Context, args *TelemetryArgs, parent pulu
 		return err
 	}
 	cm, err := corev1.NewConfigMap(ctx, "jaeger", &corev1.ConfigMapArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("jaeger"), Namespace: args.Namespace, Labels: pulumi.StringMap{"app": pulumi.String("jaeger")}},
+		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String("jaeger"), Namespace: args.Namespace, Labels: pulumi.StringMap{"app": pulumi.String("jaeger")}},
 		Data:     pulumi.StringMap{"config.yaml": pulumi.String(config)},
 	}, parent)
 	if err != nil {
@@ -234,6 +234,8 @@ func (c *Telemetry) jaeger(ctx *pulumi.Context, args *TelemetryArgs, parent pulu
 	for _, s := range services {
 		svc, err := NewService(ctx, s.name, &ServiceArgs{
 			Namespace: args.Namespace, Type: ServiceTypeClusterIP, Selector: selector, Ports: s.ports, Labels: selector,
+			// Created after the Deployment is ready (deps): nothing left to wait for.
+			SkipAwait: true,
 		}, parent, deps)
 		if err != nil {
 			return err
@@ -305,13 +307,15 @@ func jaegerConfig(a JaegerArgs) map[string]interface{} {
 
 func (c *Telemetry) prometheus(ctx *pulumi.Context, args *TelemetryArgs, parent pulumi.ResourceOption) error {
 	sa, err := corev1.NewServiceAccount(ctx, "prometheus", &corev1.ServiceAccountArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("prometheus"), Namespace: args.Namespace},
+		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String("prometheus"), Namespace: args.Namespace},
 	}, parent)
 	if err != nil {
 		return err
 	}
 	// Read-only discovery of scrape targets: the least Prometheus needs.
 	role, err := rbacv1.NewClusterRole(ctx, "prometheus", &rbacv1.ClusterRoleArgs{
+		// Auto-named (a cluster-wide name must not collide with another install).
+		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations()},
 		Rules: rbacv1.PolicyRuleArray{
 			rbacv1.PolicyRuleArgs{
 				ApiGroups: pulumi.StringArray{pulumi.String("")},
@@ -329,6 +333,8 @@ func (c *Telemetry) prometheus(ctx *pulumi.Context, args *TelemetryArgs, parent 
 		return err
 	}
 	if _, err := rbacv1.NewClusterRoleBinding(ctx, "prometheus", &rbacv1.ClusterRoleBindingArgs{
+		// Auto-named (a cluster-wide name must not collide with another install).
+		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations()},
 		RoleRef: &rbacv1.RoleRefArgs{
 			ApiGroup: pulumi.String("rbac.authorization.k8s.io"),
 			Kind:     pulumi.String("ClusterRole"),
@@ -347,7 +353,7 @@ func (c *Telemetry) prometheus(ctx *pulumi.Context, args *TelemetryArgs, parent 
 		return err
 	}
 	cm, err := corev1.NewConfigMap(ctx, "prometheus", &corev1.ConfigMapArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("prometheus"), Namespace: args.Namespace, Labels: pulumi.StringMap{"app": pulumi.String("prometheus")}},
+		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String("prometheus"), Namespace: args.Namespace, Labels: pulumi.StringMap{"app": pulumi.String("prometheus")}},
 		Data:     pulumi.StringMap{"prometheus.yml": pulumi.String(config)},
 	}, parent)
 	if err != nil {
@@ -375,7 +381,7 @@ func (c *Telemetry) prometheus(ctx *pulumi.Context, args *TelemetryArgs, parent 
 		return err
 	}
 	c.PrometheusService, err = NewService(ctx, "prometheus", &ServiceArgs{
-		Namespace: args.Namespace, Type: ServiceTypeClusterIP,
+		Namespace: args.Namespace, Type: ServiceTypeClusterIP, SkipAwait: true,
 		Selector: map[string]string{"app": "prometheus"}, Labels: map[string]string{"app": "prometheus"},
 		Ports: []ServicePort{{Name: "http", Port: prometheusPort}},
 	}, parent, pulumi.DependsOn([]pulumi.Resource{c.PrometheusDeployment}))
@@ -436,7 +442,7 @@ func (c *Telemetry) grafana(ctx *pulumi.Context, args *TelemetryArgs, parent pul
 		password = generated.Result
 	}
 	secret, err := corev1.NewSecret(ctx, "grafana-admin", &corev1.SecretArgs{
-		Metadata:   &metav1.ObjectMetaArgs{Name: pulumi.String("grafana-admin"), Namespace: args.Namespace},
+		Metadata:   &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String("grafana-admin"), Namespace: args.Namespace},
 		StringData: pulumi.StringMap{"admin-password": password},
 	}, parent)
 	if err != nil {
@@ -454,7 +460,7 @@ func (c *Telemetry) grafana(ctx *pulumi.Context, args *TelemetryArgs, parent pul
 		return err
 	}
 	cm, err := corev1.NewConfigMap(ctx, "grafana-datasources", &corev1.ConfigMapArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String("grafana-datasources"), Namespace: args.Namespace},
+		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String("grafana-datasources"), Namespace: args.Namespace},
 		Data:     pulumi.StringMap{"datasources.yaml": pulumi.String(datasources)},
 	}, parent)
 	if err != nil {
@@ -478,7 +484,7 @@ func (c *Telemetry) grafana(ctx *pulumi.Context, args *TelemetryArgs, parent pul
 		return err
 	}
 	svc, err := NewService(ctx, "grafana", &ServiceArgs{
-		Namespace: args.Namespace, Type: ServiceTypeClusterIP,
+		Namespace: args.Namespace, Type: ServiceTypeClusterIP, SkipAwait: true,
 		Selector: map[string]string{"app": "grafana"}, Labels: map[string]string{"app": "grafana"},
 		Ports: []ServicePort{{Name: "http", Port: grafanaPort}},
 	}, parent, pulumi.DependsOn([]pulumi.Resource{c.GrafanaDeployment}))
@@ -533,7 +539,7 @@ func newTelemetryDeployment(ctx *pulumi.Context, w telemetryWorkload, parent pul
 		automount = pulumi.Bool(true)
 	}
 	return appsv1.NewDeployment(ctx, w.name, &appsv1.DeploymentArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(w.name), Namespace: w.namespace, Labels: pulumi.StringMap{"app": pulumi.String(w.name)}},
+		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String(w.name), Namespace: w.namespace, Labels: pulumi.StringMap{"app": pulumi.String(w.name)}},
 		Spec: &appsv1.DeploymentSpecArgs{
 			Replicas: pulumi.Int(1),
 			Selector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"app": pulumi.String(w.name)}},

@@ -59,6 +59,16 @@ type WebServerArgs struct {
 	RolloutTimeoutSeconds int
 	// Service exposes the pods; nil creates none.
 	Service *WebServerService
+	// Mesh, when the pods run in an Istio mesh, registers their policies:
+	// the Service is reached from outside the mesh (a NodePort, like the
+	// tutorial's curl), so mTLS is PERMISSIVE for these pods only, and
+	// anyone may reach the container port, nothing else.
+	Mesh *WorkloadPolicy
+	// TopologySpread spreads the replicas over zones, then nodes.
+	TopologySpread bool
+	// PodAnnotations are added to the pod template (tooling hints such as
+	// the sandbox's probe simulation); the change cause is always set.
+	PodAnnotations map[string]string
 }
 
 // WebServerService is how a WebServer is exposed (the tutorial's webserver-svc).
@@ -189,6 +199,7 @@ func NewWebServer(ctx *pulumi.Context, name string, args *WebServerArgs, opts ..
 		// nginx never calls the Kubernetes API.
 		AutomountServiceAccountToken: pulumi.Bool(false),
 		SecurityContext:              restrictedPodSecurityContext(args.RunAsUser),
+		TopologySpreadConstraints:    topologySpread(args.TopologySpread, args.PodLabels),
 	}
 	if args.ReadOnlyRootFilesystem {
 		// nginx writes its pid, temp files and cache; give it exactly those, writable.
@@ -206,9 +217,10 @@ func NewWebServer(ctx *pulumi.Context, name string, args *WebServerArgs, opts ..
 
 	deployment, err := appsv1.NewDeployment(ctx, name, &appsv1.DeploymentArgs{
 		Metadata: &metav1.ObjectMetaArgs{
-			Name:      pulumi.String(args.Name),
-			Namespace: args.Namespace,
-			Labels:    stringMap(args.Labels),
+			Annotations: ownedAnnotations(),
+			Name:        pulumi.String(args.Name),
+			Namespace:   args.Namespace,
+			Labels:      stringMap(args.Labels),
 		},
 		Spec: &appsv1.DeploymentSpecArgs{
 			Replicas:                pulumi.Int(args.Replicas),
@@ -228,7 +240,7 @@ func NewWebServer(ctx *pulumi.Context, name string, args *WebServerArgs, opts ..
 			Template: &corev1.PodTemplateSpecArgs{
 				Metadata: &metav1.ObjectMetaArgs{
 					Labels:      stringMap(args.PodLabels),
-					Annotations: pulumi.StringMap{ChangeCauseAnnotation: pulumi.String(args.changeCause())},
+					Annotations: stringMap(mergeLabels(args.PodAnnotations, map[string]string{ChangeCauseAnnotation: args.changeCause()})),
 				},
 				Spec: podSpec,
 			},
@@ -255,6 +267,9 @@ func NewWebServer(ctx *pulumi.Context, name string, args *WebServerArgs, opts ..
 			Ports:                 []ServicePort{{Name: "http", Port: s.Port, TargetPort: args.ContainerPort, NodePort: s.NodePort}},
 			ExternalTrafficPolicy: s.ExternalTrafficPolicy,
 			Labels:                s.Labels,
+			// Created after the Deployment is ready; a LoadBalancer is still
+			// awaited for its address.
+			SkipAwait: s.Type != ServiceTypeLoadBalancer,
 		}, pulumi.Parent(component), pulumi.DependsOn([]pulumi.Resource{deployment}))
 		if err != nil {
 			return nil, err
@@ -262,6 +277,10 @@ func NewWebServer(ctx *pulumi.Context, name string, args *WebServerArgs, opts ..
 		component.Service = svc
 		component.URL = svc.URL
 		component.NodePort = svc.NodePort
+	}
+
+	if err := component.meshPolicies(ctx, args); err != nil {
+		return nil, err
 	}
 
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
@@ -273,6 +292,33 @@ func NewWebServer(ctx *pulumi.Context, name string, args *WebServerArgs, opts ..
 		return nil, err
 	}
 	return component, nil
+}
+
+// meshPolicies open the web server to everyone on its container port, in
+// a namespace that otherwise denies: mTLS PERMISSIVE (clients of a NodePort
+// have no mesh identity), an ALLOW for the port, a NetworkPolicy for it.
+func (c *WebServer) meshPolicies(ctx *pulumi.Context, args *WebServerArgs) error {
+	m := args.Mesh
+	if m == nil {
+		return nil
+	}
+	parent := pulumi.Parent(c)
+	afterCRDs := pulumi.DependsOn(m.IstioDependsOn)
+	if _, err := peerAuthentication(ctx, args.Name+"-permissive", args.Name, args.Namespace, args.PodLabels, MTLSPermissive, parent, afterCRDs); err != nil {
+		return err
+	}
+	if m.Authorization {
+		if _, err := allowFrom(ctx, args.Name+"-allow", args.Name, args.Namespace, args.PodLabels, nil, []int{args.ContainerPort}, parent, afterCRDs); err != nil {
+			return err
+		}
+	}
+	if m.NetworkPolicies {
+		if _, err := networkPolicy(ctx, args.Name+"-ingress", args.Name, args.Namespace, args.PodLabels,
+			[]flow{{ports: []int{args.ContainerPort}}}, nil, []string{"Ingress"}, parent); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rolloutTimeout makes the provider give up waiting for a rollout, so a

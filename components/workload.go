@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -137,4 +138,41 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// TopologyKeys are the node labels replicas spread over: zones first, then nodes.
+func TopologyKeys() []string {
+	return []string{"topology.kubernetes.io/zone", "kubernetes.io/hostname"}
+}
+
+// topologySpread spreads a workload's replicas over zones, then nodes, as a
+// preference (ScheduleAnyway): a single-zone or single-node cluster still
+// schedules every replica, a multi-zone one survives losing a zone.
+func topologySpread(enabled bool, selector map[string]string) corev1.TopologySpreadConstraintArray {
+	if !enabled {
+		return nil
+	}
+	var out corev1.TopologySpreadConstraintArray
+	for _, key := range TopologyKeys() {
+		out = append(out, corev1.TopologySpreadConstraintArgs{
+			MaxSkew:           pulumi.Int(1),
+			TopologyKey:       pulumi.String(key),
+			WhenUnsatisfiable: pulumi.String("ScheduleAnyway"),
+			LabelSelector:     &metav1.LabelSelectorArgs{MatchLabels: stringMap(selector)},
+		})
+	}
+	return out
+}
+
+// PatchForceAnnotation makes the kubernetes provider's server-side apply
+// take back fields another field manager changed (kubectl scale, kubectl
+// edit, kubectl label). The stack owns every field it sets, so `up
+// --refresh` repairs such drift instead of failing on a field-manager
+// conflict. Fields the stack does not set stay with whoever set them.
+const PatchForceAnnotation = "pulumi.com/patchForce"
+
+// ownedAnnotations are the annotations of every object the stack creates:
+// the given ones plus PatchForceAnnotation.
+func ownedAnnotations(extra ...map[string]string) pulumi.StringMap {
+	return stringMap(mergeLabels(append(extra, map[string]string{PatchForceAnnotation: "true"})...))
 }

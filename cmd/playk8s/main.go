@@ -3,6 +3,7 @@
 //
 //	playk8s preview|up|destroy|refresh [-stack dev] [-refresh]
 //	playk8s render [-stack dev] [-dir rendered/dev] [-set key=value ...]
+//	playk8s verify [-stack dev] [-api-only]
 //
 // State goes to a file backend in .state/ (PULUMI_BACKEND_URL overrides it,
 // so Pulumi Cloud users keep theirs); secrets use a passphrase (kept in
@@ -23,12 +24,16 @@ import (
 
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
 	"github.com/play-kubernetes/play-kubernetes/internal/preflight"
+	"github.com/play-kubernetes/play-kubernetes/internal/recovery"
 	"github.com/play-kubernetes/play-kubernetes/internal/stackfile"
+	"github.com/play-kubernetes/play-kubernetes/internal/verify"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 )
 
 const usage = `usage: playk8s <preview|up|destroy|refresh|render> [flags]
@@ -38,6 +43,7 @@ const usage = `usage: playk8s <preview|up|destroy|refresh|render> [flags]
   destroy   delete everything the stack created
   refresh   read the cluster's state into the stack's state
   render    write the stack as plain manifests, no cluster needed
+  verify    check the deployed stack: workloads, routing, traffic, traces, metrics
 `
 
 // setFlags collects repeated -set key=value flags.
@@ -80,6 +86,8 @@ func run() error {
 	root := fs.String("root", ".", "the project root (the directory of Pulumi.yaml)")
 	refresh := fs.Bool("refresh", false, "refresh the state from the cluster first (preview, up)")
 	dir := fs.String("dir", "", "render: output directory (default rendered/<stack>)")
+	apiOnly := fs.Bool("api-only", false, "verify: run only the API-level checks")
+	wait := fs.Duration("wait", 2*time.Minute, "verify: how long to wait for traces and metrics to show up")
 	sets := setFlags{}
 	fs.Var(sets, "set", "render: override a config value, namespace:key=value (repeatable)")
 	fs.Var(secretFlags(sets), "set-secret", "render: override a config value as a secret (repeatable)")
@@ -126,26 +134,90 @@ func run() error {
 	}
 
 	switch command {
-	case "preview", "up", "destroy", "refresh":
+	case "preview", "up", "destroy", "refresh", "verify":
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", command)
 	}
-	if err := eng.CheckPlugins(cfg, secureKeys...); err != nil {
-		return err
+	if command != "verify" {
+		if err := eng.CheckPlugins(cfg, secureKeys...); err != nil {
+			return err
+		}
 	}
-	target, err := preflight.ResolveTarget(cfg)
+	target, restConfig, err := preflight.RESTConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("stack %s: %w", *stackName, err)
 	}
 	if err := preflight.Reachable(ctx, target, 5*time.Second); err != nil {
 		return fmt.Errorf("stack %s: %w", *stackName, err)
 	}
+	if err := preflight.Authorized(ctx, target, restConfig, 10*time.Second); err != nil {
+		return fmt.Errorf("stack %s: %w", *stackName, err)
+	}
 	s, err := eng.Stack(ctx, *stackName, absRoot)
 	if err != nil {
 		return err
 	}
+	if command == "verify" {
+		return verifyStack(ctx, s, restConfig, verify.Options{APIOnly: *apiOnly, Wait: *wait})
+	}
+	if command != "preview" {
+		if err := recoverInterrupted(ctx, eng, s, restConfig); err != nil {
+			return fmt.Errorf("stack %s: %w", *stackName, err)
+		}
+	}
 	return operate(ctx, s, command, *refresh)
+}
+
+// recoverInterrupted clears what a killed run left behind (its lock, Helm
+// releases left pending), so this run starts without manual repair.
+func recoverInterrupted(ctx context.Context, eng *engine.Engine, s auto.Stack, restConfig *rest.Config) error {
+	kube, err := kubernetes.NewForConfig(restConfig)
+	if err != nil {
+		return err
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		return err
+	}
+	report, err := recovery.Recover(ctx, recovery.Args{
+		Stack: s, BackendURL: eng.BackendURL(), Project: engine.ProjectName, Kube: kube, Host: host,
+	})
+	if err != nil {
+		return err
+	}
+	for _, line := range report.Repairs {
+		fmt.Println("recovered:", line)
+	}
+	return nil
+}
+
+// verifyStack runs the deployed stack's checks and prints the report; any
+// failed check makes it an error.
+func verifyStack(ctx context.Context, s auto.Stack, restConfig *rest.Config, opts verify.Options) error {
+	outputs, err := s.Outputs(ctx)
+	if err != nil {
+		return err
+	}
+	values := map[string]interface{}{}
+	for k, v := range outputs {
+		values[k] = v.Value
+	}
+	cluster, err := verify.NewCluster(restConfig)
+	if err != nil {
+		return err
+	}
+	report, err := verify.Run(ctx, cluster, verify.TargetFromOutputs(values), opts)
+	if err != nil {
+		return err
+	}
+	if err := report.Write(os.Stdout); err != nil {
+		return err
+	}
+	if failed := report.Failed(); len(failed) > 0 {
+		return fmt.Errorf("%d of %d checks failed", len(failed), len(report.Results))
+	}
+	return nil
 }
 
 func operate(ctx context.Context, s auto.Stack, command string, refresh bool) error {

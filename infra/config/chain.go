@@ -20,6 +20,8 @@ type Chain struct {
 	// Build builds ./sample-app with pulumi-docker when Image is empty.
 	Build        ChainBuild `json:"build"`
 	GatewayHosts []string   `json:"gatewayHosts"`
+	// TopologySpread spreads each hop's replicas over zones and nodes.
+	TopologySpread bool `json:"topologySpread"`
 	// RegistryPassword comes from the secret `chain:registryPassword`.
 	RegistryPassword string `json:"-"`
 }
@@ -62,6 +64,7 @@ func readChain(src Source, errs *collector, known map[string]bool) Chain {
 	r.str("image", &ch.Image)
 	r.object("build", &ch.Build)
 	r.strings("gatewayHosts", &ch.GatewayHosts)
+	r.boolean("topologySpread", &ch.TopologySpread)
 	if pw, ok := src.secret("chain:registryPassword", errs, known); ok {
 		ch.RegistryPassword = pw
 	}
@@ -125,11 +128,12 @@ func (ch Chain) validate(errs *collector) {
 // caller adds the mesh's namespace, gateway selector and dependencies.
 func (ch Chain) Args() *components.SampleChainArgs {
 	args := &components.SampleChainArgs{
-		Hops:         ch.Hops,
-		Port:         ch.Port,
-		Replicas:     ch.Replicas,
-		Resources:    ch.Resources,
-		GatewayHosts: ch.GatewayHosts,
+		Hops:           ch.Hops,
+		Port:           ch.Port,
+		Replicas:       ch.Replicas,
+		Resources:      ch.Resources,
+		GatewayHosts:   ch.GatewayHosts,
+		TopologySpread: ch.TopologySpread,
 	}
 	if ch.Image != "" {
 		args.Image = pulumi.String(ch.Image)

@@ -49,6 +49,11 @@ func TestDefaultsAreTheTutorial(t *testing.T) {
 	if !cfg.Telemetry.Tracing {
 		t.Error("tracing is off by default")
 	}
+	// Secure by default: istio-cni, STRICT mTLS, default deny, restricted namespaces.
+	if m := cfg.Istio; !m.CNI.Enabled || m.CNI.Namespace != "istio-cni" || m.MTLS != "STRICT" || !m.Authorization || !m.NetworkPolicies ||
+		m.PodSecurity.App != "restricted" || m.PodSecurity.System != "restricted" {
+		t.Errorf("security defaults = cni %+v mtls %s authz %v netpol %v podSecurity %+v", m.CNI, m.MTLS, m.Authorization, m.NetworkPolicies, m.PodSecurity)
+	}
 	args := w.Args(nil)
 	if args.Liveness.Port != 8080 || args.Readiness.Port != 8080 {
 		t.Errorf("probe ports should follow the container port, got %d/%d", args.Liveness.Port, args.Readiness.Port)
@@ -131,6 +136,23 @@ func TestBadInputIsRefusedWithTheKey(t *testing.T) {
 		{"unknown key, project namespace", map[string]string{"play-kubernetes:replicas": "5"}, "play-kubernetes:replicas", "did you mean chain:replicas or webserver:replicas?"},
 		{"unknown key, far from any", map[string]string{"chain:colour": "blue"}, "chain:colour", "a known key (see the README"},
 		{"unknown key, misspelled flag", map[string]string{"telemetry:grafanna": "true"}, "telemetry:grafanna", "did you mean telemetry:grafana?"},
+		{"mTLS mode lower-case", map[string]string{"istio:mtls": "strict"}, "istio:mtls", "one of STRICT, PERMISSIVE"},
+		{"mTLS mode DISABLE", map[string]string{"istio:mtls": "DISABLE"}, "istio:mtls", "STRICT, PERMISSIVE"},
+		{"pod security level unknown", map[string]string{"istio:podSecurity": `{"app": "strict"}`}, "istio:podSecurity.app", "one of privileged, baseline, restricted"},
+		{"system pod security level unknown", map[string]string{"istio:podSecurity": `{"system": "none"}`}, "istio:podSecurity.system", "privileged, baseline, restricted"},
+		{"restricted app namespace without istio-cni", map[string]string{"istio:cni": `{"enabled": false}`}, "istio:podSecurity.app", "NET_ADMIN and NET_RAW"},
+		{"baseline app namespace without istio-cni", map[string]string{"istio:cni": `{"enabled": false}`, "istio:podSecurity": `{"app": "baseline"}`}, "istio:podSecurity.app", "or enable istio:cni"},
+		{"istio-cni in the app namespace", map[string]string{"istio:cni": `{"namespace": "playground"}`}, "istio:cni.namespace", "other than istio:appNamespace"},
+		{"istio-cni beside a restricted control plane", map[string]string{"istio:cni": `{"namespace": "istio-system"}`}, "istio:podSecurity.system", "privileged while istio:cni.namespace is istio:namespace"},
+		{"istio-cni namespace not a label", map[string]string{"istio:cni": `{"namespace": "Istio CNI"}`}, "istio:cni.namespace", "DNS-1123"},
+		{"istio-cni unknown field", map[string]string{"istio:cni": `{"enable": true}`}, "istio:cni", "unknown field"},
+		{"istio-cni limits below requests", map[string]string{"istio:cni": `{"resources": {"requests": {"cpu": "1"}, "limits": {"cpu": "500m"}}}`}, "istio:cni.resources.requests.cpu", "at most the limit"},
+		{"platform unknown", map[string]string{"istio:platform": "aks"}, "istio:platform", "gke, k3d, k3s, microk8s, minikube, openshift"},
+		{"network policies not a bool", map[string]string{"istio:networkPolicies": "on"}, "istio:networkPolicies", "true or false"},
+		{"topology spread not a bool", map[string]string{"webserver:topologySpread": "zones"}, "webserver:topologySpread", "true or false"},
+		{"unknown key, security typo", map[string]string{"istio:authorisation": "true"}, "istio:authorisation", "did you mean istio:authorization?"},
+		{"pod annotation key malformed", map[string]string{"webserver:podAnnotations": `{"not a key!": "x"}`}, "webserver:podAnnotations", "qualified names"},
+		{"pod annotations not an object", map[string]string{"webserver:podAnnotations": `["a"]`}, "webserver:podAnnotations", "an object"},
 		{"jaeger image malformed", map[string]string{"telemetry:jaegerImage": "jaeger@latest"}, "telemetry:jaegerImage", "image reference"},
 	}
 	for _, tc := range cases {

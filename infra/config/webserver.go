@@ -1,8 +1,12 @@
 package config
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/play-kubernetes/play-kubernetes/components"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // WebServer is the `webserver:` namespace: the tutorial's nginx Deployment and its Service.
@@ -22,6 +26,10 @@ type WebServer struct {
 	// TimeoutSeconds is how long `pulumi up` waits for a rollout before failing it.
 	TimeoutSeconds int              `json:"timeoutSeconds"`
 	Service        WebServerService `json:"service"`
+	// TopologySpread spreads the replicas over zones and nodes.
+	TopologySpread bool `json:"topologySpread"`
+	// PodAnnotations are added to the pods.
+	PodAnnotations map[string]string `json:"podAnnotations"`
 }
 
 // WebServerService is `webserver:service`, the tutorial's webserver-svc.
@@ -80,6 +88,8 @@ func readWebServer(src Source, errs *collector, known map[string]bool) WebServer
 	r.integer("progressDeadlineSeconds", &w.ProgressDeadlineSeconds)
 	r.integer("timeoutSeconds", &w.TimeoutSeconds)
 	r.object("service", &w.Service)
+	r.boolean("topologySpread", &w.TopologySpread)
+	r.object("podAnnotations", &w.PodAnnotations)
 	return w
 }
 
@@ -100,6 +110,16 @@ func (w WebServer) validate(errs *collector) {
 	c.atLeast("revisionHistoryLimit", w.RevisionHistoryLimit, 0)
 	c.atLeast("progressDeadlineSeconds", w.ProgressDeadlineSeconds, 1)
 	c.atLeast("timeoutSeconds", w.TimeoutSeconds, 1)
+	keys := make([]string, 0, len(w.PodAnnotations))
+	for k := range w.PodAnnotations {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
+			errs.add("webserver:podAnnotations", quote(k), "annotation keys that are qualified names, e.g. example.com/key ("+strings.Join(msgs, "; ")+")")
+		}
+	}
 	if !w.Service.Enabled {
 		return
 	}
@@ -142,6 +162,8 @@ func (w WebServer) Args(namespace pulumi.StringInput) *components.WebServerArgs 
 	args.RevisionHistoryLimit = w.RevisionHistoryLimit
 	args.ProgressDeadlineSeconds = w.ProgressDeadlineSeconds
 	args.RolloutTimeoutSeconds = w.TimeoutSeconds
+	args.TopologySpread = w.TopologySpread
+	args.PodAnnotations = w.PodAnnotations
 	if !w.Service.Enabled {
 		args.Service = nil
 		return &args

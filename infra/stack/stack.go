@@ -30,13 +30,19 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	web, err := components.NewWebServer(ctx, "webserver", cfg.WebServer.Args(mesh.AppNamespaceName))
+	policy := cfg.Istio.WorkloadPolicy(mesh.CRDs)
+	webArgs := cfg.WebServer.Args(mesh.AppNamespaceName)
+	webArgs.Mesh = &policy
+	web, err := components.NewWebServer(ctx, "webserver", webArgs)
 	if err != nil {
 		return err
 	}
 	chainArgs := cfg.Chain.Args()
 	chainArgs.Namespace = mesh.AppNamespaceName
 	chainArgs.GatewaySelector = mesh.GatewaySelector
+	chainArgs.GatewayNamespace = mesh.GatewayNamespace
+	chainArgs.GatewayPrincipal = mesh.GatewayPrincipal
+	chainArgs.Policy = policy
 	chainArgs.IstioDependsOn = []pulumi.Resource{mesh.CRDs}
 	if cfg.Telemetry.Tracing {
 		chainArgs.OTLPEndpoint = components.OTLPHTTPEndpoint(cfg.Istio.Namespace)
@@ -51,12 +57,15 @@ func Program(ctx *pulumi.Context) error {
 	ctx.Export("ingressPort", mesh.IngressPort)
 	ctx.Export("serviceUrl", pulumi.Sprintf("%s/service", mesh.IngressURL))
 	ctx.Export("appNamespace", mesh.AppNamespaceName)
+	ctx.Export("istioNamespace", mesh.Namespace)
 	ctx.Export("istioRevisions", mesh.Revisions)
+	ctx.Export("istioReleases", mesh.Releases)
 	ctx.Export("webserverUrl", web.URL)
 	ctx.Export("webserverNodePort", web.NodePort)
 	ctx.Export("webserverImage", web.Image)
 	ctx.Export("chainEntryUrl", chain.EntryURL)
 	ctx.Export("chainImages", chain.ImageRefs)
+	ctx.Export("chainHops", pulumi.ToStringArray(chainArgs.Hops))
 	ctx.Export("jaegerPortForward", telemetry.JaegerPortForwardCommand)
 	ctx.Export("jaegerPortForwardTarget", telemetry.JaegerPortForward)
 	ctx.Export("jaegerUrl", pulumi.String("http://localhost:16686"))

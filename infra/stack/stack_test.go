@@ -1,6 +1,9 @@
 package stack_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"maps"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -76,6 +79,10 @@ func TestDevStack(t *testing.T) {
 		if r.Custom && !componentURNs[r.Parent] {
 			t.Errorf("%s %s is not parented to a component (parent %q)", r.Type, r.Name, r.Parent)
 		}
+		// The stack owns every field it sets: drift is overwritten, not a conflict.
+		if strings.HasPrefix(r.Type, "kubernetes:") && r.Type != releaseType && r.Get("metadata.annotations.pulumi\\.com/patchForce") != "true" {
+			t.Errorf("%s %s lacks %s", r.Type, r.Name, components.PatchForceAnnotation)
+		}
 	}
 
 	base := mocks.Find(t, releaseType, "istio-base")
@@ -83,11 +90,20 @@ func TestDevStack(t *testing.T) {
 		{"kubernetes:networking.istio.io/v1:Gateway", "gateway"},
 		{"kubernetes:networking.istio.io/v1:VirtualService", "virtual-service"},
 		{"kubernetes:telemetry.istio.io/v1:Telemetry", "mesh-default"},
-		{releaseType, "istiod"},
+		{"kubernetes:security.istio.io/v1:PeerAuthentication", "mesh-mtls"},
+		{"kubernetes:security.istio.io/v1:AuthorizationPolicy", "allow-nothing"},
+		{"kubernetes:security.istio.io/v1:AuthorizationPolicy", "service-a-allow"},
+		{"kubernetes:security.istio.io/v1:AuthorizationPolicy", "webserver-allow"},
+		{"kubernetes:security.istio.io/v1:PeerAuthentication", "webserver-permissive"},
+		{releaseType, "istio-cni"},
 	} {
 		if !mocks.Find(t, dependent.typ, dependent.name).DependsOn(base.URN) {
 			t.Errorf("%s does not wait for the base release's CRDs", dependent.name)
 		}
+	}
+	// istio-cni is ready before istiod injects pods that rely on it.
+	if !mocks.Find(t, releaseType, "istiod").DependsOn(mocks.Find(t, releaseType, "istio-cni").URN) {
+		t.Error("istiod does not wait for the istio-cni release")
 	}
 
 	// The tutorial's web server in the app namespace.
@@ -119,6 +135,11 @@ func TestDevStack(t *testing.T) {
 		"chainEntryUrl":         "http://service-a.playground.svc.cluster.local:8000",
 		"prometheusPortForward": "kubectl -n istio-system port-forward svc/prometheus 9090:9090",
 		"appNamespace":          "playground",
+		// What make verify reads.
+		"istioNamespace": "istio-system",
+		"chainHops":      []string{"a", "b", "c"},
+		"istioReleases": map[string]string{"istio-base": "istio-system", "istio-cni": "istio-cni",
+			"istiod": "istio-system", "istio-ingressgateway": "istio-system"},
 	}
 	for name, value := range want {
 		c, ok := out[name]
@@ -150,6 +171,14 @@ func TestProdStack(t *testing.T) {
 	if got := mocks.Find(t, "kubernetes:core/v1:Service", "istio-ingressgateway").Get("spec.type"); got != "LoadBalancer" {
 		t.Errorf("prod ingress = %v, want LoadBalancer", got)
 	}
+	// Services created after their awaited workload skip the provider's
+	// fixed endpoint settle; a LoadBalancer is awaited for its address.
+	for _, svc := range mocks.OfType("kubernetes:core/v1:Service") {
+		skip := svc.Get("metadata.annotations.pulumi\\.com/skipAwait") == "true"
+		if lb := svc.Get("spec.type") == "LoadBalancer"; lb == skip {
+			t.Errorf("Service %s (%v): skipAwait %v", svc.Name, svc.Get("spec.type"), skip)
+		}
+	}
 	if got := out["ingressUrl"].Value(t); got != "http://203.0.113.7:80" {
 		t.Errorf("prod ingressUrl = %v, want the load balancer's address", got)
 	}
@@ -159,6 +188,15 @@ func TestProdStack(t *testing.T) {
 	for _, d := range mocks.OfType("kubernetes:apps/v1:Deployment") {
 		if strings.HasPrefix(d.Name, "service-") && d.Get("spec.replicas").(float64) < 2 {
 			t.Errorf("prod %s has %v replicas", d.Name, d.Get("spec.replicas"))
+		}
+		// Every replicated workload spreads over zones, then nodes.
+		if d.Get("spec.replicas").(float64) > 1 && d.Get("spec.template.spec.topologySpreadConstraints.0.topologyKey") != "topology.kubernetes.io/zone" {
+			t.Errorf("prod %s (%v replicas) does not spread over zones", d.Name, d.Get("spec.replicas"))
+		}
+	}
+	for _, release := range []string{"istiod", "istio-ingressgateway"} {
+		if mocks.Find(t, releaseType, release).Get("values.topologySpreadConstraints.0.topologyKey") != "topology.kubernetes.io/zone" {
+			t.Errorf("prod %s does not spread over zones", release)
 		}
 	}
 	if got := mocks.Find(t, "kubernetes:telemetry.istio.io/v1:Telemetry", "mesh-default").Get("spec.tracing.0.randomSamplingPercentage"); got.(float64) > 10 {
@@ -226,5 +264,41 @@ func BenchmarkProgramUnderMocks(b *testing.B) {
 		if _, err := pulumimock.Run(b, cfg, stack.Program); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkProgramChainLength is BenchmarkProgramUnderMocks with the chain
+// grown to N hops (generated names h00, h01, ...), everything else the dev
+// stack. It reports the resources registered per evaluation and the time
+// per resource: growth is linear when ns/resource stays flat as N grows.
+func BenchmarkProgramChainLength(b *testing.B) {
+	b.Chdir(filepath.Join("..", ".."))
+	base, err := stackfile.Load("Pulumi.dev.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, hops := range []int{3, 10, 30} {
+		b.Run(fmt.Sprintf("hops=%d", hops), func(b *testing.B) {
+			names := make([]string, hops)
+			for i := range names {
+				names[i] = fmt.Sprintf("h%02d", i)
+			}
+			raw, err := json.Marshal(names)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg := maps.Clone(base)
+			cfg["chain:hops"] = string(raw)
+			var resources int
+			for b.Loop() {
+				mocks, err := pulumimock.Run(b, cfg, stack.Program)
+				if err != nil {
+					b.Fatal(err)
+				}
+				resources = len(mocks.Resources())
+			}
+			b.ReportMetric(float64(resources), "resources")
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(resources), "ns/resource")
+		})
 	}
 }

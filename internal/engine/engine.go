@@ -178,6 +178,9 @@ func (e *Engine) Stack(ctx context.Context, name, workDir string) (auto.Stack, e
 // Progress is where streamed engine output goes.
 func (e *Engine) Progress() io.Writer { return e.opts.Progress }
 
+// BackendURL is where stack state is kept.
+func (e *Engine) BackendURL() string { return e.opts.BackendURL }
+
 // Root is the project root.
 func (e *Engine) Root() string { return e.opts.Root }
 

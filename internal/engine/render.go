@@ -25,6 +25,13 @@ type Scratch struct {
 	dir   string
 }
 
+// Dir is the scratch work directory: a project root holding Pulumi.yaml
+// and the stack file, for a CLI run with -root.
+func (s *Scratch) Dir() string { return s.dir }
+
+// BackendURL is the scratch stack's file backend.
+func (s *Scratch) BackendURL() string { return "file://" + filepath.Join(s.dir, ".backend") }
+
 // Close removes the scratch directory and its state.
 func (s *Scratch) Close() error { return os.RemoveAll(s.dir) }
 
@@ -48,12 +55,11 @@ func (e *Engine) NewScratch(ctx context.Context, stackName string, overrides map
 		s.Close()
 		return nil, err
 	}
-	backend := filepath.Join(dir, ".backend")
-	if err := os.MkdirAll(backend, 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, ".backend"), 0o755); err != nil {
 		s.Close()
 		return nil, err
 	}
-	s.Stack, err = e.WithBackend("file://"+backend).Stack(ctx, stackName, dir)
+	s.Stack, err = e.WithBackend(s.BackendURL()).Stack(ctx, stackName, dir)
 	if err != nil {
 		s.Close()
 		return nil, err

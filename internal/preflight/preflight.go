@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -25,6 +26,13 @@ type Target struct {
 // else $KUBECONFIG, else ~/.kube/config; context from `kubernetes:context`,
 // else the kubeconfig's current context.
 func ResolveTarget(cfg map[string]string) (Target, error) {
+	t, _, err := RESTConfig(cfg)
+	return t, err
+}
+
+// RESTConfig resolves the stack's cluster as ResolveTarget does and returns
+// the client configuration to talk to it.
+func RESTConfig(cfg map[string]string) (Target, *rest.Config, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	var loader clientcmd.ClientConfig
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: cfg["kubernetes:context"]}
@@ -34,11 +42,11 @@ func ResolveTarget(cfg map[string]string) (Target, error) {
 		} else {
 			cc, err := clientcmd.NewClientConfigFromBytes([]byte(kc))
 			if err != nil {
-				return Target{}, fmt.Errorf("kubernetes:kubeconfig is neither a file nor a kubeconfig: %w", err)
+				return Target{}, nil, fmt.Errorf("kubernetes:kubeconfig is neither a file nor a kubeconfig: %w", err)
 			}
 			raw, err := cc.RawConfig()
 			if err != nil {
-				return Target{}, err
+				return Target{}, nil, err
 			}
 			loader = clientcmd.NewDefaultClientConfig(raw, overrides)
 		}
@@ -48,7 +56,7 @@ func ResolveTarget(cfg map[string]string) (Target, error) {
 	}
 	raw, err := loader.RawConfig()
 	if err != nil {
-		return Target{}, fmt.Errorf("reading kubeconfig: %w", err)
+		return Target{}, nil, fmt.Errorf("reading kubeconfig: %w", err)
 	}
 	name := overrides.CurrentContext
 	if name == "" {
@@ -56,9 +64,9 @@ func ResolveTarget(cfg map[string]string) (Target, error) {
 	}
 	rest, err := loader.ClientConfig()
 	if err != nil {
-		return Target{}, fmt.Errorf("kube context %q: %w", name, err)
+		return Target{}, nil, fmt.Errorf("kube context %q: %w", name, err)
 	}
-	return Target{Context: name, Server: rest.Host}, nil
+	return Target{Context: name, Server: rest.Host}, rest, nil
 }
 
 // Reachable dials the API server's TCP port within timeout.

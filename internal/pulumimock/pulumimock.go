@@ -286,7 +286,7 @@ func (r *Resource) DependsOn(urn string) bool {
 
 func getPath(v resource.PropertyValue, path string) interface{} {
 	if path != "" {
-		for _, part := range strings.Split(path, ".") {
+		for _, part := range splitPath(path) {
 			for v.IsSecret() {
 				v = v.SecretValue().Element
 			}
@@ -309,6 +309,26 @@ func getPath(v resource.PropertyValue, path string) interface{} {
 		}
 	}
 	return plain(v)
+}
+
+// splitPath splits a dotted path; `\.` is a dot inside a key, as in
+// metadata.labels.kubernetes\.io/metadata\.name.
+func splitPath(path string) []string {
+	var parts []string
+	var cur strings.Builder
+	for i := 0; i < len(path); i++ {
+		switch {
+		case path[i] == '\\' && i+1 < len(path) && path[i+1] == '.':
+			cur.WriteByte('.')
+			i++
+		case path[i] == '.':
+			parts = append(parts, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(path[i])
+		}
+	}
+	return append(parts, cur.String())
 }
 
 func plain(v resource.PropertyValue) interface{} {

@@ -127,7 +127,11 @@ func checkHelmReleases(t *testing.T, d *deployment, istiodRevision int64) {
 		if chart == "istiod" {
 			want = istiodRevision
 		}
-		secret := d.get(t, "secret", fmt.Sprintf("sh.helm.release.v1.%s.v%d", release, want), "-n", istioNamespace)
+		ns := istioNamespace
+		if chart == "cni" {
+			ns = cniNamespace
+		}
+		secret := d.get(t, "secret", fmt.Sprintf("sh.helm.release.v1.%s.v%d", release, want), "-n", ns)
 		labels := secret.GetLabels()
 		if labels["status"] != "deployed" || labels["owner"] != "helm" || labels["name"] != release {
 			t.Errorf("release %s v%d: labels %v, want status=deployed owner=helm name=%s", release, want, labels, release)
@@ -278,7 +282,7 @@ func checkTracingToggle(t *testing.T, d *deployment) {
 // checkDestroyed: the stack's namespaces are gone with everything in them;
 // cluster-wide only Istio's CRDs stay (helm.sh/resource-policy: keep).
 func checkDestroyed(t *testing.T, d *deployment) {
-	for _, ns := range []string{appNamespace, istioNamespace} {
+	for _, ns := range []string{appNamespace, istioNamespace, cniNamespace} {
 		deadline := time.Now().Add(time.Minute)
 		for {
 			out, err := d.kubectl.Run("get", "namespace", ns, "--ignore-not-found", "-o", "name")
@@ -344,6 +348,7 @@ func checkBrokenProbe(t *testing.T, d *deployment) {
 	if got := num(utils.Field(dep.Object, "status.availableReplicas")); got != 3 {
 		t.Errorf("during the failed rollout %d pods are available, want all 3 of the old ReplicaSet", got)
 	}
+	checkVerifySeesUnready(t, d)
 
 	// Restore the working probe: the next up recovers without surgery.
 	if err := d.stack.RemoveConfig(context.Background(), "webserver:readiness"); err != nil {

@@ -24,7 +24,10 @@ const (
 )
 
 // helmReleases are the stack's Helm releases: chart -> release name.
-var helmReleases = map[string]string{"base": "istio-base", "istiod": "istiod", "gateway": "istio-ingressgateway"}
+var helmReleases = map[string]string{"base": "istio-base", "cni": "istio-cni", "istiod": "istiod", "gateway": "istio-ingressgateway"}
+
+// cniNamespace holds istio-cni's privileged node agent, alone.
+const cniNamespace = "istio-cni"
 
 // deployment is one stack deployed to the sandbox: the engine, the scratch
 // stack (its own work dir and backend: the repo's stack files and state are
@@ -131,7 +134,7 @@ func (d *deployment) run(t *testing.T, args ...string) string {
 // later steps check the earlier ones passed).
 func TestStackOnSandbox(t *testing.T) {
 	kubectl := sandbox(t)
-	for _, ns := range []string{appNamespace, istioNamespace} {
+	for _, ns := range []string{appNamespace, istioNamespace, cniNamespace} {
 		if out, _ := kubectl.Run("get", "namespace", ns, "--ignore-not-found", "-o", "name"); out != "" {
 			t.Fatalf("namespace %s exists: the sandbox is not fresh (hack/sandbox.sh down && hack/sandbox.sh up)", ns)
 		}
@@ -178,6 +181,9 @@ func TestStackOnSandbox(t *testing.T) {
 		}
 	})
 	step("outputs", func(t *testing.T) { checkOutputs(t, d) })
+	step("make verify's API-level checks pass", func(t *testing.T) { checkVerify(t, d) })
+	step("pod security enforced per namespace", func(t *testing.T) { checkPodSecurity(t, d) })
+	step("mTLS, authorization and network policies", func(t *testing.T) { checkMeshPolicies(t, d) })
 	step("second preview is clean", func(t *testing.T) {
 		if ops := d.previewOps(t); len(ops) != 0 {
 			t.Errorf("a second preview after up plans changes: %v", ops)
@@ -186,6 +192,9 @@ func TestStackOnSandbox(t *testing.T) {
 	step("image change is one update with its change cause", func(t *testing.T) { checkImageChange(t, d) })
 	step("tracing toggle upgrades istiod in place", func(t *testing.T) { checkTracingToggle(t, d) })
 	step("a never-ready rollout fails up and keeps the old pods", func(t *testing.T) { checkBrokenProbe(t, d) })
+	step("a refused config changes neither state nor cluster", func(t *testing.T) { checkRefusedConfigChangesNothing(t, d) })
+	step("drift is seen by preview --refresh and repaired by up --refresh", func(t *testing.T) { checkDriftRepaired(t, d) })
+	step("an unreachable cluster or refused credentials stop up before it starts", func(t *testing.T) { checkClusterAccessRefused(t, d) })
 	step("destroy", func(t *testing.T) {
 		start := time.Now()
 		if _, err := d.stack.Destroy(context.Background(), optdestroy.ProgressStreams(d.progress)); err != nil {
@@ -196,4 +205,5 @@ func TestStackOnSandbox(t *testing.T) {
 		checkDestroyed(t, d)
 	})
 	step("sockets stay on loopback after destroy", checkSocketsOnLoopback)
+	step("a killed up is recovered by the next up", func(t *testing.T) { checkKilledUpRecovers(t, kubectl.Kubeconfig) })
 }

@@ -120,10 +120,10 @@ func TestRenderedStacksCarryTheTutorial(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := []string{"istio-base", "istiod", "istio-ingressgateway"}; !slices.Equal(res.NotRendered, want) {
+			if want := []string{"istio-base", "istio-cni", "istiod", "istio-ingressgateway"}; !slices.Equal(res.NotRendered, want) {
 				t.Errorf("not rendered = %v, want the Helm releases %v", res.NotRendered, want)
 			}
-			if !strings.Contains(res.Summary(), "not rendered: the Helm releases istio-base, istiod, istio-ingressgateway") {
+			if !strings.Contains(res.Summary(), "not rendered: the Helm releases istio-base, istio-cni, istiod, istio-ingressgateway") {
 				t.Errorf("the summary does not say what was left out:\n%s", res.Summary())
 			}
 			m := manifests(t, dir)

@@ -11,7 +11,7 @@ import (
 
 // PlannedChanges runs a preview and returns the operation it plans for each
 // resource URN, leaving out the resources it would leave alone ("same").
-func PlannedChanges(ctx context.Context, s auto.Stack) (map[string]apitype.OpType, error) {
+func PlannedChanges(ctx context.Context, s auto.Stack, opts ...optpreview.Option) (map[string]apitype.OpType, error) {
 	ch := make(chan events.EngineEvent)
 	ops := map[string]apitype.OpType{}
 	done := make(chan struct{})
@@ -23,7 +23,7 @@ func PlannedChanges(ctx context.Context, s auto.Stack) (map[string]apitype.OpTyp
 			}
 		}
 	}()
-	_, err := s.Preview(ctx, optpreview.EventStreams(ch))
+	_, err := s.Preview(ctx, append(opts, optpreview.EventStreams(ch))...)
 	<-done
 	return ops, err
 }
