@@ -242,6 +242,9 @@ type IstioMesh struct {
 	// CRDs is what Istio custom resources must wait for: the base release
 	// (it installs the CRDs), or the namespace when releases are skipped.
 	CRDs pulumi.Resource
+	// Injection is what pods of the app namespace must wait for to join the
+	// mesh: the istiod release (its injection webhook) and istio-cni's.
+	Injection []pulumi.Resource
 
 	// Revisions maps each release to its Helm revision.
 	Revisions pulumi.IntMapOutput `pulumi:"revisions"`
@@ -405,10 +408,15 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 		release{IstioChartIstiod, ns, istiodValues, &component.Istiod},
 		release{IstioChartGateway, ns, gatewayValues, &component.Gateway},
 	)
-	var previous pulumi.Resource = component.SystemNamespace
-	if component.CNINamespace != nil {
-		previous = component.CNINamespace
+	// What each release waits for, besides its namespace: the CRDs (base)
+	// before anything, istiod before the gateway (whose pods it injects).
+	// istio-cni and istiod only need base, so they install side by side.
+	after := map[IstioChart][]IstioChart{
+		IstioChartCNI:     {IstioChartBase},
+		IstioChartIstiod:  {IstioChartBase},
+		IstioChartGateway: {IstioChartIstiod},
 	}
+	installed := map[IstioChart]*helmv3.Release{}
 	revisions := pulumi.IntMap{}
 	releaseNamespaces := pulumi.StringMap{}
 	for _, r := range releases {
@@ -418,6 +426,13 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 			continue
 		}
 		ref := charts[r.chart]
+		deps := []pulumi.Resource{component.SystemNamespace}
+		if r.chart == IstioChartCNI {
+			deps = append(deps, component.CNINamespace)
+		}
+		for _, c := range after[r.chart] {
+			deps = append(deps, installed[c])
+		}
 		release, err := helmv3.NewRelease(ctx, name, &helmv3.ReleaseArgs{
 			// An explicit name: without it the provider appends a random suffix.
 			Name:           pulumi.String(name),
@@ -430,18 +445,30 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 			CleanupOnFail: pulumi.Bool(true),
 			MaxHistory:    pulumi.Int(10),
 			Timeout:       optionalInt(args.TimeoutSeconds),
-		}, parent, pulumi.DependsOn([]pulumi.Resource{previous}))
+		}, parent, pulumi.DependsOn(deps))
 		if err != nil {
 			return nil, err
 		}
 		*r.target = release
-		previous = release
+		installed[r.chart] = release
 		revisions[string(r.chart)] = release.Status.Revision().Elem()
 		releaseNamespaces[name] = release.Status.Namespace().Elem()
 	}
 	component.CRDs = component.SystemNamespace
 	if component.Base != nil {
 		component.CRDs = component.Base
+	}
+	// Pods of the app namespace get their sidecar from istiod's injection
+	// webhook, and with istio-cni their traffic redirection from its node
+	// agent: created before either is ready, they would run without.
+	for _, r := range []*helmv3.Release{component.Istiod, component.CNI} {
+		if r != nil {
+			component.Injection = append(component.Injection, r)
+		}
+	}
+	var ingressAfter pulumi.Resource = component.SystemNamespace
+	if component.Gateway != nil {
+		ingressAfter = component.Gateway
 	}
 	if err := component.securityPolicies(ctx, args, parent); err != nil {
 		return nil, err
@@ -461,7 +488,7 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 		// The gateway release waited for its pods; a LoadBalancer is still
 		// awaited for its address (the ingressUrl output).
 		SkipAwait: args.Ingress.Type != ServiceTypeLoadBalancer,
-	}, parent, pulumi.DependsOn([]pulumi.Resource{previous}))
+	}, parent, pulumi.DependsOn([]pulumi.Resource{ingressAfter}))
 	if err != nil {
 		return nil, err
 	}

@@ -58,8 +58,12 @@ func TestIstioMeshSecurityDefaults(t *testing.T) {
 	base := mocks.Find(t, releaseType, "istio-base")
 	cni := mocks.Find(t, releaseType, "istio-cni")
 	istiod := mocks.Find(t, releaseType, "istiod")
-	if cni.Get("namespace") != "istio-cni" || cni.Get("chart") != "cni" || !cni.DependsOn(base.URN) || !istiod.DependsOn(cni.URN) {
-		t.Errorf("istio-cni release: namespace %v chart %v; want istio-cni/cni after base and before istiod", cni.Get("namespace"), cni.Get("chart"))
+	if cni.Get("namespace") != "istio-cni" || cni.Get("chart") != "cni" || !cni.DependsOn(base.URN) {
+		t.Errorf("istio-cni release: namespace %v chart %v; want istio-cni/cni after base", cni.Get("namespace"), cni.Get("chart"))
+	}
+	// istio-cni and istiod need only base: they install side by side.
+	if istiod.DependsOn(cni.URN) || cni.DependsOn(istiod.URN) {
+		t.Error("istio-cni and istiod wait for each other; neither needs the other")
 	}
 	if cni.Get("values.resources.limits.memory") != "256Mi" {
 		t.Errorf("istio-cni has no limits: %v", cni.Get("values.resources"))

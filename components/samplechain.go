@@ -48,6 +48,9 @@ type SampleChainArgs struct {
 	Policy WorkloadPolicy
 	// TopologySpread spreads each hop's replicas over zones, then nodes.
 	TopologySpread bool
+	// PodsDependOn are what each hop's Deployment waits for before its pods
+	// are created: the sidecar injector (IstioMesh.Injection).
+	PodsDependOn []pulumi.Resource
 	// GatewayHosts the Gateway and VirtualService answer for (the tutorial's "*").
 	GatewayHosts []string
 	// OTLPEndpoint is where sample-app exports its own spans (OTLP/HTTP base
@@ -350,7 +353,7 @@ func newChainHop(ctx *pulumi.Context, hop, next string, image hopImage, args *Sa
 				},
 			},
 		},
-	}, parent)
+	}, parent, pulumi.DependsOn(args.PodsDependOn))
 	if err != nil {
 		return nil, err
 	}

@@ -531,13 +531,21 @@ func newTelemetryDeployment(ctx *pulumi.Context, w telemetryWorkload, parent pul
 		mounts = append(mounts, corev1.VolumeMountArgs{Name: pulumi.String(vol), MountPath: pulumi.String(path)})
 		volumes = append(volumes, corev1.VolumeArgs{Name: pulumi.String(vol), EmptyDir: &corev1.EmptyDirVolumeSourceArgs{}})
 	}
-	var saName pulumi.StringPtrInput
-	automount := pulumi.Bool(false)
-	if w.serviceAccount != nil {
-		// Prometheus discovers targets through the API: it needs its token.
-		saName = w.serviceAccount.Metadata.Name()
-		automount = pulumi.Bool(true)
+	// A ServiceAccount per workload. Only Prometheus (whose account is
+	// given, with its read-only ClusterRole) calls the API and mounts a token.
+	sa := w.serviceAccount
+	automount := pulumi.Bool(sa != nil)
+	if sa == nil {
+		var err error
+		sa, err = corev1.NewServiceAccount(ctx, w.name, &corev1.ServiceAccountArgs{
+			Metadata:                     &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String(w.name), Namespace: w.namespace},
+			AutomountServiceAccountToken: pulumi.Bool(false),
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
 	}
+	saName := sa.Metadata.Name()
 	return appsv1.NewDeployment(ctx, w.name, &appsv1.DeploymentArgs{
 		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String(w.name), Namespace: w.namespace, Labels: pulumi.StringMap{"app": pulumi.String(w.name)}},
 		Spec: &appsv1.DeploymentSpecArgs{

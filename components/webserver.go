@@ -66,6 +66,9 @@ type WebServerArgs struct {
 	Mesh *WorkloadPolicy
 	// TopologySpread spreads the replicas over zones, then nodes.
 	TopologySpread bool
+	// PodsDependOn are what the Deployment waits for before its pods are
+	// created: in a mesh, the sidecar injector (IstioMesh.Injection).
+	PodsDependOn []pulumi.Resource
 	// PodAnnotations are added to the pod template (tooling hints such as
 	// the sandbox's probe simulation); the change cause is always set.
 	PodAnnotations map[string]string
@@ -195,8 +198,17 @@ func NewWebServer(ctx *pulumi.Context, name string, args *WebServerArgs, opts ..
 		Resources:       args.Resources.args(),
 		SecurityContext: restrictedContainerSecurityContext(args.ReadOnlyRootFilesystem),
 	}
+	// Its own ServiceAccount (its mesh identity); nginx never calls the
+	// Kubernetes API, so no token is mounted.
+	sa, err := corev1.NewServiceAccount(ctx, args.Name, &corev1.ServiceAccountArgs{
+		Metadata:                     &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String(args.Name), Namespace: args.Namespace},
+		AutomountServiceAccountToken: pulumi.Bool(false),
+	}, pulumi.Parent(component))
+	if err != nil {
+		return nil, err
+	}
 	podSpec := &corev1.PodSpecArgs{
-		// nginx never calls the Kubernetes API.
+		ServiceAccountName:           sa.Metadata.Name(),
 		AutomountServiceAccountToken: pulumi.Bool(false),
 		SecurityContext:              restrictedPodSecurityContext(args.RunAsUser),
 		TopologySpreadConstraints:    topologySpread(args.TopologySpread, args.PodLabels),
@@ -245,7 +257,7 @@ func NewWebServer(ctx *pulumi.Context, name string, args *WebServerArgs, opts ..
 				Spec: podSpec,
 			},
 		},
-	}, pulumi.Parent(component), rolloutTimeout(args.RolloutTimeoutSeconds))
+	}, pulumi.Parent(component), rolloutTimeout(args.RolloutTimeoutSeconds), pulumi.DependsOn(args.PodsDependOn))
 	if err != nil {
 		return nil, err
 	}

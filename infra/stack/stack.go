@@ -33,6 +33,7 @@ func Program(ctx *pulumi.Context) error {
 	policy := cfg.Istio.WorkloadPolicy(mesh.CRDs)
 	webArgs := cfg.WebServer.Args(mesh.AppNamespaceName)
 	webArgs.Mesh = &policy
+	webArgs.PodsDependOn = mesh.Injection
 	web, err := components.NewWebServer(ctx, "webserver", webArgs)
 	if err != nil {
 		return err
@@ -43,6 +44,7 @@ func Program(ctx *pulumi.Context) error {
 	chainArgs.GatewayNamespace = mesh.GatewayNamespace
 	chainArgs.GatewayPrincipal = mesh.GatewayPrincipal
 	chainArgs.Policy = policy
+	chainArgs.PodsDependOn = mesh.Injection
 	chainArgs.IstioDependsOn = []pulumi.Resource{mesh.CRDs}
 	if cfg.Telemetry.Tracing {
 		chainArgs.OTLPEndpoint = components.OTLPHTTPEndpoint(cfg.Istio.Namespace)

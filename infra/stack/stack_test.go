@@ -101,9 +101,21 @@ func TestDevStack(t *testing.T) {
 			t.Errorf("%s does not wait for the base release's CRDs", dependent.name)
 		}
 	}
-	// istio-cni is ready before istiod injects pods that rely on it.
-	if !mocks.Find(t, releaseType, "istiod").DependsOn(mocks.Find(t, releaseType, "istio-cni").URN) {
-		t.Error("istiod does not wait for the istio-cni release")
+	// Pods of the app namespace are created only once the injector and
+	// istio-cni are ready: earlier, they would run without a sidecar.
+	istiod, cni := mocks.Find(t, releaseType, "istiod"), mocks.Find(t, releaseType, "istio-cni")
+	meshed := 0
+	for _, d := range mocks.OfType("kubernetes:apps/v1:Deployment") {
+		if d.Get("metadata.namespace") != "playground" {
+			continue
+		}
+		meshed++
+		if !d.DependsOn(istiod.URN) || !d.DependsOn(cni.URN) {
+			t.Errorf("Deployment %s does not wait for istiod and istio-cni", d.Name)
+		}
+	}
+	if meshed != 4 {
+		t.Errorf("%d Deployments in the app namespace, want the web server and 3 hops", meshed)
 	}
 
 	// The tutorial's web server in the app namespace.
