@@ -72,10 +72,25 @@ helm: ## Build the pinned Helm v3 CLI from the Go module proxy into .tools/ (ski
 ## --- benchmarks ------------------------------------------------------------
 
 .PHONY: bench
-bench: ## Stack evaluation and sample-app benchmarks, and the chain load test (results in BENCHMARKS.md).
-	$(GO) test -run '^$$' -bench . -benchmem ./infra/...
+bench: bench-eval bench-sample-app bench-deploy ## Every benchmark: stack evaluation, sample-app, and deploys on the sandbox vs. helm + kubectl (results in BENCHMARKS.md).
+
+.PHONY: bench-eval
+bench-eval: ## The whole stack evaluated under mocks, and its growth with the chain's length (go test -bench).
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./infra/...
+
+.PHONY: bench-sample-app
+bench-sample-app: ## sample-app: handler benchmarks, the chain load test, and the image's size.
 	cd sample-app && $(GO) test -run '^$$' -bench . -benchtime 2s ./internal/server/
 	hack/bench-sample-app.sh
+	hack/bench-image-size.sh
+
+BENCH_ROUNDS ?= 3
+.PHONY: bench-deploy
+bench-deploy: tools helm ## On a fresh sandbox: cold deploy, no-op preview, image change and chain growth vs. helm install + kubectl (bench/out/deploy.md).
+	hack/sandbox.sh down >/dev/null
+	hack/sandbox.sh up
+	$(GO) run ./test/bench -rounds $(BENCH_ROUNDS) -out bench/out; \
+	rc=$$?; hack/sandbox.sh down >/dev/null; exit $$rc
 
 ## --- deploying -------------------------------------------------------------
 

@@ -1,0 +1,483 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	playk8s "github.com/play-kubernetes/play-kubernetes"
+	"github.com/play-kubernetes/play-kubernetes/internal/engine"
+	"github.com/play-kubernetes/play-kubernetes/test/utils"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+)
+
+// The namespaces the sandbox stack creates, and where the tutorial's way
+// waits for rollouts.
+var (
+	stackNamespaces   = []string{"playground", "istio-system", "istio-cni"}
+	rolloutNamespaces = []string{"playground", "istio-system"}
+)
+
+// release is one Helm release as the stack installs it, read from its state.
+type release struct {
+	Name, Namespace, Chart string
+	ValuesFile             string
+}
+
+type bench struct {
+	eng        *engine.Engine
+	root, work string
+	kubeconfig string
+	kubectl    utils.Kubectl
+	helm       string
+	results    *Results
+
+	scratch  *engine.Scratch
+	rendered string // the stack's manifests, render mode (no Helm releases)
+	releases []release
+}
+
+func (b *bench) overrides(ctx context.Context) (map[string]auto.ConfigValue, error) {
+	charts, err := engine.IstioModuleCharts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]auto.ConfigValue{
+		"kubernetes:kubeconfig": {Value: b.kubeconfig},
+		"istio:chartDir":        {Value: charts},
+	}, nil
+}
+
+// prepare renders the stack's manifests, deploys it once (not measured) to
+// read the Helm releases' charts and values from its state, and tears it
+// down: both ways then deploy exactly the same objects.
+func (b *bench) prepare(ctx context.Context) error {
+	overrides, err := b.overrides(ctx)
+	if err != nil {
+		return err
+	}
+	render := map[string]auto.ConfigValue{}
+	for k, v := range overrides {
+		if k != "kubernetes:kubeconfig" {
+			render[k] = v
+		}
+	}
+	res, err := b.eng.Render(ctx, "sandbox", filepath.Join(b.work, "rendered"), render)
+	if err != nil {
+		return err
+	}
+	b.rendered = filepath.Join(res.Dir, "1-manifest")
+	b.scratch, err = b.eng.NewScratch(ctx, "sandbox", overrides)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "bench: warm-up up (not measured)")
+	if _, err := b.scratch.Stack.Up(ctx); err != nil {
+		return fmt.Errorf("warm-up up: %w", err)
+	}
+	if b.releases, err = b.readReleases(ctx); err != nil {
+		return err
+	}
+	return b.engineDown(ctx)
+}
+
+func (b *bench) close() {
+	if b.scratch != nil {
+		_, _ = b.scratch.Stack.Destroy(context.Background())
+		_ = b.cleanCluster(context.Background())
+		_ = b.scratch.Close()
+	}
+}
+
+// readReleases reads each Helm release's chart, namespace and values from
+// the stack's state, in the order the stack installs them.
+func (b *bench) readReleases(ctx context.Context) ([]release, error) {
+	exported, err := b.scratch.Stack.Export(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var d apitype.DeploymentV3
+	if err := json.Unmarshal(exported.Deployment, &d); err != nil {
+		return nil, err
+	}
+	var out []release
+	for _, r := range d.Resources {
+		if string(r.Type) != "kubernetes:helm.sh/v3:Release" {
+			continue
+		}
+		rel := release{}
+		rel.Name, _ = r.Inputs["name"].(string)
+		rel.Namespace, _ = r.Inputs["namespace"].(string)
+		rel.Chart, _ = r.Inputs["chart"].(string)
+		values, _ := r.Inputs["values"].(map[string]interface{})
+		raw, err := json.Marshal(values)
+		if err != nil {
+			return nil, err
+		}
+		rel.ValuesFile = filepath.Join(b.work, "values-"+rel.Name+".json")
+		if err := os.WriteFile(rel.ValuesFile, raw, 0o644); err != nil {
+			return nil, err
+		}
+		out = append(out, rel)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("the stack's state holds no Helm releases")
+	}
+	return out, nil
+}
+
+// engineUp runs `up`, timing each resource from its first event to its outputs.
+func (b *bench) engineUp(ctx context.Context, opts ...optup.Option) (time.Duration, map[string]time.Duration, error) {
+	ch := make(chan events.EngineEvent)
+	spans := map[string]time.Duration{}
+	var mu sync.Mutex
+	done := make(chan struct{})
+	start := time.Now()
+	go func() {
+		defer close(done)
+		began := map[string]time.Time{}
+		for ev := range ch {
+			now := time.Now()
+			switch {
+			case ev.ResourcePreEvent != nil:
+				began[ev.ResourcePreEvent.Metadata.URN] = now
+			case ev.ResOutputsEvent != nil:
+				urn := ev.ResOutputsEvent.Metadata.URN
+				if t, ok := began[urn]; ok && ev.ResOutputsEvent.Metadata.Op != apitype.OpSame {
+					mu.Lock()
+					spans[shortURN(urn)] = now.Sub(t)
+					mu.Unlock()
+				}
+			}
+		}
+	}()
+	_, err := b.scratch.Stack.Up(ctx, append(opts, optup.EventStreams(ch))...)
+	elapsed := time.Since(start)
+	<-done
+	return elapsed, spans, err
+}
+
+// shortURN is "Kind name" from a URN's type and name.
+func shortURN(urn string) string {
+	parts := strings.Split(urn, "::")
+	if len(parts) < 4 {
+		return urn
+	}
+	typ := parts[len(parts)-2]
+	if i := strings.LastIndex(typ, "$"); i >= 0 {
+		typ = typ[i+1:]
+	}
+	if i := strings.LastIndex(typ, ":"); i >= 0 {
+		typ = typ[i+1:]
+	}
+	return typ + " " + parts[len(parts)-1]
+}
+
+func (b *bench) engineDown(ctx context.Context) error {
+	if _, err := b.scratch.Stack.Destroy(ctx, optdestroy.ProgressStreams(b.eng.Progress())); err != nil {
+		return fmt.Errorf("destroy: %w", err)
+	}
+	return b.cleanCluster(ctx)
+}
+
+// cleanCluster leaves the sandbox empty: the namespaces gone and Istio's
+// CRDs (kept by Helm's resource policy) deleted, so the next cold deploy
+// starts from nothing.
+func (b *bench) cleanCluster(ctx context.Context) error {
+	crds, err := b.kubectl.Run("get", "crd", "-o", "name")
+	if err != nil {
+		return err
+	}
+	var istio []string
+	for _, c := range strings.Fields(crds) {
+		if strings.HasSuffix(c, ".istio.io") {
+			istio = append(istio, c)
+		}
+	}
+	if len(istio) > 0 {
+		if _, err := b.kubectl.Run(append([]string{"delete", "--wait=true"}, istio...)...); err != nil {
+			return err
+		}
+	}
+	for _, ns := range stackNamespaces {
+		if _, err := b.kubectl.Run("delete", "namespace", ns, "--ignore-not-found", "--wait=true", "--timeout=180s"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tutorialUp is the tutorial's way for the same objects: the namespaces,
+// `helm install --wait` of each release in order, `kubectl apply` of the
+// rendered manifests, then `kubectl rollout status` of every Deployment.
+func (b *bench) tutorialUp(ctx context.Context) (time.Duration, error) {
+	start := time.Now()
+	files, err := filepath.Glob(filepath.Join(b.rendered, "*_namespace-*.yaml"))
+	if err != nil || len(files) == 0 {
+		files, _ = filepath.Glob(filepath.Join(b.rendered, "*-namespace-*.yaml"))
+	}
+	for _, f := range files {
+		if _, err := b.kubectl.Run("apply", "-f", f); err != nil {
+			return 0, err
+		}
+	}
+	for _, r := range b.releases {
+		if err := b.run(ctx, b.helm, "install", r.Name, r.Chart, "-n", r.Namespace, "-f", r.ValuesFile,
+			"--wait", "--timeout", "10m", "--kubeconfig", b.kubeconfig); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := b.kubectl.Run("apply", "-R", "-f", b.rendered); err != nil {
+		return 0, err
+	}
+	for _, ns := range rolloutNamespaces {
+		deps, err := b.kubectl.Run("get", "deployments", "-n", ns, "-o", "name")
+		if err != nil {
+			return 0, err
+		}
+		for _, d := range strings.Fields(deps) {
+			if _, err := b.kubectl.Run("rollout", "status", d, "-n", ns, "--timeout=5m"); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return time.Since(start), nil
+}
+
+func (b *bench) tutorialDown(ctx context.Context) error {
+	for _, r := range slices.Backward(b.releases) {
+		_ = b.run(ctx, b.helm, "uninstall", r.Name, "-n", r.Namespace, "--wait", "--kubeconfig", b.kubeconfig)
+	}
+	if _, err := b.kubectl.Run("delete", "-R", "-f", b.rendered, "--ignore-not-found", "--wait=false"); err != nil {
+		return err
+	}
+	return b.cleanCluster(ctx)
+}
+
+func (b *bench) run(ctx context.Context, bin string, args ...string) error {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s: %w\n%s", filepath.Base(bin), strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+// coldDeploy: from an empty cluster to everything ready, both ways.
+func (b *bench) coldDeploy(ctx context.Context, rounds int) error {
+	c := Comparison{
+		Task:        "cold deploy",
+		EngineHow:   "`up` of the sandbox stack from an empty cluster (program, engine, provider; every resource awaited)",
+		TutorialHow: fmt.Sprintf("`kubectl apply` of the namespaces, `helm install --wait` of %s in order (Helm %s), `kubectl apply -R` of the rendered manifests, `kubectl rollout status` of every Deployment", releaseNames(b.releases), playk8s.Version("HELM_VERSION")),
+		Target:      1.0,
+	}
+	slowest := map[string]*Sample{}
+	for i := 0; i < rounds; i++ {
+		engine := func() error {
+			d, spans, err := b.engineUp(ctx)
+			if err != nil {
+				return err
+			}
+			c.Engine.add(d)
+			for name, s := range spans {
+				if slowest[name] == nil {
+					slowest[name] = &Sample{}
+				}
+				slowest[name].add(s)
+			}
+			return b.engineDown(ctx)
+		}
+		tutorial := func() error {
+			d, err := b.tutorialUp(ctx)
+			if err != nil {
+				return err
+			}
+			c.Tutorial.add(d)
+			return b.tutorialDown(ctx)
+		}
+		if err := alternate(i, engine, tutorial); err != nil {
+			return err
+		}
+	}
+	b.results.Comparisons = append(b.results.Comparisons, c)
+	var names []string
+	for n := range slowest {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return slowest[names[i]].Median() > slowest[names[j]].Median() })
+	for _, n := range names[:min(8, len(names))] {
+		b.results.ColdUpSlowest = append(b.results.ColdUpSlowest, Slowest{Resource: n, Sample: *slowest[n]})
+	}
+	return nil
+}
+
+// noop: nothing to change, both ways asked what they would change.
+func (b *bench) noop(ctx context.Context, rounds int) error {
+	if _, _, err := b.engineUp(ctx); err != nil {
+		return err
+	}
+	c := Comparison{
+		Task:        "no-op preview",
+		EngineHow:   "`preview` of the deployed stack (program evaluated, every resource diffed by server-side dry run)",
+		TutorialHow: "`kubectl diff -R` of the rendered manifests",
+		Target:      1.5,
+	}
+	for i := 0; i < rounds; i++ {
+		engine := func() error {
+			start := time.Now()
+			res, err := b.scratch.Stack.Preview(ctx, optpreview.ProgressStreams(b.eng.Progress()))
+			if err != nil {
+				return err
+			}
+			if n := len(res.ChangeSummary) - 1; n > 0 || res.ChangeSummary[apitype.OpSame] == 0 {
+				return fmt.Errorf("the no-op preview plans changes: %v", res.ChangeSummary)
+			}
+			c.Engine.add(time.Since(start))
+			return nil
+		}
+		tutorial := func() error {
+			start := time.Now()
+			// Exit code 1 means differences were found (server-set fields); >1 is an error.
+			cmd := exec.CommandContext(ctx, "kubectl", "--kubeconfig", b.kubeconfig, "diff", "-R", "-f", b.rendered)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
+				return fmt.Errorf("kubectl diff: %w\n%s", err, out)
+			}
+			c.Tutorial.add(time.Since(start))
+			return nil
+		}
+		if err := alternate(i, engine, tutorial); err != nil {
+			return err
+		}
+	}
+	b.results.Comparisons = append(b.results.Comparisons, c)
+	return nil
+}
+
+// imageChange: a new web server image rolled out and awaited, both ways.
+// Each step sets an image the live Deployment does not run, so every one
+// is a real rollout.
+func (b *bench) imageChange(ctx context.Context, rounds int) error {
+	base := playk8s.Version("NGINX_IMAGE")
+	repo := base[:strings.LastIndex(base, ":")]
+	engineImages := []string{repo + ":alpine", base}
+	kubectlImages := []string{repo + ":mainline-alpine", repo + ":stable"}
+	c := Comparison{
+		Task:        "image change",
+		EngineHow:   "`up` after `webserver:image` changed (program, diff of every resource, the Deployment's rollout awaited)",
+		TutorialHow: "`kubectl set image deployment/webserver` and `kubectl rollout status`",
+		Target:      1.2,
+	}
+	if _, _, err := b.engineUp(ctx); err != nil { // deployed, as after the no-op step
+		return err
+	}
+	for i := 0; i < rounds; i++ {
+		engine := func() error {
+			if err := b.scratch.Stack.SetConfig(ctx, "webserver:image", auto.ConfigValue{Value: engineImages[i%2]}); err != nil {
+				return err
+			}
+			d, _, err := b.engineUp(ctx)
+			if err != nil {
+				return err
+			}
+			c.Engine.add(d)
+			return nil
+		}
+		tutorial := func() error {
+			start := time.Now()
+			if _, err := b.kubectl.Run("set", "image", "deployment/webserver", "nginx="+kubectlImages[i%2], "-n", "playground"); err != nil {
+				return err
+			}
+			if _, err := b.kubectl.Run("rollout", "status", "deployment/webserver", "-n", "playground", "--timeout=5m"); err != nil {
+				return err
+			}
+			c.Tutorial.add(time.Since(start))
+			return nil
+		}
+		if err := alternate(i, engine, tutorial); err != nil {
+			return err
+		}
+	}
+	b.results.Comparisons = append(b.results.Comparisons, c)
+	if err := b.scratch.Stack.RemoveConfig(ctx, "webserver:image"); err != nil {
+		return err
+	}
+	return b.engineDown(ctx)
+}
+
+// growth deploys the stack from empty with longer chains.
+func (b *bench) growth(ctx context.Context, lengths string, rounds int) error {
+	defer b.scratch.Stack.RemoveConfig(ctx, "chain:hops")
+	for _, field := range strings.Split(lengths, ",") {
+		var n int
+		if _, err := fmt.Sscan(strings.TrimSpace(field), &n); err != nil || n < 1 {
+			return fmt.Errorf("chain length %q", field)
+		}
+		var hops []string
+		for i := 1; i <= n; i++ {
+			hops = append(hops, fmt.Sprintf("h%02d", i))
+		}
+		raw, _ := json.Marshal(hops)
+		if err := b.scratch.Stack.SetConfig(ctx, "chain:hops", auto.ConfigValue{Value: string(raw)}); err != nil {
+			return err
+		}
+		g := Growth{Hops: n}
+		d, _, err := b.engineUp(ctx)
+		if err != nil {
+			return err
+		}
+		g.Up.add(d)
+		for i := 0; i < rounds; i++ {
+			start := time.Now()
+			res, err := b.scratch.Stack.Preview(ctx)
+			if err != nil {
+				return err
+			}
+			g.Preview.add(time.Since(start))
+			g.Resources = 0
+			for _, count := range res.ChangeSummary {
+				g.Resources += count
+			}
+		}
+		b.results.Growth = append(b.results.Growth, g)
+		if err := b.engineDown(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// alternate runs both ways, the engine first in even rounds and second in odd ones.
+func alternate(round int, engine, tutorial func() error) error {
+	first, second := engine, tutorial
+	if round%2 == 1 {
+		first, second = tutorial, engine
+	}
+	if err := first(); err != nil {
+		return err
+	}
+	return second()
+}
+
+func releaseNames(rs []release) string {
+	var names []string
+	for _, r := range rs {
+		names = append(names, r.Name)
+	}
+	return strings.Join(names, ", ")
+}
