@@ -50,16 +50,11 @@ func injectionLabeled(ctx context.Context, c *Cluster, t Target) (string, error)
 // namespaces are every namespace the stack runs workloads in: the app's,
 // Istio's and each release's, sorted and unique.
 func (t Target) namespaces() []string {
-	set := map[string]bool{t.Namespace: true, t.IstioNamespace: true}
+	all := []string{t.Namespace, t.IstioNamespace}
 	for _, ns := range t.Releases {
-		set[ns] = true
+		all = append(all, ns)
 	}
-	out := make([]string, 0, len(set))
-	for ns := range set {
-		out = append(out, ns)
-	}
-	sort.Strings(out)
-	return out
+	return uniqueSorted(all)
 }
 
 // workloadsAvailable: every hop has a Deployment, and every Deployment and
