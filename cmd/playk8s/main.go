@@ -151,7 +151,9 @@ func run() error {
 	if err := preflight.Reachable(ctx, target, 5*time.Second); err != nil {
 		return fmt.Errorf("stack %s: %w", *stackName, err)
 	}
-	if err := preflight.Authorized(ctx, target, restConfig, 10*time.Second); err != nil {
+	// What the command does to the cluster's namespaces, if anything.
+	verb := map[string]string{"up": "create", "destroy": "delete"}[command]
+	if err := preflight.Authorized(ctx, target, restConfig, 10*time.Second, verb); err != nil {
 		return fmt.Errorf("stack %s: %w", *stackName, err)
 	}
 	s, err := eng.Stack(ctx, *stackName, absRoot)

@@ -13,11 +13,13 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// Authorized asks the API server who the stack's credentials are and
-// whether they may create namespaces (the stack creates its own). Expired
-// or refused credentials, or a user without that right, are one clear
-// error before the engine starts, instead of a half-applied update.
-func Authorized(ctx context.Context, t Target, cfg *rest.Config, timeout time.Duration) error {
+// Authorized asks the API server who the stack's credentials are and, when
+// verb is set, whether they may do it to namespaces ("create" for up: the
+// stack creates its own; "delete" for destroy). Expired or refused
+// credentials, or a user without that right, are one clear error before the
+// engine starts, instead of a half-applied update. Read-only commands
+// (preview, verify) pass no verb: a reviewer's read-only credentials do.
+func Authorized(ctx context.Context, t Target, cfg *rest.Config, timeout time.Duration, verb string) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	kube, err := kubernetes.NewForConfig(cfg)
@@ -32,16 +34,19 @@ func Authorized(ctx context.Context, t Target, cfg *rest.Config, timeout time.Du
 		return fmt.Errorf("the cluster of kube context %q (%s) did not answer who the credentials are: %w — nothing was changed", t.Context, t.Server, err)
 	}
 	user := review.Status.UserInfo.Username
+	if verb == "" {
+		return nil
+	}
 	access, err := kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authorizationv1.SelfSubjectAccessReview{
 		Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authorizationv1.ResourceAttributes{
-			Verb: "create", Resource: "namespaces",
+			Verb: verb, Resource: "namespaces",
 		}},
 	}, metav1.CreateOptions{})
 	if err != nil {
-		return fmt.Errorf("kube context %q: asking whether %s may create namespaces: %w — nothing was changed", t.Context, user, err)
+		return fmt.Errorf("kube context %q: asking whether %s may %s namespaces: %w — nothing was changed", t.Context, user, verb, err)
 	}
 	if !access.Status.Allowed {
-		return fmt.Errorf("kube context %q: user %q may not create namespaces, and the stack creates its own (and cluster-wide Istio resources): use a context with cluster-admin-level rights to install — nothing was changed", t.Context, user)
+		return fmt.Errorf("kube context %q: user %q may not %s namespaces, and the stack manages its own (and cluster-wide Istio resources): use a context with cluster-admin-level rights — nothing was changed", t.Context, user, verb)
 	}
 	return nil
 }

@@ -45,18 +45,22 @@ func TestAuthorized(t *testing.T) {
 		name    string
 		authn   int
 		allowed bool
+		verb    string
 		want    string // "" means authorized
 	}{
-		{"admin", http.StatusCreated, true, ""},
-		{"credentials refused", http.StatusUnauthorized, false, "refused the credentials"},
-		{"user without rights", http.StatusCreated, false, `user "dev-user" may not create namespaces`},
-		{"server error", http.StatusInternalServerError, false, "did not answer"},
+		{"admin", http.StatusCreated, true, "create", ""},
+		{"credentials refused", http.StatusUnauthorized, false, "create", "refused the credentials"},
+		{"credentials refused, read-only command", http.StatusUnauthorized, false, "", "refused the credentials"},
+		{"user without rights", http.StatusCreated, false, "create", `user "dev-user" may not create namespaces`},
+		{"user without rights to destroy", http.StatusCreated, false, "delete", `user "dev-user" may not delete namespaces`},
+		{"read-only reviewer previews", http.StatusCreated, false, "", ""},
+		{"server error", http.StatusInternalServerError, false, "create", "did not answer"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := fakeAPIServer(t, tc.authn, tc.allowed)
 			target := preflight.Target{Context: "dev", Server: srv.URL}
-			err := preflight.Authorized(context.Background(), target, &rest.Config{Host: srv.URL}, 5*time.Second)
+			err := preflight.Authorized(context.Background(), target, &rest.Config{Host: srv.URL}, 5*time.Second, tc.verb)
 			if tc.want == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
