@@ -324,7 +324,7 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 		Metadata: &metav1.ObjectMetaArgs{
 			Annotations: ownedAnnotations(),
 			Name:        pulumi.String(args.AppNamespace),
-			Labels: stringMap(mergeLabels(args.AppNamespaceLabels, podSecurityLabels(args.Security.AppPodSecurity),
+			Labels: stringMap(mergeMaps(args.AppNamespaceLabels, podSecurityLabels(args.Security.AppPodSecurity),
 				map[string]string{InjectionLabel: "enabled"})),
 		},
 	}, parent)
@@ -357,7 +357,7 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 	}
 	runtimeDefault := map[string]interface{}{"type": "RuntimeDefault"}
 	istiodValues := map[string]interface{}{
-		"global": mergeValues(global, map[string]interface{}{
+		"global": mergeMaps(global, map[string]interface{}{
 			// Injected sidecars: the runtime's default seccomp profile.
 			"proxy": map[string]interface{}{"seccompProfile": runtimeDefault},
 		}),
@@ -477,14 +477,14 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 	ingress, err := NewService(ctx, GatewayReleaseName, &ServiceArgs{
 		Namespace: ns,
 		Type:      args.Ingress.Type,
-		Selector:  mergeLabels(component.GatewaySelector, map[string]string{"app": GatewayReleaseName}),
+		Selector:  mergeMaps(component.GatewaySelector, map[string]string{"app": GatewayReleaseName}),
 		Ports: []ServicePort{
 			// http2 first: the component's NodePort and URL outputs follow the first port.
 			{Name: "http2", Port: 80, TargetPort: 80, NodePort: args.Ingress.HTTPNodePort},
 			{Name: "https", Port: 443, TargetPort: 443},
 			{Name: "status-port", Port: 15021, TargetPort: 15021},
 		},
-		Labels: mergeLabels(component.GatewaySelector, map[string]string{"app": GatewayReleaseName}),
+		Labels: mergeMaps(component.GatewaySelector, map[string]string{"app": GatewayReleaseName}),
 		// The gateway release waited for its pods; a LoadBalancer is still
 		// awaited for its address (the ingressUrl output).
 		SkipAwait: args.Ingress.Type != ServiceTypeLoadBalancer,
@@ -599,17 +599,6 @@ func resourceValues(r Resources) map[string]interface{} {
 		}
 		if len(m) > 0 {
 			out[key] = m
-		}
-	}
-	return out
-}
-
-// mergeValues returns a new map with every key of the given maps, later maps winning.
-func mergeValues(maps ...map[string]interface{}) map[string]interface{} {
-	out := map[string]interface{}{}
-	for _, m := range maps {
-		for k, v := range m {
-			out[k] = v
 		}
 	}
 	return out

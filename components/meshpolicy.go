@@ -194,6 +194,4 @@ type WorkloadPolicy struct {
 	// NetworkPolicies registers the workload's NetworkPolicy: the namespace
 	// denies all other traffic (IstioMesh's default-deny).
 	NetworkPolicies bool
-	// IstioDependsOn is what Istio resources wait for: the release installing the CRDs.
-	IstioDependsOn []pulumi.Resource
 }

@@ -56,7 +56,8 @@ type SampleChainArgs struct {
 	// OTLPEndpoint is where sample-app exports its own spans (OTLP/HTTP base
 	// URL); empty turns export off (trace headers still propagate).
 	OTLPEndpoint string
-	// IstioDependsOn are what the Gateway and VirtualService wait for: the
+	// IstioDependsOn are what the Istio resources (Gateway, VirtualService,
+	// AuthorizationPolicies) wait for: the
 	// release installing Istio's CRDs. Created before it, they fail and retry.
 	IstioDependsOn []pulumi.Resource
 }
@@ -399,7 +400,7 @@ func hopPolicies(ctx *pulumi.Context, args *SampleChainArgs, i int, parent pulum
 				principal = Principal(ns, prev)
 			}
 			return allowSpec(selector, []string{principal}, []int{args.Port})
-		}, parent, pulumi.DependsOn(append(append([]pulumi.Resource{}, args.IstioDependsOn...), args.Policy.IstioDependsOn...)))
+		}, parent, pulumi.DependsOn(args.IstioDependsOn))
 		if err != nil {
 			return err
 		}

@@ -64,6 +64,9 @@ type WebServerArgs struct {
 	// tutorial's curl), so mTLS is PERMISSIVE for these pods only, and
 	// anyone may reach the container port, nothing else.
 	Mesh *WorkloadPolicy
+	// IstioDependsOn are what the Mesh policies wait for: the release
+	// installing Istio's CRDs.
+	IstioDependsOn []pulumi.Resource
 	// TopologySpread spreads the replicas over zones, then nodes.
 	TopologySpread bool
 	// PodsDependOn are what the Deployment waits for before its pods are
@@ -252,7 +255,7 @@ func NewWebServer(ctx *pulumi.Context, name string, args *WebServerArgs, opts ..
 			Template: &corev1.PodTemplateSpecArgs{
 				Metadata: &metav1.ObjectMetaArgs{
 					Labels:      stringMap(args.PodLabels),
-					Annotations: stringMap(mergeLabels(args.PodAnnotations, map[string]string{ChangeCauseAnnotation: args.changeCause()})),
+					Annotations: stringMap(mergeMaps(args.PodAnnotations, map[string]string{ChangeCauseAnnotation: args.changeCause()})),
 				},
 				Spec: podSpec,
 			},
@@ -315,7 +318,7 @@ func (c *WebServer) meshPolicies(ctx *pulumi.Context, args *WebServerArgs) error
 		return nil
 	}
 	parent := pulumi.Parent(c)
-	afterCRDs := pulumi.DependsOn(m.IstioDependsOn)
+	afterCRDs := pulumi.DependsOn(args.IstioDependsOn)
 	if _, err := peerAuthentication(ctx, args.Name+"-permissive", args.Name, args.Namespace, args.PodLabels, MTLSPermissive, parent, afterCRDs); err != nil {
 		return err
 	}

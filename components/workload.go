@@ -121,8 +121,8 @@ func stringMap(m map[string]string) pulumi.StringMap {
 }
 
 // mergeLabels returns a new map with every key of the given maps, later maps winning.
-func mergeLabels(maps ...map[string]string) map[string]string {
-	out := map[string]string{}
+func mergeMaps[V any](maps ...map[string]V) map[string]V {
+	out := map[string]V{}
 	for _, m := range maps {
 		for k, v := range m {
 			out[k] = v
@@ -174,5 +174,5 @@ const PatchForceAnnotation = "pulumi.com/patchForce"
 // ownedAnnotations are the annotations of every object the stack creates:
 // the given ones plus PatchForceAnnotation.
 func ownedAnnotations(extra ...map[string]string) pulumi.StringMap {
-	return stringMap(mergeLabels(append(extra, map[string]string{PatchForceAnnotation: "true"})...))
+	return stringMap(mergeMaps(append(extra, map[string]string{PatchForceAnnotation: "true"})...))
 }

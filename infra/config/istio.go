@@ -6,7 +6,6 @@ import (
 
 	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"github.com/play-kubernetes/play-kubernetes/components"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // Istio is the `istio:` namespace: the charts, the control plane and the ingress gateway.
@@ -233,11 +232,10 @@ func (m Istio) Args(tracing components.Tracing) *components.IstioMeshArgs {
 }
 
 // WorkloadPolicy is what each workload registers for itself in the mesh
-// this namespace configures; crds is what Istio resources wait for.
-func (m Istio) WorkloadPolicy(crds pulumi.Resource) components.WorkloadPolicy {
+// this namespace configures.
+func (m Istio) WorkloadPolicy() components.WorkloadPolicy {
 	return components.WorkloadPolicy{
 		Authorization:   m.Authorization,
 		NetworkPolicies: m.NetworkPolicies,
-		IstioDependsOn:  []pulumi.Resource{crds},
 	}
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -110,12 +111,7 @@ func (w WebServer) validate(errs *collector) {
 	c.atLeast("revisionHistoryLimit", w.RevisionHistoryLimit, 0)
 	c.atLeast("progressDeadlineSeconds", w.ProgressDeadlineSeconds, 1)
 	c.atLeast("timeoutSeconds", w.TimeoutSeconds, 1)
-	keys := make([]string, 0, len(w.PodAnnotations))
-	for k := range w.PodAnnotations {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(w.PodAnnotations)) {
 		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
 			errs.add("webserver:podAnnotations", quote(k), "annotation keys that are qualified names, e.g. example.com/key ("+strings.Join(msgs, "; ")+")")
 		}

@@ -30,9 +30,10 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	policy := cfg.Istio.WorkloadPolicy(mesh.CRDs)
+	policy := cfg.Istio.WorkloadPolicy()
 	webArgs := cfg.WebServer.Args(mesh.AppNamespaceName)
 	webArgs.Mesh = &policy
+	webArgs.IstioDependsOn = []pulumi.Resource{mesh.CRDs}
 	webArgs.PodsDependOn = mesh.Injection
 	web, err := components.NewWebServer(ctx, "webserver", webArgs)
 	if err != nil {
