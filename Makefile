@@ -39,11 +39,13 @@ engine-test: tools ## The stack rendered, previewed and changed under the real P
 	$(GO) test -count=1 -v ./test/engine/
 
 .PHONY: e2e
-e2e: tools ## The tutorial replayed on a fresh sandbox: up, checks, second preview, image change, tracing toggle, destroy.
+e2e: tools ## The tutorial replayed on a fresh sandbox with real pods, the failure drills, destroy; then sandbox-down, checked to leave nothing behind.
 	hack/sandbox.sh down >/dev/null
 	hack/sandbox.sh up
-	SANDBOX_KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig $(GO) test -count=1 -v ./test/e2e/; \
-	rc=$$?; hack/sandbox.sh down >/dev/null; exit $$rc
+	SANDBOX_KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig $(GO) test -count=1 -v -timeout 60m ./test/e2e/; \
+	rc=$$?; hack/sandbox.sh down >/dev/null || rc=1; \
+	SANDBOX_STATE=$(CURDIR)/.state/sandbox $(GO) test -count=1 -v -run '^TestSandboxDownLeftNothing$$' ./test/e2e/ || rc=1; \
+	exit $$rc
 
 .PHONY: lint
 lint: ## go vet, gofmt, and actionlint over the GitHub workflows.
@@ -56,10 +58,11 @@ lint: ## go vet, gofmt, and actionlint over the GitHub workflows.
 ## --- tools -----------------------------------------------------------------
 
 .PHONY: tools
-tools: jaeger ## Build the pinned Pulumi CLI, kubernetes provider, sandbox control plane and Jaeger into .tools/ (each skipped when built).
+tools: jaeger ## Build the pinned Pulumi CLI, kubernetes provider, the sandbox cluster and its images, and Jaeger into .tools/ (each skipped when built).
 	@hack/build-pulumi.sh >/dev/null
 	@hack/build-kubernetes-provider.sh >/dev/null
 	@hack/build-sandbox.sh >/dev/null
+	@hack/build-images.sh >/dev/null
 
 .PHONY: jaeger
 jaeger: ## Build the pinned Jaeger v2 from the Go module proxy into .tools/ (skipped when built).
@@ -98,19 +101,19 @@ bench-deploy: tools helm ## On a fresh sandbox: cold deploy, no-op preview, imag
 up preview destroy refresh: tools $(if $(filter sandbox,$(STACK)),sandbox) ## Deploy STACK (default sandbox, started when needed) with the real engine, e.g. `make up STACK=dev`.
 	$(if $(filter sandbox,$(STACK)),KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig) $(GO) run ./cmd/playk8s $@ -stack $(STACK)
 	@if [ "$(STACK)" = sandbox ] && [ "$@" = up ]; then \
-		echo; echo "The sandbox simulates nodes and pods (kwok): objects, rollouts and Helm releases are real, no container runs and no traffic flows."; \
-		echo "Look around: kubectl --kubeconfig .state/sandbox/kubeconfig -n playground get deploy,rs,pods,svc"; fi
+		echo; echo "The sandbox runs real pods; Envoy cannot be had here, so there are no sidecars and the ingress gateway runs on a simulated node (README: The sandbox)."; \
+		echo "Look around: export KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig; kubectl -n playground get deploy,rs,pods,svc"; fi
 
 .PHONY: verify
 verify: tools ## Check the deployed STACK like the tutorial: deployments, endpoints, releases, routing; on a real cluster also sidecars 2/2, curl <ingressUrl>/service, a Jaeger trace through every hop, istio_requests_total per hop.
 	$(if $(filter sandbox,$(STACK)),KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig) $(GO) run ./cmd/playk8s verify -stack $(STACK) $(VERIFY_FLAGS)
 
 .PHONY: sandbox
-sandbox: tools ## Start the local sandbox control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok) on 127.0.0.1; idempotent.
+sandbox: tools ## Start the local sandbox: a real single-node cluster sealed in its own network namespace, reached on 127.0.0.1 (SANDBOX_MODE=kwok: simulated pods); idempotent.
 	hack/sandbox.sh up
 
 .PHONY: sandbox-down
-sandbox-down: ## Stop the sandbox and delete its data.
+sandbox-down: ## Stop the sandbox, remove everything it made (also after a killed run) and delete its data.
 	hack/sandbox.sh down
 
 RENDER_DIR ?= rendered/$(STACK)

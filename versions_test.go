@@ -2,11 +2,13 @@ package playk8s_test
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
 	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"golang.org/x/mod/modfile"
+	"sigs.k8s.io/yaml"
 )
 
 // TestSDKPinsMatchGoMod: versions.env lists the Go SDK versions for users to
@@ -50,5 +52,47 @@ func TestVersionsEnvIsWellFormed(t *testing.T) {
 		if _, ok := playk8s.Versions()[key]; !ok {
 			t.Errorf("versions.env lacks %s", key)
 		}
+	}
+}
+
+// TestSampleAppImageIsWhatReleaseWorkflowPublishes: SAMPLE_APP_IMAGE, which
+// stacks deploy when nothing is built, must be a name the release workflow
+// pushes: ghcr.io/<repository owner>/sample-app:<version of a v* tag>.
+func TestSampleAppImageIsWhatReleaseWorkflowPublishes(t *testing.T) {
+	raw, err := os.ReadFile(".github/workflows/release.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []struct {
+				Uses string            `json:"uses"`
+				With map[string]string `json:"with"`
+			} `json:"steps"`
+		} `json:"jobs"`
+	}
+	if err := yaml.Unmarshal(raw, &wf); err != nil {
+		t.Fatal(err)
+	}
+	var images, tags string
+	for _, job := range wf.Jobs {
+		for _, s := range job.Steps {
+			if strings.HasPrefix(s.Uses, "docker/metadata-action@") {
+				images, tags = s.With["images"], s.With["tags"]
+			}
+		}
+	}
+	if images != "ghcr.io/${{ github.repository_owner }}/sample-app" || !strings.Contains(tags, "type=semver,pattern={{version}}") {
+		t.Fatalf("release.yml publishes %q with tags %q; want ghcr.io/${{ github.repository_owner }}/sample-app tagged {{version}}", images, tags)
+	}
+	modRaw, err := os.ReadFile("go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := strings.Split(modfile.ModulePath(modRaw), "/")[1] // github.com/<owner>/<repo>
+	image := playk8s.Version("SAMPLE_APP_IMAGE")
+	repo, tag, _ := strings.Cut(image, ":")
+	if repo != "ghcr.io/"+owner+"/sample-app" || !regexp.MustCompile(`^\d+\.\d+\.\d+$`).MatchString(tag) {
+		t.Errorf("SAMPLE_APP_IMAGE=%s; the release workflow publishes ghcr.io/%s/sample-app:<major.minor.patch> from tag v<major.minor.patch>", image, owner)
 	}
 }

@@ -1,31 +1,35 @@
 #!/usr/bin/env bash
-# Builds the sandbox control plane (hack/sandbox.sh) from the Go module proxy
-# into .tools/, keyed by version, and prints one path per binary:
+# Builds the sandbox cluster (hack/sandbox.sh) from the Go module proxy and
+# Debian's gcc into .tools/, keyed by version, and prints one path per binary:
 #
-#   .tools/kubernetes-<K8S_VERSION>/{kube-apiserver,kube-controller-manager,kube-scheduler}
+#   .tools/kubernetes-<K8S_VERSION>/{kube-apiserver,kube-controller-manager,kube-scheduler,kubelet,kube-proxy,kubectl}
 #   .tools/etcd-<ETCD_VERSION>/etcd
-#   .tools/kwok-<KWOK_VERSION>/kwok
-#   .tools/kwok-<KWOK_VERSION>/stages.yaml   (kwok's own "fast" stages, from its module)
+#   .tools/kwok-<KWOK_VERSION>/kwok, stages.yaml   (kwok's own "fast" stages, from its module)
+#   .tools/coredns-<COREDNS_VERSION>/coredns       (tools/coredns: only the plugins the sandbox uses)
+#   .tools/istio-<ISTIO_MODULE_VERSION>/{pilot-discovery,install-cni,istio-cni}
+#   .tools/pause-<PAUSE_VERSION>/pause             (Kubernetes' build/pause/linux/pause.c, gcc -static)
 #
-# Usage: hack/build-sandbox.sh [name ...]   (default: all five)
+# Usage: hack/build-sandbox.sh [name ...]   (default: all of them)
 #
 # The Kubernetes binaries and etcd come from the wrapper module
 # tools/kubernetes (its go.mod pins k8s.io/kubernetes and etcd and points the
-# staging modules at their releases). kwok is built from its own go.mod with
-# `go install module@version`, so its newer client libraries never mix with
-# the control plane's. Binaries are built one after the other (each is a
-# heavy link) to a temporary name and renamed, so an interrupted build never
-# leaves a half-written binary that the existence check would trust.
-# Progress goes to stderr; stdout carries only the paths.
+# staging modules at their releases), istiod and istio-cni from tools/istio
+# (the istio.io/istio commit whose charts the sandbox installs), CoreDNS from
+# tools/coredns. kwok is built from its own go.mod with `go install
+# module@version`, so its newer client libraries never mix with the control
+# plane's. The binaries of one module are built by one `go build` (shared
+# packages compiled once), to a temporary directory and renamed, so an
+# interrupted build never leaves a half-written binary that the existence
+# check would trust. Progress goes to stderr; stdout carries only the paths.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 # shellcheck source=/dev/null
 . ./versions.env
 . hack/lib.sh
-: "${K8S_VERSION:?K8S_VERSION missing from versions.env}"
-: "${ETCD_VERSION:?ETCD_VERSION missing from versions.env}"
-: "${KWOK_VERSION:?KWOK_VERSION missing from versions.env}"
+for v in K8S_VERSION ETCD_VERSION KWOK_VERSION COREDNS_VERSION ISTIO_MODULE_VERSION PAUSE_VERSION; do
+	[[ -n "${!v:-}" ]] || { echo "build-sandbox: $v missing from versions.env" >&2; exit 1; }
+done
 
 wrapper_dir="tools/kubernetes"
 for pin in "k8s.io/kubernetes ${K8S_VERSION}" "go.etcd.io/etcd/server/v3 ${ETCD_VERSION}"; do
@@ -34,10 +38,15 @@ for pin in "k8s.io/kubernetes ${K8S_VERSION}" "go.etcd.io/etcd/server/v3 ${ETCD_
 		exit 1
 	fi
 done
+require_pin tools/coredns github.com/coredns/coredns "$COREDNS_VERSION"
+require_pin tools/istio istio.io/istio "$ISTIO_MODULE_VERSION"
 
 k8s_dir="$repo_root/.tools/kubernetes-${K8S_VERSION}"
 etcd_dir="$repo_root/.tools/etcd-${ETCD_VERSION}"
 kwok_dir="$repo_root/.tools/kwok-${KWOK_VERSION}"
+coredns_dir="$repo_root/.tools/coredns-${COREDNS_VERSION}"
+istio_dir="$repo_root/.tools/istio-${ISTIO_MODULE_VERSION}"
+pause_dir="$repo_root/.tools/pause-${PAUSE_VERSION}"
 
 # Version variables the Kubernetes release build links in
 # (hack/lib/version.sh upstream). Without them the API server reports
@@ -55,10 +64,16 @@ done
 # Upstream's build tags for release binaries.
 k8s_tags="selinux,notest,grpcnotrace"
 
-# build <out> <package> <ldflags> [tags]: go build in the wrapper module.
-build() {
-	go_build_atomic "$1" "$wrapper_dir" "$2" "$3" "${4:-}"
-}
+# Istio's release build links its version in (pkg/version); the module
+# commit stands for it here, so `pilot-discovery version` names it.
+istio_commit="${ISTIO_MODULE_VERSION##*-}"
+istio_ldflags="-s -w -X istio.io/istio/pkg/version.buildVersion=${ISTIO_MODULE_VERSION} -X istio.io/istio/pkg/version.buildGitRevision=${istio_commit}"
+istio_ldflags+=" -X istio.io/istio/pkg/version.buildStatus=Clean -X istio.io/istio/pkg/version.buildTag=${ISTIO_MODULE_VERSION}"
+# Upstream's tags (Makefile.core.mk): STANDARD_TAGS for istiod, AGENT_TAGS
+# for the CNI binaries; so one build per tag set.
+istiod_tags="vtprotobuf,disable_pgv"
+cni_tags="agent,disable_pgv,grpcnotrace,retrynotrace"
+
 # build_kwok <out>: go install into a temporary GOBIN, then rename.
 build_kwok() {
 	local out="$1" gobin
@@ -90,48 +105,86 @@ write_stages() {
 		echo "# kwok ${KWOK_VERSION} kustomize/stage/$f"
 		cat "$dir/kustomize/stage/$f"
 	done >"$tmp"
-	# Our own stage: a readiness probe on a port no container declares never
-	# passes (the tutorial's probe on port 88). kwok's pod-ready stage must
-	# leave those pods alone, so it gets the opposite condition.
-	python3 - "$tmp" "$repo_root/hack/sandbox/pod-probe-unready.yaml" <<'PY'
-import sys
-path, ours = sys.argv[1], sys.argv[2]
-text = open(path).read()
-probe = open(ours).read()
-key = [l for l in probe.splitlines() if "readinessProbe.httpGet.port" in l and "key:" in l][0]
-marker = "  name: pod-ready\n"
-head, sep, tail = text.partition(marker)
-if not sep:
-    sys.exit("build-sandbox: kwok's pod-ready stage not found")
-anchor = "    matchExpressions:\n"
-i = tail.index(anchor) + len(anchor)
-tail = tail[:i] + key + "\n      operator: 'In'\n      values:\n      - 'false'\n" + tail[i:]
-open(path, "w").write(head + sep + tail + "---\n" + probe)
-PY
 	chmod 0644 "$tmp"
 	mv -f "$tmp" "$out"
 }
 
+# build_pause <out>: the pod sandbox's pause process, from the same
+# Kubernetes release's source (what its pause image holds), static.
+build_pause() {
+	local out="$1" dir tmp
+	command -v gcc >/dev/null || { echo "build-sandbox: gcc is needed for the pause binary (apt-get install gcc libc6-dev)" >&2; return 1; }
+	dir="$(module_dir "k8s.io/kubernetes@${K8S_VERSION}")"
+	[[ -f "$dir/build/pause/linux/pause.c" ]] || { echo "build-sandbox: no build/pause/linux/pause.c in k8s.io/kubernetes@${K8S_VERSION}" >&2; return 1; }
+	mkdir -p "$(dirname "$out")"
+	tmp="$(mktemp "$(dirname "$out")/.build.XXXXXX")"
+	echo "build-sandbox: building pause ${PAUSE_VERSION}..." >&2
+	# Kubernetes' own flags (build/pause/Makefile), stripped.
+	if ! gcc -Os -Wall -Werror -static -s -DVERSION="v${PAUSE_VERSION}" -o "$tmp" "$dir/build/pause/linux/pause.c"; then
+		rm -f "$tmp"
+		return 1
+	fi
+	chmod 0755 "$tmp"
+	mv -f "$tmp" "$out"
+}
+
+k8s_names=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
+istio_names=(pilot-discovery install-cni istio-cni)
+declare -A istio_pkg=([pilot-discovery]=istio.io/istio/pilot/cmd/pilot-discovery
+	[install-cni]=istio.io/istio/cni/cmd/install-cni [istio-cni]=istio.io/istio/cni/cmd/istio-cni)
+
 names=("$@")
-[[ ${#names[@]} -gt 0 ]] || names=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok)
+[[ ${#names[@]} -gt 0 ]] || names=("${k8s_names[@]}" etcd kwok coredns "${istio_names[@]}" pause)
+
+# The binaries of one module that were asked for and are missing, built
+# together first.
+want_k8s=() want_cni=()
+for name in "${names[@]}"; do
+	case " ${k8s_names[*]} " in *" $name "*) [[ -x "$k8s_dir/$name" ]] || want_k8s+=("k8s.io/kubernetes/cmd/$name") ;; esac
+	case "$name" in install-cni | istio-cni) [[ -x "$istio_dir/$name" ]] || want_cni+=("${istio_pkg[$name]}") ;; esac
+done
+if ((${#want_k8s[@]})); then
+	echo "build-sandbox: building ${want_k8s[*]##*/} (Kubernetes ${K8S_VERSION})..." >&2
+	go_build_many "$k8s_dir" "$wrapper_dir" "$k8s_ldflags" "$k8s_tags" "${want_k8s[@]}"
+fi
+if ((${#want_cni[@]})); then
+	echo "build-sandbox: building ${want_cni[*]##*/} (istio.io/istio ${ISTIO_MODULE_VERSION})..." >&2
+	go_build_many "$istio_dir" tools/istio "$istio_ldflags" "$cni_tags" "${want_cni[@]}"
+fi
+
 for name in "${names[@]}"; do
 	case "$name" in
-	kube-apiserver | kube-controller-manager | kube-scheduler)
+	kube-apiserver | kube-controller-manager | kube-scheduler | kubelet | kube-proxy | kubectl)
 		out="$k8s_dir/$name"
-		[[ -x "$out" ]] || build "$out" "k8s.io/kubernetes/cmd/$name" "$k8s_ldflags" "$k8s_tags"
+		;;
+	pilot-discovery)
+		out="$istio_dir/$name"
+		[[ -x "$out" ]] || go_build_atomic "$out" tools/istio "${istio_pkg[$name]}" "$istio_ldflags" "$istiod_tags"
+		;;
+	install-cni | istio-cni)
+		out="$istio_dir/$name"
 		;;
 	etcd)
 		out="$etcd_dir/etcd"
-		[[ -x "$out" ]] || build "$out" go.etcd.io/etcd/server/v3 "-s -w"
+		[[ -x "$out" ]] || go_build_atomic "$out" "$wrapper_dir" go.etcd.io/etcd/server/v3 "-s -w"
 		;;
 	kwok)
 		out="$kwok_dir/kwok"
 		[[ -x "$out" ]] || build_kwok "$out"
-		# Rewritten every time: it is cheap, and it follows our own stage file.
+		# Rewritten every time: it is cheap, and it follows the pinned module.
 		write_stages "$kwok_dir/stages.yaml"
 		;;
+	coredns)
+		out="$coredns_dir/coredns"
+		[[ -x "$out" ]] || go_build_atomic "$out" tools/coredns . \
+			"-s -w -X github.com/coredns/coredns/coremain.GitCommit=${COREDNS_VERSION}"
+		;;
+	pause)
+		out="$pause_dir/pause"
+		[[ -x "$out" ]] || build_pause "$out"
+		;;
 	*)
-		echo "build-sandbox: unknown binary '$name' (want kube-apiserver, kube-controller-manager, kube-scheduler, etcd or kwok)" >&2
+		echo "build-sandbox: unknown binary '$name' (want ${k8s_names[*]} etcd kwok coredns ${istio_names[*]} pause)" >&2
 		exit 2
 		;;
 	esac

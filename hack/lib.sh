@@ -6,7 +6,7 @@
 # never drift apart.
 require_pin() {
 	local dir="$1" module="$2" version="$3"
-	if ! grep -Eq "^[[:space:]]*${module//./\\.} ${version}([[:space:]]|$)" "$dir/go.mod"; then
+	if ! grep -Eq "^[[:space:]]*(require[[:space:]]+)?${module//./\\.} ${version}([[:space:]]|$)" "$dir/go.mod"; then
 		echo "$(basename "$0"): $dir/go.mod does not require $module $version (versions.env)" >&2
 		echo "$(basename "$0"): run: (cd $dir && go get $module@$version)" >&2
 		return 1
@@ -29,6 +29,28 @@ go_build_atomic() {
 	fi
 	chmod 0755 "$tmp"
 	mv -f "$tmp" "$out"
+}
+
+# go_build_many <out dir> <wrapper dir> <ldflags> <tags> <package...>: one
+# `go build` for several main packages of one module, so their shared
+# packages are compiled once and the links run side by side; each binary
+# lands in <out dir> under its package's last element, renamed from a
+# temporary directory only after the whole build succeeded.
+go_build_many() {
+	local out="$1" dir="$2" ldflags="$3" tags="$4" tmp pkg
+	shift 4
+	mkdir -p "$out"
+	tmp="$(mktemp -d "$out/.build.XXXXXX")"
+	if ! (cd "$dir" && CGO_ENABLED=0 go build -mod=readonly -trimpath \
+		-tags "$tags" -ldflags "$ldflags" -o "$tmp/" "$@"); then
+		rm -rf "$tmp"
+		return 1
+	fi
+	for pkg in "$@"; do
+		chmod 0755 "$tmp/${pkg##*/}"
+		mv -f "$tmp/${pkg##*/}" "$out/${pkg##*/}"
+	done
+	rm -rf "$tmp"
 }
 
 # module_dir <module@version>: the module's source directory in the Go module

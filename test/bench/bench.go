@@ -352,7 +352,11 @@ func (b *bench) noop(ctx context.Context, rounds int) error {
 		tutorial := func() error {
 			start := time.Now()
 			// Exit code 1 means differences were found (server-set fields); >1 is an error.
-			cmd := exec.CommandContext(ctx, "kubectl", "--kubeconfig", b.kubeconfig, "diff", "-R", "-f", b.rendered)
+			kubectl, err := utils.KubectlBinary()
+			if err != nil {
+				return err
+			}
+			cmd := exec.CommandContext(ctx, kubectl, "--kubeconfig", b.kubeconfig, "diff", "-R", "-f", b.rendered)
 			out, err := cmd.CombinedOutput()
 			var exit *exec.ExitError
 			if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -43,10 +44,30 @@ type Kubectl struct {
 	Kubeconfig string
 }
 
+// KubectlBinary is the pinned kubectl of the sandbox's Kubernetes version
+// (hack/build-sandbox.sh builds it into .tools/), never whatever kubectl
+// the machine's PATH holds: a client of another version decides what a
+// test sees (server-side apply, field defaults, `rollout history` output).
+func KubectlBinary() (string, error) {
+	root, err := ProjectDir()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(root, ".tools", "kubernetes-"+playk8s.Version("K8S_VERSION"), "kubectl")
+	if _, err := os.Stat(bin); err != nil {
+		return "", fmt.Errorf("the pinned kubectl is not built (make tools): %w", err)
+	}
+	return bin, nil
+}
+
 // Run runs kubectl and returns its standard output; a failure's error carries
 // the command line and standard error.
 func (k Kubectl) Run(args ...string) (string, error) {
-	cmd := exec.Command("kubectl", append([]string{"--kubeconfig", k.Kubeconfig}, args...)...)
+	bin, err := KubectlBinary()
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.Command(bin, append([]string{"--kubeconfig", k.Kubeconfig}, args...)...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

@@ -1,0 +1,48 @@
+package toolbuild
+
+import (
+	"path"
+	"time"
+
+	playk8s "github.com/play-kubernetes/play-kubernetes"
+)
+
+// Steps is `make tools`, in order, with the outputs each build script
+// writes (keyed by the versions in versions.env) and its measured cold
+// cost. Kubernetes comes before the tools that reuse its packages'
+// downloads; the images come last, from the binaries before them.
+func Steps() Plan {
+	v := playk8s.Versions()
+	k8s := ".tools/kubernetes-" + v["K8S_VERSION"]
+	istio := ".tools/istio-" + v["ISTIO_MODULE_VERSION"]
+	in := func(dir string, names ...string) []string {
+		var out []string
+		for _, n := range names {
+			out = append(out, path.Join(dir, n))
+		}
+		return out
+	}
+	return Plan{
+		{Name: "Pulumi CLI " + v["PULUMI_CLI_VERSION"], Script: "hack/build-pulumi.sh",
+			Outputs: []string{".tools/pulumi-" + v["PULUMI_CLI_VERSION"] + "/bin/pulumi"}, Cold: 8 * time.Minute},
+		{Name: "kubernetes provider " + v["PULUMI_KUBERNETES_PROVIDER_VERSION"], Script: "hack/build-kubernetes-provider.sh",
+			Outputs: []string{".tools/pulumi-resource-kubernetes-" + v["PULUMI_KUBERNETES_PROVIDER_VERSION"] + "/pulumi-resource-kubernetes"}, Cold: 13 * time.Minute},
+		{Name: "Kubernetes " + v["K8S_VERSION"] + " and etcd " + v["ETCD_VERSION"], Script: "hack/build-sandbox.sh",
+			Args:    []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl", "etcd"},
+			Outputs: append(in(k8s, "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl"), ".tools/etcd-"+v["ETCD_VERSION"]+"/etcd"),
+			Cold:    12 * time.Minute},
+		{Name: "kwok " + v["KWOK_VERSION"], Script: "hack/build-sandbox.sh", Args: []string{"kwok"},
+			Outputs: in(".tools/kwok-"+v["KWOK_VERSION"], "kwok", "stages.yaml"), Cold: 3 * time.Minute},
+		{Name: "CoreDNS " + v["COREDNS_VERSION"], Script: "hack/build-sandbox.sh", Args: []string{"coredns"},
+			Outputs: in(".tools/coredns-"+v["COREDNS_VERSION"], "coredns"), Cold: 2 * time.Minute},
+		{Name: "istiod and istio-cni", Script: "hack/build-sandbox.sh", Args: []string{"pilot-discovery", "install-cni", "istio-cni"},
+			Outputs: in(istio, "pilot-discovery", "install-cni", "istio-cni"), Cold: 8 * time.Minute},
+		{Name: "pause " + v["PAUSE_VERSION"], Script: "hack/build-sandbox.sh", Args: []string{"pause"},
+			Outputs: in(".tools/pause-"+v["PAUSE_VERSION"], "pause"), Cold: 5 * time.Second},
+		{Name: "Jaeger " + v["JAEGER_VERSION"], Script: "hack/build-jaeger.sh",
+			Outputs: in(".tools/jaeger-"+v["JAEGER_VERSION"], "jaeger"), Cold: 10 * time.Minute},
+		// Always rebuilt: sample-app and the toolbox are this checkout's
+		// sources; unchanged inputs give the same images in seconds.
+		{Name: "the sandbox's images", Script: "hack/build-images.sh", Cold: time.Minute},
+	}
+}
