@@ -58,11 +58,8 @@ lint: ## go vet, gofmt, and actionlint over the GitHub workflows.
 ## --- tools -----------------------------------------------------------------
 
 .PHONY: tools
-tools: jaeger ## Build the pinned Pulumi CLI, kubernetes provider, the sandbox cluster and its images, and Jaeger into .tools/ (each skipped when built).
-	@hack/build-pulumi.sh >/dev/null
-	@hack/build-kubernetes-provider.sh >/dev/null
-	@hack/build-sandbox.sh >/dev/null
-	@hack/build-images.sh >/dev/null
+tools: ## Build the pinned Pulumi CLI, kubernetes provider, the sandbox cluster, Jaeger and the sandbox's images into .tools/ (each skipped when built; a plan line first, then step n/N with its cold cost and elapsed time).
+	@$(GO) run ./cmd/tools
 
 .PHONY: jaeger
 jaeger: ## Build the pinned Jaeger v2 from the Go module proxy into .tools/ (skipped when built).

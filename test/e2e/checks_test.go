@@ -320,12 +320,10 @@ func checkDestroyed(t *testing.T, d *deployment) {
 }
 
 // checkBrokenProbe is the tutorial's broken probe: a readiness probe on port
-// 88, where nothing listens. kwok runs no probes; the sandbox's own kwok
-// stage (hack/sandbox/pod-probe-unready.yaml) keeps a pod whose readiness
-// probe targets an undeclared port Running but never Ready. `up` must fail
-// within webserver:timeoutSeconds with the reason, while the old ReplicaSet
-// keeps every pod available (maxUnavailable 0); restoring the probe
-// recovers with a plain up.
+// 88, where nothing listens, run by the real kubelet. `up` must fail within
+// webserver:timeoutSeconds with the reason, while the old ReplicaSet keeps
+// every pod available (maxUnavailable 0) and answering on the NodePort;
+// restoring the probe recovers with a plain up.
 func checkBrokenProbe(t *testing.T, d *deployment) {
 	const timeout = 20
 	d.setConfig(t, "webserver:timeoutSeconds", fmt.Sprint(timeout))
