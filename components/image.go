@@ -9,37 +9,41 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// ImageBuild says how SampleChain builds sample-app with pulumi-docker.
+// ImageBuild says how SampleChain builds sample-app with pulumi-docker (`chain:build`).
 type ImageBuild struct {
 	// Context is the build context directory (./sample-app).
-	Context string
+	Context string `json:"context"`
 	// Dockerfile inside Context; empty means Context/Dockerfile.
-	Dockerfile string
+	Dockerfile string `json:"dockerfile"`
 	// Repository is the image name without tag: "sample-app" for a local
 	// daemon (minikube), "ghcr.io/org/sample-app" for a registry.
-	Repository string
+	Repository string `json:"repository"`
 	// Platform to build for, e.g. linux/amd64; empty means the daemon's.
-	Platform string
+	Platform string `json:"platform"`
 	// PerHop builds one image per hop with --build-arg SERVICE_TYPE=<hop>, as
 	// the tutorial did; otherwise one image serves every hop.
-	PerHop bool
+	PerHop bool `json:"perHop"`
 	// Push sends the image to Registry; otherwise it stays in the daemon
 	// (minikube's, after `eval $(minikube docker-env)`).
-	Push bool
-	// Registry credentials, used when Push is set.
-	Registry *Registry
+	Push bool `json:"push"`
+	// Registry is where pushed images go (the password is a secret of its own).
+	Registry Registry `json:"registry"`
 }
 
 // Registry is where pushed images go.
 type Registry struct {
-	Server   string
-	Username string
-	// Password is a Pulumi secret.
-	Password pulumi.StringInput
+	Server   string `json:"server"`
+	Username string `json:"username"`
+}
+
+// dockerfile is the Dockerfile the build uses.
+func (b ImageBuild) dockerfile() string {
+	if b.Dockerfile != "" {
+		return b.Dockerfile
+	}
+	return filepath.Join(b.Context, "Dockerfile")
 }
 
 // ContextDigest hashes every regular file under dir (relative path and

@@ -9,24 +9,17 @@ import (
 	"github.com/play-kubernetes/play-kubernetes/components"
 	"github.com/play-kubernetes/play-kubernetes/internal/pulumimock"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	corev1 "k8s.io/api/core/v1"
 )
 
 const releaseType = "kubernetes:helm.sh/v3:Release"
 
+// meshArgs are the default mesh (istio-cni, STRICT mTLS, default deny,
+// restricted namespaces) from the pinned chart repository, tracing every request.
 func meshArgs() components.IstioMeshArgs {
-	return components.IstioMeshArgs{
-		Namespace:      "istio-system",
-		AppNamespace:   "playground",
-		Charts:         components.ChartSource{Repo: "https://istio-release.storage.googleapis.com/charts", Version: "1.31.4"},
-		IstiodReplicas: 1,
-		AccessLogs:     true,
-		Tracing: components.Tracing{
-			Enabled: true, SamplingPercent: 100, Provider: "jaeger",
-			CollectorHost: components.JaegerCollectorHost("istio-system"), CollectorPort: components.JaegerOTLPGRPCPort,
-		},
-		Ingress:        components.IngressArgs{Type: components.ServiceTypeNodePort, HTTPNodePort: 31380, Host: "127.0.0.1", Replicas: 1},
-		TimeoutSeconds: 600,
-	}
+	spec := meshSpec()
+	spec.ChartSource = components.ChartSource{Repo: "https://istio-release.storage.googleapis.com/charts", Version: "1.31.4"}
+	return components.IstioMeshArgs{Spec: spec, Tracing: components.TracingSpec{Tracing: true, SamplingPercent: 100}}
 }
 
 type meshOutputs struct {
@@ -96,7 +89,7 @@ func TestIstioMeshReleasesInOrder(t *testing.T) {
 			t.Errorf("%s does not depend on %s: %v", r.Name, tc.dependsOn.Name, r.DependOn)
 		}
 	}
-	if !reflect.DeepEqual(out.revisions.Value(t), map[string]int{"base": 1, "istiod": 1, "gateway": 1}) {
+	if !reflect.DeepEqual(out.revisions.Value(t), map[string]int{"base": 1, "cni": 1, "istiod": 1, "gateway": 1}) {
 		t.Errorf("revisions = %v", out.revisions.Value(t))
 	}
 
@@ -145,7 +138,7 @@ func TestIstioMeshTracingValues(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			args := meshArgs()
-			args.Tracing.Enabled, args.Tracing.SamplingPercent = tc.enabled, tc.sampling
+			args.Tracing.Tracing, args.Tracing.SamplingPercent = tc.enabled, tc.sampling
 			mocks, _ := runMesh(t, args)
 			istiod := mocks.Find(t, releaseType, "istiod")
 			// false must be explicit: Istio's default for enableTracing is true.
@@ -181,18 +174,18 @@ func TestIstioMeshTracingValues(t *testing.T) {
 func TestIstioMeshIngressTypes(t *testing.T) {
 	cases := []struct {
 		name     string
-		ingress  components.IngressArgs
+		ingress  components.IngressSpec
 		wantURL  string
 		wantType string
 	}{
-		{"minikube NodePort", components.IngressArgs{Type: components.ServiceTypeNodePort, HTTPNodePort: 31380, Host: "127.0.0.1", Replicas: 1}, "http://127.0.0.1:31380", "NodePort"},
-		{"cloud LoadBalancer", components.IngressArgs{Type: components.ServiceTypeLoadBalancer, Replicas: 2}, "http://203.0.113.7:80", "LoadBalancer"},
-		{"in-cluster only", components.IngressArgs{Type: components.ServiceTypeClusterIP, Replicas: 1}, "http://istio-ingressgateway.istio-system.svc.cluster.local:80", "ClusterIP"},
+		{"minikube NodePort", components.IngressSpec{Type: components.ServiceTypeNodePort, HTTPNodePort: 31380, Host: "127.0.0.1", Replicas: 1}, "http://127.0.0.1:31380", "NodePort"},
+		{"cloud LoadBalancer", components.IngressSpec{Type: components.ServiceTypeLoadBalancer, Replicas: 2}, "http://203.0.113.7:80", "LoadBalancer"},
+		{"in-cluster only", components.IngressSpec{Type: components.ServiceTypeClusterIP, Replicas: 1}, "http://istio-ingressgateway.istio-system.svc.cluster.local:80", "ClusterIP"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			args := meshArgs()
-			args.Ingress = tc.ingress
+			args.Spec.Ingress = tc.ingress
 			mocks, out := runMesh(t, args)
 			if out.url.Value(t) != tc.wantURL {
 				t.Errorf("ingress URL = %q, want %q", out.url.Value(t), tc.wantURL)
@@ -209,8 +202,8 @@ func TestIstioMeshIngressTypes(t *testing.T) {
 
 func TestIstioMeshLocalCharts(t *testing.T) {
 	layouts := map[string][]string{
-		"helm pull layout":    {"base", "istiod", "gateway"},
-		"istio source layout": {"manifests/charts/base", "manifests/charts/istio-control/istio-discovery", "manifests/charts/gateway"},
+		"helm pull layout":    {"base", "cni", "istiod", "gateway"},
+		"istio source layout": {"manifests/charts/base", "manifests/charts/istio-cni", "manifests/charts/istio-control/istio-discovery", "manifests/charts/gateway"},
 	}
 	for name, dirs := range layouts {
 		t.Run(name, func(t *testing.T) {
@@ -224,9 +217,9 @@ func TestIstioMeshLocalCharts(t *testing.T) {
 				}
 			}
 			args := meshArgs()
-			args.Charts = components.ChartSource{Dir: root}
+			args.Spec.ChartSource = components.ChartSource{Dir: root}
 			mocks, _ := runMesh(t, args)
-			for i, release := range []string{"istio-base", "istiod", "istio-ingressgateway"} {
+			for i, release := range []string{"istio-base", "istio-cni", "istiod", "istio-ingressgateway"} {
 				r := mocks.Find(t, releaseType, release)
 				if got := r.Get("chart"); got != filepath.Join(root, dirs[i]) {
 					t.Errorf("%s chart = %v, want %s", release, got, filepath.Join(root, dirs[i]))
@@ -239,7 +232,7 @@ func TestIstioMeshLocalCharts(t *testing.T) {
 	}
 	t.Run("missing charts are refused", func(t *testing.T) {
 		args := meshArgs()
-		args.Charts = components.ChartSource{Dir: t.TempDir()}
+		args.Spec.ChartSource = components.ChartSource{Dir: t.TempDir()}
 		_, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
 			_, err := components.NewIstioMesh(ctx, "istio", &args)
 			return err
@@ -263,7 +256,7 @@ func TestIstioMeshRenderMode(t *testing.T) {
 			return err
 		}
 		skipped = mesh.SkippedReleases
-		if mesh.CRDs != mesh.SystemNamespace {
+		if mesh.Attachment.CRDs != mesh.SystemNamespace || len(mesh.Attachment.Injector) != 0 {
 			crds = "not the namespace"
 		}
 		return nil
@@ -274,12 +267,111 @@ func TestIstioMeshRenderMode(t *testing.T) {
 	if n := len(mocks.OfType(releaseType)); n != 0 {
 		t.Errorf("%d releases registered in render mode", n)
 	}
-	if !reflect.DeepEqual(skipped, []string{"istio-base", "istiod", "istio-ingressgateway"}) {
+	if !reflect.DeepEqual(skipped, []string{"istio-base", "istio-cni", "istiod", "istio-ingressgateway"}) {
 		t.Errorf("skipped = %v", skipped)
 	}
 	if crds != "" {
-		t.Error("CRDs should fall back to the istio-system namespace")
+		t.Error("CRDs should fall back to the istio-system namespace, with no injector to wait for")
 	}
 	mocks.Find(t, "kubernetes:core/v1:Service", "istio-ingressgateway")
 	mocks.Find(t, "kubernetes:core/v1:Namespace", "playground")
+}
+
+// TestIstioMeshPlacementAndSources: where the images come from, where the
+// gateway runs, where istio-cni finds the node's CNI, each reaching exactly
+// the charts that use it, and nothing when unset (the charts' own).
+func TestIstioMeshPlacementAndSources(t *testing.T) {
+	seconds := int64(60)
+	tests := []struct {
+		name string
+		edit func(s *components.IstioMeshSpec)
+		want map[string]map[string]interface{} // release -> values path -> value (nil: absent)
+	}{
+		{"defaults keep the charts' own", func(*components.IstioMeshSpec) {}, map[string]map[string]interface{}{
+			"istio-cni":            {"values.global.hub": nil, "values.global.tag": nil, "values.cniBinDir": nil, "values.cniConfDir": nil},
+			"istiod":               {"values.global.hub": nil, "values.global.tag": nil},
+			"istio-ingressgateway": {"values.global": nil, "values.nodeSelector": nil, "values.tolerations": nil},
+		}},
+		{"a private mirror", func(s *components.IstioMeshSpec) {
+			s.Hub, s.Tag = "registry.example.com/mirror/istio", "1.31.4-distroless"
+		}, map[string]map[string]interface{}{
+			"istio-base":           {"values.global.hub": nil, "values.global.tag": nil},
+			"istio-cni":            {"values.global.hub": "registry.example.com/mirror/istio", "values.global.tag": "1.31.4-distroless"},
+			"istiod":               {"values.global.hub": "registry.example.com/mirror/istio", "values.global.tag": "1.31.4-distroless", "values.global.istioNamespace": "istio-system"},
+			"istio-ingressgateway": {"values.global.hub": "registry.example.com/mirror/istio", "values.global.tag": "1.31.4-distroless"},
+		}},
+		{"dedicated ingress nodes", func(s *components.IstioMeshSpec) {
+			s.Ingress.NodeSelector = map[string]string{"node-role.example.com/ingress": "true"}
+			s.Ingress.Tolerations = []corev1.Toleration{
+				{Key: "dedicated", Operator: corev1.TolerationOpEqual, Value: "ingress", Effect: corev1.TaintEffectNoSchedule},
+				{Key: "node.kubernetes.io/unreachable", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoExecute, TolerationSeconds: &seconds},
+			}
+		}, map[string]map[string]interface{}{
+			"istio-ingressgateway": {
+				"values.nodeSelector": map[string]interface{}{"node-role.example.com/ingress": "true"},
+				"values.tolerations": []interface{}{
+					map[string]interface{}{"key": "dedicated", "operator": "Equal", "value": "ingress", "effect": "NoSchedule"},
+					map[string]interface{}{"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 60.0},
+				},
+			},
+			"istiod": {"values.nodeSelector": nil, "values.tolerations": nil},
+		}},
+		{"CNI kept elsewhere by the node", func(s *components.IstioMeshSpec) {
+			s.CNI.BinDir, s.CNI.ConfDir = "/var/lib/cni/bin", "/etc/cni/multus/net.d"
+		}, map[string]map[string]interface{}{
+			"istio-cni": {"values.cniBinDir": "/var/lib/cni/bin", "values.cniConfDir": "/etc/cni/multus/net.d"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := meshArgs()
+			tt.edit(&args.Spec)
+			mocks, _ := runMesh(t, args)
+			for release, paths := range tt.want {
+				r := mocks.Find(t, releaseType, release)
+				for path, want := range paths {
+					if got := r.Get(path); !reflect.DeepEqual(got, want) {
+						t.Errorf("%s %s = %#v, want %#v", release, path, got, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestIstioMeshWithoutInjection: a cluster that cannot run Envoy gets its
+// app namespace labeled istio-injection: disabled, and its pods wait for
+// no injector.
+func TestIstioMeshWithoutInjection(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		args := meshArgs()
+		args.Spec.SidecarInjection = on
+		var injector int
+		var labeled *pulumimock.Captured[bool]
+		mocks, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
+			mesh, err := components.NewIstioMesh(ctx, "istio", &args)
+			if err != nil {
+				return err
+			}
+			injector = len(mesh.Attachment.Injector)
+			labeled = pulumimock.Capture[bool](mesh.SidecarInjection)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, wantInjector := "enabled", 2
+		if !on {
+			want, wantInjector = "disabled", 0
+		}
+		if got := mocks.Find(t, "kubernetes:core/v1:Namespace", "playground").Get("metadata.labels.istio-injection"); got != want {
+			t.Errorf("sidecarInjection %v: app namespace istio-injection = %v, want %s", on, got, want)
+		}
+		if injector != wantInjector {
+			t.Errorf("sidecarInjection %v: pods wait for %d releases, want %d (istiod and istio-cni, or none)", on, injector, wantInjector)
+		}
+		if labeled.Value(t) != on {
+			t.Errorf("sidecarInjection output = %v, want %v", labeled.Value(t), on)
+		}
+	}
 }

@@ -42,36 +42,6 @@ func (m MTLSMode) proto() securityv1.PeerAuthentication_MutualTLS_Mode {
 	return securityv1.PeerAuthentication_MutualTLS_STRICT
 }
 
-// PodSecurityLevel is a Pod Security Standard level a namespace enforces.
-type PodSecurityLevel string
-
-// The Pod Security Standard levels.
-const (
-	PodSecurityPrivileged PodSecurityLevel = "privileged"
-	PodSecurityBaseline   PodSecurityLevel = "baseline"
-	PodSecurityRestricted PodSecurityLevel = "restricted"
-)
-
-// PodSecurityLevels lists the levels, least strict first.
-func PodSecurityLevels() []PodSecurityLevel {
-	return []PodSecurityLevel{PodSecurityPrivileged, PodSecurityBaseline, PodSecurityRestricted}
-}
-
-// podSecurityLabels make the API server's Pod Security admission enforce a
-// level in a namespace, and warn and audit at it as well, pinned to the
-// "latest" version of the standard.
-func podSecurityLabels(level PodSecurityLevel) map[string]string {
-	if level == "" {
-		return nil
-	}
-	out := map[string]string{}
-	for _, mode := range []string{"enforce", "audit", "warn"} {
-		out["pod-security.kubernetes.io/"+mode] = string(level)
-		out["pod-security.kubernetes.io/"+mode+"-version"] = "latest"
-	}
-	return out
-}
-
 // peerAuthentication is a PeerAuthentication; an empty selector makes it
 // namespace-wide (mesh-wide in the root namespace).
 func peerAuthentication(ctx *pulumi.Context, resourceName, name string, namespace pulumi.StringInput, selector map[string]string, mode MTLSMode, opts ...pulumi.ResourceOption) (*apiextensions.CustomResource, error) {
@@ -183,15 +153,4 @@ func networkPolicy(ctx *pulumi.Context, resourceName, name string, namespace pul
 			Egress:      out,
 		},
 	}, opts...)
-}
-
-// WorkloadPolicy says which of the mesh's per-workload policies a workload
-// registers for itself, on top of the namespace's defaults (IstioMesh).
-type WorkloadPolicy struct {
-	// Authorization registers the workload's ALLOW AuthorizationPolicy: the
-	// namespace allows nothing else (IstioMesh's allow-nothing).
-	Authorization bool
-	// NetworkPolicies registers the workload's NetworkPolicy: the namespace
-	// denies all other traffic (IstioMesh's default-deny).
-	NetworkPolicies bool
 }

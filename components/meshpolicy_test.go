@@ -12,26 +12,12 @@ import (
 )
 
 const (
-	peerAuthType    = "kubernetes:security.istio.io/v1:PeerAuthentication"
-	authzType       = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
-	netpolType      = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-	namespaceType   = "kubernetes:core/v1:Namespace"
-	enforceLabel    = "metadata.labels.pod-security\\.kubernetes\\.io/enforce"
-	gatewayIdentity = "cluster.local/ns/istio-system/sa/istio-ingressgateway"
+	peerAuthType  = "kubernetes:security.istio.io/v1:PeerAuthentication"
+	authzType     = "kubernetes:security.istio.io/v1:AuthorizationPolicy"
+	netpolType    = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+	namespaceType = "kubernetes:core/v1:Namespace"
+	enforceLabel  = "metadata.labels.pod-security\\.kubernetes\\.io/enforce"
 )
-
-// secureMeshArgs is the default posture: istio-cni, STRICT mTLS, default
-// deny by identity and by network, restricted namespaces.
-func secureMeshArgs() components.IstioMeshArgs {
-	a := meshArgs()
-	a.CNI = components.CNIArgs{Enabled: true, Namespace: "istio-cni",
-		Resources: components.Resources{Requests: components.ResourceList{CPU: "100m", Memory: "100Mi"}, Limits: components.ResourceList{CPU: "500m", Memory: "256Mi"}}}
-	a.Security = components.MeshSecurity{
-		MTLS: components.MTLSStrict, DefaultDeny: true, NetworkPolicies: true,
-		AppPodSecurity: components.PodSecurityRestricted, SystemPodSecurity: components.PodSecurityRestricted,
-	}
-	return a
-}
 
 func labels(r *pulumimock.Resource) map[string]interface{} {
 	m, _ := r.Get("metadata.labels").(map[string]interface{})
@@ -39,7 +25,7 @@ func labels(r *pulumimock.Resource) map[string]interface{} {
 }
 
 func TestIstioMeshSecurityDefaults(t *testing.T) {
-	mocks, _ := runMesh(t, secureMeshArgs())
+	mocks, _ := runMesh(t, meshArgs())
 
 	// Pod Security: enforced, audited and warned at the stated level per namespace.
 	for ns, level := range map[string]string{"playground": "restricted", "istio-system": "restricted", "istio-cni": "privileged"} {
@@ -147,19 +133,19 @@ func TestIstioMeshSecurityOptions(t *testing.T) {
 		absent []string // "type/name" that must not be registered
 		check  func(t *testing.T, m *pulumimock.Mocks)
 	}{
-		{name: "permissive mTLS", edit: func(a *components.IstioMeshArgs) { a.Security.MTLS = components.MTLSPermissive },
+		{name: "permissive mTLS", edit: func(a *components.IstioMeshArgs) { a.Spec.MTLS = components.MTLSPermissive },
 			check: func(t *testing.T, m *pulumimock.Mocks) {
 				if got := m.Find(t, peerAuthType, "mesh-mtls").Get("spec.mtls.mode"); got != "PERMISSIVE" {
 					t.Errorf("mode %v", got)
 				}
 			}},
-		{name: "no default deny", edit: func(a *components.IstioMeshArgs) { a.Security.DefaultDeny = false },
+		{name: "no default deny", edit: func(a *components.IstioMeshArgs) { a.Spec.Authorization = false },
 			absent: []string{authzType + "/allow-nothing"}},
-		{name: "no network policies", edit: func(a *components.IstioMeshArgs) { a.Security.NetworkPolicies = false },
+		{name: "no network policies", edit: func(a *components.IstioMeshArgs) { a.Spec.NetworkPolicies = false },
 			absent: []string{netpolType + "/default-deny", netpolType + "/mesh-baseline"}},
 		{name: "no istio-cni", edit: func(a *components.IstioMeshArgs) {
-			a.CNI.Enabled = false
-			a.Security.AppPodSecurity = components.PodSecurityPrivileged
+			a.Spec.CNI.Enabled = false
+			a.Spec.PodSecurity.App = components.PodSecurityPrivileged
 		}, absent: []string{releaseType + "/istio-cni", namespaceType + "/istio-cni"},
 			check: func(t *testing.T, m *pulumimock.Mocks) {
 				if got := m.Find(t, releaseType, "istiod").Get("values.cni.enabled"); got != false {
@@ -169,7 +155,7 @@ func TestIstioMeshSecurityOptions(t *testing.T) {
 					t.Errorf("app namespace enforces %v", got)
 				}
 			}},
-		{name: "topology spread", edit: func(a *components.IstioMeshArgs) { a.TopologySpread = true },
+		{name: "topology spread", edit: func(a *components.IstioMeshArgs) { a.Spec.TopologySpread = true },
 			check: func(t *testing.T, m *pulumimock.Mocks) {
 				for release, app := range map[string]string{"istiod": "istiod", "istio-ingressgateway": "ingressgateway"} {
 					r := m.Find(t, releaseType, release)
@@ -188,7 +174,7 @@ func TestIstioMeshSecurityOptions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args := secureMeshArgs()
+			args := meshArgs()
 			tt.edit(&args)
 			mocks, _ := runMesh(t, args)
 			for _, a := range tt.absent {
@@ -204,14 +190,27 @@ func TestIstioMeshSecurityOptions(t *testing.T) {
 			}
 		})
 	}
-	if r, _ := runMeshErr(t, func(a *components.IstioMeshArgs) { a.CNI.Enabled = false }); r == nil {
-		t.Error("a restricted app namespace without istio-cni was accepted")
+	for name, edit := range map[string]func(a *components.IstioMeshArgs){
+		"restricted without istio-cni": func(a *components.IstioMeshArgs) { a.Spec.CNI.Enabled = false },
+		"baseline without istio-cni": func(a *components.IstioMeshArgs) {
+			a.Spec.CNI.Enabled, a.Spec.PodSecurity.App = false, components.PodSecurityBaseline
+		},
+	} {
+		if err, mocks := runMeshErr(t, edit); err == nil || len(mocks.Resources()) != 0 {
+			t.Errorf("%s: error %v with %d resources registered; want a refusal before any", name, err, len(mocks.Resources()))
+		}
+	}
+	// Without injection no pod runs istio-init: any level will do.
+	if err, _ := runMeshErr(t, func(a *components.IstioMeshArgs) {
+		a.Spec.CNI.Enabled, a.Spec.SidecarInjection = false, false
+	}); err != nil {
+		t.Errorf("a restricted app namespace without injection or istio-cni was refused: %v", err)
 	}
 }
 
-// runMeshErr runs a mesh expected to be refused and returns the error.
+// runMeshErr runs a mesh that may be refused and returns the error.
 func runMeshErr(t *testing.T, edit func(a *components.IstioMeshArgs)) (error, *pulumimock.Mocks) {
-	args := secureMeshArgs()
+	args := meshArgs()
 	edit(&args)
 	mocks, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
 		_, err := components.NewIstioMesh(ctx, "istio", &args)
@@ -224,12 +223,9 @@ func runMeshErr(t *testing.T, edit func(a *components.IstioMeshArgs)) (error, *p
 // gateway for the first and the previous hop's identity for the others,
 // and may call exactly the next hop.
 func TestSampleChainPolicies(t *testing.T) {
-	args := tutorialChain()
-	args.GatewayNamespace = "istio-system"
-	args.GatewayPrincipal = gatewayIdentity
-	args.Policy = components.WorkloadPolicy{Authorization: true, NetworkPolicies: true}
-	args.TopologySpread = true
-	mocks, _, err := runChain(t, args)
+	spec := chainSpec()
+	spec.TopologySpread = true
+	mocks, _, err := runChain(t, spec, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,9 +279,7 @@ func matchLabels(v interface{}) string {
 // TestWebServerMeshPolicies: the tutorial's NodePort web server stays
 // reachable from outside the mesh in a namespace that denies by default.
 func TestWebServerMeshPolicies(t *testing.T) {
-	args := components.TutorialWebServerArgs()
-	args.Mesh = &components.WorkloadPolicy{Authorization: true, NetworkPolicies: true}
-	mocks, _, _ := runWebServer(t, args)
+	mocks, _, _ := runWebServer(t, webServerSpec(), nil)
 	pa := mocks.Find(t, peerAuthType, "webserver-permissive")
 	if pa.Get("spec.mtls.mode") != "PERMISSIVE" || pa.Get("spec.selector.matchLabels.app") != "nginx" {
 		t.Errorf("webserver PeerAuthentication: %v", pa.Get("spec"))
@@ -299,11 +293,11 @@ func TestWebServerMeshPolicies(t *testing.T) {
 		t.Errorf("webserver network policy: %v", np.Get("spec"))
 	}
 
-	// Outside a mesh, none of it.
-	plain, _, _ := runWebServer(t, components.TutorialWebServerArgs())
-	for _, typ := range []string{peerAuthType, authzType, netpolType} {
-		if n := len(plain.OfType(typ)); n != 0 {
-			t.Errorf("a web server without a mesh registers %d %s", n, typ)
+	// A mesh without default deny asks for no ALLOW and no NetworkPolicy.
+	open, _, _ := runWebServer(t, webServerSpec(), func(m *components.MeshAttachment) { m.Policy = components.WorkloadPolicy{} })
+	for _, typ := range []string{authzType, netpolType} {
+		if n := len(open.OfType(typ)); n != 0 {
+			t.Errorf("a web server in an open mesh registers %d %s", n, typ)
 		}
 	}
 }

@@ -18,20 +18,20 @@ const (
 	imageType          = "docker:index/image:Image"
 )
 
-// runChain registers a SampleChain whose Istio resources depend on a
-// stand-in for the CRD release.
-func runChain(t *testing.T, args components.SampleChainArgs) (*pulumimock.Mocks, *pulumimock.Captured[[]string], error) {
+// runChain registers a SampleChain of the spec in a test mesh, its
+// attachment edited by mesh (nil: as IstioMesh's defaults hand it out).
+func runChain(t *testing.T, spec components.SampleChainSpec, mesh func(*components.MeshAttachment)) (*pulumimock.Mocks, *pulumimock.Captured[[]string], error) {
 	t.Helper()
 	var images *pulumimock.Captured[[]string]
 	mocks, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
-		crds, err := pulumi.NewStackReference(ctx, "crds", nil)
+		attachment, err := testAttachment(ctx)
 		if err != nil {
 			return err
 		}
-		args.Namespace = pulumi.String("playground")
-		args.GatewaySelector = map[string]string{"istio": "ingressgateway"}
-		args.IstioDependsOn = []pulumi.Resource{crds}
-		chain, err := components.NewSampleChain(ctx, "chain", &args)
+		if mesh != nil {
+			mesh(&attachment)
+		}
+		chain, err := components.NewSampleChain(ctx, "chain", &components.SampleChainArgs{Spec: spec, Mesh: attachment})
 		if err != nil {
 			return err
 		}
@@ -39,16 +39,6 @@ func runChain(t *testing.T, args components.SampleChainArgs) (*pulumimock.Mocks,
 		return nil
 	})
 	return mocks, images, err
-}
-
-func tutorialChain() components.SampleChainArgs {
-	return components.SampleChainArgs{
-		Hops:         []string{"a", "b", "c"},
-		Port:         8000,
-		Replicas:     1,
-		Image:        pulumi.String("ghcr.io/play-kubernetes/sample-app:0.1.0"),
-		OTLPEndpoint: components.OTLPHTTPEndpoint("istio-system"),
-	}
 }
 
 func env(r *pulumimock.Resource) map[string]interface{} {
@@ -66,12 +56,13 @@ func env(r *pulumimock.Resource) map[string]interface{} {
 }
 
 func TestSampleChainTutorialRouting(t *testing.T) {
-	mocks, images, err := runChain(t, tutorialChain())
+	mocks, images, err := runChain(t, chainSpec(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	component := mocks.Find(t, components.SampleChainToken, "chain")
 	crds := mocks.Find(t, "pulumi:pulumi:StackReference", "crds")
+	injector := mocks.Find(t, "pulumi:pulumi:StackReference", "injector")
 
 	wantNext := map[string]interface{}{"a": "http://service-b:8000", "b": "http://service-c:8000", "c": nil}
 	for _, hop := range []string{"a", "b", "c"} {
@@ -92,6 +83,9 @@ func TestSampleChainTutorialRouting(t *testing.T) {
 		}
 		if e["OTEL_EXPORTER_OTLP_ENDPOINT"] != "http://jaeger-collector.istio-system.svc.cluster.local:4318" {
 			t.Errorf("%s OTLP endpoint = %v", name, e["OTEL_EXPORTER_OTLP_ENDPOINT"])
+		}
+		if !d.DependsOn(injector.URN) {
+			t.Errorf("%s does not wait for the injector", name)
 		}
 		if got := d.Get("spec.template.spec.serviceAccountName"); got != name {
 			t.Errorf("%s runs as ServiceAccount %v, want its own", name, got)
@@ -156,9 +150,9 @@ func TestSampleChainDisruptionBudgets(t *testing.T) {
 	for _, tc := range []struct {
 		replicas, want int
 	}{{1, 0}, {2, 3}} {
-		args := tutorialChain()
-		args.Replicas = tc.replicas
-		mocks, _, err := runChain(t, args)
+		spec := chainSpec()
+		spec.Replicas = tc.replicas
+		mocks, _, err := runChain(t, spec, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,9 +165,9 @@ func TestSampleChainDisruptionBudgets(t *testing.T) {
 func TestSampleChainLength(t *testing.T) {
 	for _, hops := range [][]string{{"a"}, {"a", "b", "c", "d", "e"}, {"front", "middle", "back"}} {
 		t.Run(strings.Join(hops, "-"), func(t *testing.T) {
-			args := tutorialChain()
-			args.Hops = hops
-			mocks, _, err := runChain(t, args)
+			spec := chainSpec()
+			spec.Hops = hops
+			mocks, _, err := runChain(t, spec, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -213,6 +207,7 @@ func TestSampleChainBuild(t *testing.T) {
 	cases := []struct {
 		name       string
 		build      components.ImageBuild
+		password   string
 		wantImages map[string]string // resource name -> imageName
 		wantArgs   map[string]interface{}
 		wantRef    string
@@ -236,18 +231,19 @@ func TestSampleChainBuild(t *testing.T) {
 		{
 			name: "pushed to a registry, deployed by digest",
 			build: components.ImageBuild{Context: dir, Repository: "ghcr.io/org/sample-app", Push: true,
-				Registry: &components.Registry{Server: "ghcr.io", Username: "org", Password: pulumi.ToSecret(pulumi.String("pw")).(pulumi.StringOutput)}},
+				Registry: components.Registry{Server: "ghcr.io", Username: "org"}},
+			password:   "pw",
 			wantImages: map[string]string{"sample-app": "ghcr.io/org/sample-app:" + tag},
 			wantRef:    "ghcr.io/org/sample-app@sha256:" + strings.Repeat("ab", 32), wantPull: "IfNotPresent",
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			args := tutorialChain()
-			args.Image = nil
+			spec := chainSpec()
+			spec.Image = ""
 			b := tc.build
-			args.Build = &b
-			mocks, images, err := runChain(t, args)
+			spec.Build, spec.RegistryPassword = b, tc.password
+			mocks, images, err := runChain(t, spec, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -264,6 +260,9 @@ func TestSampleChainBuild(t *testing.T) {
 				}
 				if got := img.Get("build.context"); got != dir {
 					t.Errorf("%s context = %v", name, got)
+				}
+				if tc.password != "" && !img.Inputs["registry"].ObjectValue()["password"].IsSecret() {
+					t.Errorf("%s registry password is not a Pulumi secret", name)
 				}
 			}
 			if tc.wantArgs != nil {
@@ -307,18 +306,19 @@ func TestContextDigestFollowsContent(t *testing.T) {
 	}
 }
 
-func TestSampleChainRefusesBadArgs(t *testing.T) {
-	cases := map[string]func(*components.SampleChainArgs){
-		"no hops":           func(a *components.SampleChainArgs) { a.Hops = nil },
-		"duplicate hop":     func(a *components.SampleChainArgs) { a.Hops = []string{"a", "a"} },
-		"no image or build": func(a *components.SampleChainArgs) { a.Image = nil },
-		"port out of range": func(a *components.SampleChainArgs) { a.Port = 70000 },
+func TestSampleChainRefusesItsSpec(t *testing.T) {
+	cases := map[string]func(*components.SampleChainSpec){
+		"no hops":                       func(s *components.SampleChainSpec) { s.Hops = nil },
+		"duplicate hop":                 func(s *components.SampleChainSpec) { s.Hops = []string{"a", "a"} },
+		"no image, no build context":    func(s *components.SampleChainSpec) { s.Image, s.Build.Context = "", t.TempDir()+"/none" },
+		"port out of range":             func(s *components.SampleChainSpec) { s.Port = 70000 },
+		"a host a VirtualService can't": func(s *components.SampleChainSpec) { s.GatewayHosts = []string{"bad host"} },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
-			args := tutorialChain()
-			mutate(&args)
-			mocks, _, err := runChain(t, args)
+			spec := chainSpec()
+			mutate(&spec)
+			mocks, _, err := runChain(t, spec, nil)
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -326,5 +326,20 @@ func TestSampleChainRefusesBadArgs(t *testing.T) {
 				t.Errorf("%d Deployments registered despite the error", n)
 			}
 		})
+	}
+}
+
+// TestSampleChainTracing: sample-app exports its spans to the mesh's
+// collector exactly when the mesh traces.
+func TestSampleChainTracing(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		mocks, _, err := runChain(t, chainSpec(), func(m *components.MeshAttachment) { m.Tracing.Tracing = on })
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, exports := env(mocks.Find(t, deploymentType, "service-b"))["OTEL_EXPORTER_OTLP_ENDPOINT"]
+		if exports != on {
+			t.Errorf("tracing %v: sample-app exports spans: %v", on, exports)
+		}
 	}
 }

@@ -2,11 +2,12 @@ package components
 
 import (
 	"fmt"
-	"strings"
 
+	"github.com/play-kubernetes/play-kubernetes/components/internal/rule"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // ServiceToken is the Pulumi type token of the Service component.
@@ -56,16 +57,42 @@ const (
 	ExternalTrafficPolicyLocal   ExternalTrafficPolicy = "Local"
 )
 
-// ExternalTrafficPolicies lists every accepted ExternalTrafficPolicy.
-func ExternalTrafficPolicies() []ExternalTrafficPolicy {
-	return []ExternalTrafficPolicy{ExternalTrafficPolicyCluster, ExternalTrafficPolicyLocal}
-}
-
 // NodePortMin and NodePortMax bound a fixed nodePort (the apiserver's default range).
 const (
-	NodePortMin = 30000
-	NodePortMax = 32767
+	NodePortMin = rule.NodePortMin
+	NodePortMax = rule.NodePortMax
 )
+
+// FrontingServiceTypes are the types whose Service fronts pods: every type
+// but ExternalName, which only aliases a DNS name.
+func FrontingServiceTypes() []ServiceType {
+	return []ServiceType{ServiceTypeClusterIP, ServiceTypeNodePort, ServiceTypeLoadBalancer}
+}
+
+// nodePortRule accepts 0 (Kubernetes chooses) or a node port of the range,
+// and a fixed one only for a type that opens node ports (typeAt names the
+// type's field in the message).
+func nodePortRule(at *field.Path, nodePort int, t ServiceType, typeAt *field.Path) field.ErrorList {
+	if errs := rule.NodePort(at, nodePort); len(errs) > 0 {
+		return errs
+	}
+	if nodePort != 0 && t.Valid() && !t.HasNodePorts() {
+		return rule.Refuse(at, nodePort, "0 unless "+typeAt.String()+" is NodePort or LoadBalancer (a "+string(t)+" Service opens no node port)")
+	}
+	return nil
+}
+
+// trafficPolicyRule accepts an external traffic policy only for a type
+// that receives external traffic (typeAt names the type's field).
+func trafficPolicyRule(at *field.Path, p ExternalTrafficPolicy, t ServiceType, typeAt *field.Path) field.ErrorList {
+	if errs := rule.EmptyOrOneOf(at, p, ExternalTrafficPolicyCluster, ExternalTrafficPolicyLocal); len(errs) > 0 {
+		return errs
+	}
+	if p != "" && t.Valid() && !t.HasNodePorts() {
+		return rule.Refuse(at, string(p), "empty unless "+typeAt.String()+" is NodePort or LoadBalancer (it steers external traffic, which a "+string(t)+" Service does not receive)")
+	}
+	return nil
+}
 
 // ServicePort is one port of a Service.
 type ServicePort struct {
@@ -139,29 +166,25 @@ func (a *ServiceArgs) awaitAnnotations() map[string]string {
 
 func (a *ServiceArgs) check(name string) error {
 	t := a.Type
-	if !t.Valid() {
-		return fmt.Errorf("service %q: type %q is not one of %v", name, t, ServiceTypes())
-	}
+	errs := rule.OneOf(field.NewPath("type"), t, ServiceTypes()...)
 	if len(a.Ports) == 0 {
-		return fmt.Errorf("service %q: at least one port is required", name)
+		errs = append(errs, rule.Missing(field.NewPath("ports"), "at least one port")...)
 	}
-	if a.ExternalTrafficPolicy != "" && !t.HasNodePorts() {
-		return fmt.Errorf("service %q: externalTrafficPolicy %q needs type NodePort or LoadBalancer, not %s",
-			name, a.ExternalTrafficPolicy, t)
+	for i, p := range a.Ports {
+		errs = append(errs, nodePortRule(field.NewPath("ports").Index(i).Child("nodePort"), p.NodePort, t, field.NewPath("type"))...)
 	}
+	errs = append(errs, trafficPolicyRule(field.NewPath("externalTrafficPolicy"), a.ExternalTrafficPolicy, t, field.NewPath("type"))...)
 	if t == ServiceTypeExternalName && a.ExternalName == "" {
-		return fmt.Errorf("service %q: type ExternalName needs externalName", name)
+		errs = append(errs, rule.Missing(field.NewPath("externalName"), "a DNS name for type ExternalName")...)
+	}
+	if t != ServiceTypeExternalName && t.Valid() && len(a.Selector) == 0 {
+		errs = append(errs, rule.Missing(field.NewPath("selector"), "a selector for type "+string(t))...)
 	}
 	if a.SkipAwait && t == ServiceTypeLoadBalancer {
-		return fmt.Errorf("service %q: a LoadBalancer must be awaited: the wait is what fills its external address", name)
+		errs = append(errs, rule.Refuse(field.NewPath("skipAwait"), true, "false for a LoadBalancer: it must be awaited, the wait is what fills its external address")...)
 	}
-	if t != ServiceTypeExternalName && len(a.Selector) == 0 {
-		return fmt.Errorf("service %q: type %s needs a selector", name, t)
-	}
-	for _, p := range a.Ports {
-		if p.NodePort != 0 && !t.HasNodePorts() {
-			return fmt.Errorf("service %q: nodePort %d needs type NodePort or LoadBalancer, not %s", name, p.NodePort, t)
-		}
+	if len(errs) > 0 {
+		return fmt.Errorf("service %q: %w", name, errs.ToAggregate())
 	}
 	return nil
 }
@@ -272,16 +295,4 @@ func loadBalancerAddress(status *corev1.ServiceStatus) string {
 		}
 	}
 	return ""
-}
-
-// accepted renders a list of enum values for an error message: "A, B or C".
-func accepted[T ~string](values []T) string {
-	parts := make([]string, len(values))
-	for i, v := range values {
-		parts[i] = string(v)
-	}
-	if len(parts) < 2 {
-		return strings.Join(parts, "")
-	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
 }

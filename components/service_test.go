@@ -57,17 +57,17 @@ func TestServiceTypes(t *testing.T) {
 		{
 			name:            "node port on a ClusterIP",
 			args:            components.ServiceArgs{Selector: map[string]string{"app": "x"}, Ports: []components.ServicePort{{Port: 80, NodePort: 30080}}},
-			wantErrContains: "nodePort 30080",
+			wantErrContains: "ports[0].nodePort: Invalid value: 30080",
 		},
 		{
 			name:            "ExternalName without a name",
 			args:            components.ServiceArgs{Type: components.ServiceTypeExternalName, Ports: []components.ServicePort{{Port: 80}}},
-			wantErrContains: "needs externalName",
+			wantErrContains: "externalName: Required value",
 		},
 		{
 			name:            "unknown type",
 			args:            components.ServiceArgs{Type: "Ingress", Selector: map[string]string{"app": "x"}, Ports: []components.ServicePort{{Port: 80}}},
-			wantErrContains: `type "Ingress"`,
+			wantErrContains: `type: Invalid value: "Ingress"`,
 		},
 		{
 			name:            "no ports",

@@ -11,13 +11,21 @@ import (
 
 const deploymentType = "kubernetes:apps/v1:Deployment"
 
-func runWebServer(t *testing.T, args components.WebServerArgs) (*pulumimock.Mocks, *pulumimock.Captured[string], *pulumimock.Captured[int]) {
+// runWebServer registers a WebServer of the spec in a test mesh, its
+// attachment edited by mesh (nil: as IstioMesh's defaults hand it out).
+func runWebServer(t *testing.T, spec components.WebServerSpec, mesh func(*components.MeshAttachment)) (*pulumimock.Mocks, *pulumimock.Captured[string], *pulumimock.Captured[int]) {
 	t.Helper()
 	var url *pulumimock.Captured[string]
 	var nodePort *pulumimock.Captured[int]
 	mocks, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
-		args.Namespace = pulumi.String("playground")
-		web, err := components.NewWebServer(ctx, "webserver", &args)
+		attachment, err := testAttachment(ctx)
+		if err != nil {
+			return err
+		}
+		if mesh != nil {
+			mesh(&attachment)
+		}
+		web, err := components.NewWebServer(ctx, "webserver", &components.WebServerArgs{Spec: spec, Mesh: attachment})
 		if err != nil {
 			return err
 		}
@@ -34,7 +42,7 @@ func runWebServer(t *testing.T, args components.WebServerArgs) (*pulumimock.Mock
 // TestWebServerTutorialValues pins the tutorial's webserver.yaml and
 // service-type.yaml: any drift from them fails here.
 func TestWebServerTutorialValues(t *testing.T) {
-	mocks, url, nodePort := runWebServer(t, components.TutorialWebServerArgs())
+	mocks, url, nodePort := runWebServer(t, webServerSpec(), nil)
 	component := mocks.Find(t, components.WebServerToken, "webserver")
 	d := mocks.Find(t, deploymentType, "webserver")
 	if d.Parent != component.URN {
@@ -80,8 +88,13 @@ func TestWebServerTutorialValues(t *testing.T) {
 	if pdb.Parent != component.URN || pdb.Get("spec.maxUnavailable") != 1.0 || pdb.Get("spec.selector.matchLabels.app") != "nginx" {
 		t.Errorf("PodDisruptionBudget = %v (parent %s)", pdb.Get("spec"), pdb.Parent)
 	}
-	if d.CreateTimeout != "" {
-		t.Errorf("no rollout timeout was asked for, got %q", d.CreateTimeout)
+	// A rollout that never becomes ready fails up after timeoutSeconds.
+	if d.CreateTimeout != "300s" || d.UpdateTimeout != "300s" {
+		t.Errorf("rollout timeouts = %q/%q, want the default 300s", d.CreateTimeout, d.UpdateTimeout)
+	}
+	// Pods wait for the injector: created earlier, they would run without a sidecar.
+	if !d.DependsOn(mocks.Find(t, "pulumi:pulumi:StackReference", "injector").URN) {
+		t.Errorf("the Deployment does not wait for the injector: %v", d.DependOn)
 	}
 
 	svcComponent := mocks.Find(t, components.ServiceToken, "webserver-svc")
@@ -127,9 +140,9 @@ func TestWebServerChangeCause(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			args := components.TutorialWebServerArgs()
-			args.Image, args.ChangeCause = tc.image, tc.cause
-			mocks, _, _ := runWebServer(t, args)
+			spec := webServerSpec()
+			spec.Image, spec.ChangeCause = tc.image, tc.cause
+			mocks, _, _ := runWebServer(t, spec, nil)
 			d := mocks.Find(t, deploymentType, "webserver")
 			annotations, _ := d.Get("spec.template.metadata.annotations").(map[string]interface{})
 			if got := annotations[components.ChangeCauseAnnotation]; got != tc.want {
@@ -143,50 +156,62 @@ func TestWebServerChangeCause(t *testing.T) {
 }
 
 func TestWebServerOptions(t *testing.T) {
-	t.Run("unprivileged nginx on 8080 with a read-only root", func(t *testing.T) {
-		args := components.TutorialWebServerArgs()
-		args.Image = "nginxinc/nginx-unprivileged:stable-alpine"
-		args.ContainerPort = 8080
-		args.RunAsUser = 101
-		args.ReadOnlyRootFilesystem = true
-		args.Liveness.Port, args.Readiness.Port = 8080, 8080
-		mocks, _, _ := runWebServer(t, args)
+	t.Run("root image on port 80, root filesystem writable", func(t *testing.T) {
+		spec := webServerSpec()
+		spec.Image, spec.ContainerPort, spec.RunAsUser, spec.ReadOnlyRootFilesystem = "nginx:stable-alpine", 80, 0, false
+		mocks, _, _ := runWebServer(t, spec, nil)
 		d := mocks.Find(t, deploymentType, "webserver")
-		if got := d.Get("spec.template.spec.containers.0.securityContext.readOnlyRootFilesystem"); got != true {
+		if got := d.Get("spec.template.spec.containers.0.securityContext.readOnlyRootFilesystem"); got != false {
 			t.Errorf("readOnlyRootFilesystem = %v", got)
 		}
-		if got := len(d.Get("spec.template.spec.volumes").([]interface{})); got != 3 {
-			t.Errorf("writable scratch volumes = %d, want 3 (cache, run, tmp)", got)
+		if got := d.Get("spec.template.spec.volumes"); got != nil {
+			t.Errorf("scratch volumes %v for a writable root", got)
 		}
-		if got := d.Get("spec.template.spec.securityContext.runAsUser"); got != 101.0 {
-			t.Errorf("runAsUser = %v", got)
+		if got := d.Get("spec.template.spec.securityContext.runAsUser"); got != nil {
+			t.Errorf("runAsUser = %v, want the image's own user", got)
+		}
+		// The probes follow the container port unless they name their own.
+		if got := d.Get("spec.template.spec.containers.0.livenessProbe.httpGet.port"); got != 80.0 {
+			t.Errorf("liveness port = %v, want the container port 80", got)
 		}
 		svc := mocks.Find(t, "kubernetes:core/v1:Service", "webserver-svc")
-		if svc.Get("spec.ports.0.port") != 80.0 || svc.Get("spec.ports.0.targetPort") != 8080.0 {
-			t.Errorf("Service should keep port 80 and target 8080, got %v -> %v", svc.Get("spec.ports.0.port"), svc.Get("spec.ports.0.targetPort"))
+		if svc.Get("spec.ports.0.port") != 80.0 || svc.Get("spec.ports.0.targetPort") != 80.0 {
+			t.Errorf("Service %v -> %v, want 80 -> 80", svc.Get("spec.ports.0.port"), svc.Get("spec.ports.0.targetPort"))
+		}
+	})
+	t.Run("the tutorial's broken probe port", func(t *testing.T) {
+		spec := webServerSpec()
+		spec.Liveness.Port = 88
+		mocks, _, _ := runWebServer(t, spec, nil)
+		d := mocks.Find(t, deploymentType, "webserver")
+		if got := d.Get("spec.template.spec.containers.0.livenessProbe.httpGet.port"); got != 88.0 {
+			t.Errorf("liveness port = %v, want 88", got)
+		}
+		if got := d.Get("spec.template.spec.containers.0.readinessProbe.httpGet.port"); got != 8080.0 {
+			t.Errorf("readiness port = %v, want the container port", got)
 		}
 	})
 	t.Run("rollout timeout", func(t *testing.T) {
-		args := components.TutorialWebServerArgs()
-		args.RolloutTimeoutSeconds = 90
-		mocks, _, _ := runWebServer(t, args)
+		spec := webServerSpec()
+		spec.TimeoutSeconds = 90
+		mocks, _, _ := runWebServer(t, spec, nil)
 		d := mocks.Find(t, deploymentType, "webserver")
 		if d.CreateTimeout != "90s" || d.UpdateTimeout != "90s" {
 			t.Errorf("timeouts = %q/%q, want 90s: a never-ready rollout must fail up, not hang", d.CreateTimeout, d.UpdateTimeout)
 		}
 	})
 	t.Run("one replica, no disruption budget", func(t *testing.T) {
-		args := components.TutorialWebServerArgs()
-		args.Replicas = 1
-		mocks, _, _ := runWebServer(t, args)
+		spec := webServerSpec()
+		spec.Replicas = 1
+		mocks, _, _ := runWebServer(t, spec, nil)
 		if n := len(mocks.OfType("kubernetes:policy/v1:PodDisruptionBudget")); n != 0 {
 			t.Errorf("%d budgets for a single replica: it would block every node drain", n)
 		}
 	})
 	t.Run("no service", func(t *testing.T) {
-		args := components.TutorialWebServerArgs()
-		args.Service = nil
-		mocks, url, _ := runWebServer(t, args)
+		spec := webServerSpec()
+		spec.Service.Enabled = false
+		mocks, url, _ := runWebServer(t, spec, nil)
 		if n := len(mocks.OfType(components.ServiceToken)); n != 0 {
 			t.Errorf("%d Services registered, want none", n)
 		}
@@ -194,16 +219,44 @@ func TestWebServerOptions(t *testing.T) {
 			t.Errorf("URL = %q, want empty", url.Value(t))
 		}
 	})
-	t.Run("refuses negative replicas", func(t *testing.T) {
-		args := components.TutorialWebServerArgs()
-		args.Replicas = -1
-		args.Namespace = pulumi.String("playground")
-		_, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
-			_, err := components.NewWebServer(ctx, "webserver", &args)
-			return err
-		})
-		if err == nil {
-			t.Fatal("negative replicas were accepted")
+	t.Run("pod annotations beside the change cause", func(t *testing.T) {
+		spec := webServerSpec()
+		spec.PodAnnotations = map[string]string{"example.com/hint": "yes"}
+		mocks, _, _ := runWebServer(t, spec, nil)
+		annotations := mocks.Find(t, deploymentType, "webserver").Get("spec.template.metadata.annotations").(map[string]interface{})
+		if annotations["example.com/hint"] != "yes" || annotations[components.ChangeCauseAnnotation] == nil {
+			t.Errorf("pod annotations = %v", annotations)
 		}
 	})
+}
+
+// TestWebServerRefusesItsSpec: the component judges its spec with the
+// spec's own Validate, before registering anything.
+func TestWebServerRefusesItsSpec(t *testing.T) {
+	for name, edit := range map[string]func(*components.WebServerSpec){
+		"negative replicas":    func(s *components.WebServerSpec) { s.Replicas = -1 },
+		"ExternalName Service": func(s *components.WebServerSpec) { s.Service.Type = components.ServiceTypeExternalName },
+		"node port on ClusterIP": func(s *components.WebServerSpec) {
+			s.Service.Type, s.Service.NodePort = components.ServiceTypeClusterIP, 30080
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			spec := webServerSpec()
+			edit(&spec)
+			mocks, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
+				mesh, err := testAttachment(ctx)
+				if err != nil {
+					return err
+				}
+				_, err = components.NewWebServer(ctx, "webserver", &components.WebServerArgs{Spec: spec, Mesh: mesh})
+				return err
+			})
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if n := len(mocks.OfType(components.WebServerToken)); n != 0 {
+				t.Errorf("a refused web server registered itself")
+			}
+		})
+	}
 }

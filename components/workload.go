@@ -3,13 +3,17 @@ package components
 import (
 	"sort"
 
+	"github.com/play-kubernetes/play-kubernetes/components/internal/rule"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // HTTPProbe is an HTTP GET probe on a container port. The tutorial's liveness
 // probe is HTTPProbe{Path: "/", Port: 80, InitialDelaySeconds: 3, PeriodSeconds: 3}.
+// Zero values leave a field to Kubernetes' default; a zero Port means the
+// container's own port (the workload resolves it when it renders the probe).
 type HTTPProbe struct {
 	Path                string `json:"path"`
 	Port                int    `json:"port"`
@@ -19,14 +23,26 @@ type HTTPProbe struct {
 	FailureThreshold    int    `json:"failureThreshold"`
 }
 
-func (p *HTTPProbe) args() corev1.ProbePtrInput {
-	if p == nil {
-		return nil
+// Validate refuses what the API server would refuse in a probe.
+func (p HTTPProbe) Validate(at *field.Path) field.ErrorList {
+	errs := rule.HTTPPath(at.Child("path"), p.Path)
+	errs = append(errs, rule.PortOrZero(at.Child("port"), p.Port)...)
+	errs = append(errs, rule.AtLeast(at.Child("initialDelaySeconds"), p.InitialDelaySeconds, 0)...)
+	errs = append(errs, rule.AtLeast(at.Child("periodSeconds"), p.PeriodSeconds, 0)...)
+	errs = append(errs, rule.AtLeast(at.Child("timeoutSeconds"), p.TimeoutSeconds, 0)...)
+	return append(errs, rule.AtLeast(at.Child("failureThreshold"), p.FailureThreshold, 0)...)
+}
+
+// args renders the probe, on containerPort unless it names its own port.
+func (p HTTPProbe) args(containerPort int) corev1.ProbePtrInput {
+	port := p.Port
+	if port == 0 {
+		port = containerPort
 	}
 	return &corev1.ProbeArgs{
 		HttpGet: &corev1.HTTPGetActionArgs{
 			Path: pulumi.String(p.Path),
-			Port: pulumi.Int(p.Port),
+			Port: pulumi.Int(port),
 		},
 		InitialDelaySeconds: optionalInt(p.InitialDelaySeconds),
 		PeriodSeconds:       optionalInt(p.PeriodSeconds),
@@ -45,6 +61,38 @@ type ResourceList struct {
 type Resources struct {
 	Requests ResourceList `json:"requests"`
 	Limits   ResourceList `json:"limits"`
+}
+
+// Validate refuses a malformed quantity and a request above its limit.
+func (r Resources) Validate(at *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for _, l := range []struct {
+		name string
+		list ResourceList
+	}{{"requests", r.Requests}, {"limits", r.Limits}} {
+		errs = append(errs, rule.Quantity(at.Child(l.name, "cpu"), l.list.CPU)...)
+		errs = append(errs, rule.Quantity(at.Child(l.name, "memory"), l.list.Memory)...)
+	}
+	errs = append(errs, rule.AtMost(at.Child("requests", "cpu"), r.Requests.CPU, r.Limits.CPU)...)
+	return append(errs, rule.AtMost(at.Child("requests", "memory"), r.Requests.Memory, r.Limits.Memory)...)
+}
+
+// chartValues renders Resources as a chart's `resources` value.
+func (r Resources) chartValues() map[string]interface{} {
+	out := map[string]interface{}{}
+	for key, list := range map[string]ResourceList{"requests": r.Requests, "limits": r.Limits} {
+		m := map[string]interface{}{}
+		if list.CPU != "" {
+			m["cpu"] = list.CPU
+		}
+		if list.Memory != "" {
+			m["memory"] = list.Memory
+		}
+		if len(m) > 0 {
+			out[key] = m
+		}
+	}
+	return out
 }
 
 func (r Resources) args() *corev1.ResourceRequirementsArgs {
@@ -120,7 +168,7 @@ func stringMap(m map[string]string) pulumi.StringMap {
 	return out
 }
 
-// mergeLabels returns a new map with every key of the given maps, later maps winning.
+// mergeMaps returns a new map with every key of the given maps, later maps winning.
 func mergeMaps[V any](maps ...map[string]V) map[string]V {
 	out := map[string]V{}
 	for _, m := range maps {
@@ -175,4 +223,12 @@ const PatchForceAnnotation = "pulumi.com/patchForce"
 // the given ones plus PatchForceAnnotation.
 func ownedAnnotations(extra ...map[string]string) pulumi.StringMap {
 	return stringMap(mergeMaps(append(extra, map[string]string{PatchForceAnnotation: "true"})...))
+}
+
+// optionalSecret is a Pulumi secret of v, or nothing when v is empty.
+func optionalSecret(v string) pulumi.StringInput {
+	if v == "" {
+		return nil
+	}
+	return pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
 }

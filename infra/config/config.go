@@ -1,16 +1,57 @@
+// Package config reads the stack's configuration into the components'
+// specs and refuses, before any resource is registered, everything they
+// would refuse.
+//
+// It does only what the components cannot: it reads the stack's keys,
+// decodes each config namespace (webserver, istio, chain, telemetry)
+// straight into its component's spec over the spec's defaults, refuses
+// unknown keys with a did-you-mean suggestion, refuses secrets stored in
+// plain text, and names the key in every refusal of a spec's Validate.
+// Every value travels one way: read, default, validate, then the
+// component renders it. The rules themselves live with the specs.
+//
+// All problems are collected in one pass, each naming the key, the value
+// given and what is accepted, so a user fixes a stack in one go.
 package config
 
-import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+import (
+	"github.com/play-kubernetes/play-kubernetes/components"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
 
-// Stack is the whole configuration of one stack, one struct per namespace.
+// Stack is the whole configuration of one stack: one component spec per
+// config namespace.
 type Stack struct {
-	WebServer WebServer
-	Istio     Istio
-	Chain     Chain
-	Telemetry Telemetry
+	WebServer components.WebServerSpec
+	Istio     components.IstioMeshSpec
+	Chain     components.SampleChainSpec
+	Telemetry components.TelemetrySpec
 	// RenderDir is the kubernetes provider's kubernetes:renderYamlToDirectory:
 	// set, the stack is rendered to manifests instead of applied.
 	RenderDir string
+}
+
+// spec is what every component spec is: defaults, then validation.
+type spec interface {
+	Defaults()
+	Validate() field.ErrorList
+}
+
+// namespace binds a config namespace to the spec its keys decode into.
+type namespace struct {
+	name string
+	spec spec
+}
+
+// namespaces are the config namespaces of a stack, each with its spec.
+func (s *Stack) namespaces() []namespace {
+	return []namespace{
+		{"webserver", &s.WebServer},
+		{"istio", &s.Istio},
+		{"chain", &s.Chain},
+		{"telemetry", &s.Telemetry},
+	}
 }
 
 // Load reads and validates a running program's configuration.
@@ -21,23 +62,27 @@ func Load(ctx *pulumi.Context) (*Stack, error) {
 // Parse reads every namespace from src and validates all of it. It returns
 // Errors listing every refused value, or the configuration.
 func Parse(src Source) (*Stack, error) {
+	s := &Stack{}
 	errs := &collector{}
 	known := map[string]bool{}
-	s := &Stack{
-		WebServer: readWebServer(src, errs, known),
-		Istio:     readIstio(src, errs, known),
-		Chain:     readChain(src, errs, known),
-		Telemetry: readTelemetry(src, errs, known),
+	for _, ns := range s.namespaces() {
+		ns.spec.Defaults()
+		for _, k := range keysOf(ns.name, ns.spec) {
+			known[k.name] = true
+			k.read(src, errs)
+		}
+		if r, ok := ns.spec.(interface{ ResolvePaths(root string) }); ok {
+			r.ResolvePaths(src.RootDir)
+		}
 	}
 	checkUnknown(src.Keys, known, errs)
 	s.RenderDir, _ = src.Get("kubernetes:renderYamlToDirectory")
-	// Values of the wrong type were already reported; checking them again
-	// against their (default) values would only add noise, so rules run on
-	// what was read, and type errors and rule errors are reported together.
-	s.WebServer.validate(errs)
-	s.Istio.validate(errs)
-	s.Chain.validate(errs)
-	s.Telemetry.validate(errs)
+	// A value of the wrong type was reported and left at its default, so
+	// the rules below judge what was read: type and rule errors come together.
+	for _, ns := range s.namespaces() {
+		errs.addAll(ns.name, ns.spec.Validate())
+	}
+	errs.addAll("webserver", components.WebServerCollisions(s.WebServer, s.Istio, s.Chain))
 	if err := errs.err(); err != nil {
 		return nil, err
 	}

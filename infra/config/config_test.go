@@ -26,7 +26,8 @@ func root(t *testing.T) string {
 }
 
 func TestDefaultsAreTheTutorial(t *testing.T) {
-	cfg, err := config.Parse(config.FromMap(nil, root(t)))
+	dir := root(t)
+	cfg, err := config.Parse(config.FromMap(nil, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func TestDefaultsAreTheTutorial(t *testing.T) {
 	if w.Name != "webserver" || w.Replicas != 3 || w.Image != "docker.io/nginxinc/nginx-unprivileged:stable-alpine" || w.ContainerPort != 8080 || w.RunAsUser != 101 || !w.ReadOnlyRootFilesystem {
 		t.Errorf("webserver defaults = %+v", w)
 	}
-	if w.Liveness.Path != "/" || w.Liveness.InitialDelaySeconds != 3 || w.Liveness.PeriodSeconds != 3 {
+	if w.Liveness.Path != "/" || w.Liveness.Port != 0 || w.Liveness.InitialDelaySeconds != 3 || w.Liveness.PeriodSeconds != 3 {
 		t.Errorf("liveness defaults = %+v", w.Liveness)
 	}
 	if s := w.Service; !s.Enabled || s.Name != "webserver-svc" || s.Type != "NodePort" || s.Port != 80 {
@@ -46,17 +47,20 @@ func TestDefaultsAreTheTutorial(t *testing.T) {
 	if !slices.Equal(cfg.Chain.Hops, []string{"a", "b", "c"}) || cfg.Chain.Port != 8000 {
 		t.Errorf("chain defaults = %+v", cfg.Chain)
 	}
-	if !cfg.Telemetry.Tracing {
-		t.Error("tracing is off by default")
+	if !cfg.Telemetry.Tracing || cfg.Telemetry.SamplingPercent != 1 {
+		t.Errorf("tracing defaults = %+v, want on at istiod's 1%%", cfg.Telemetry.TracingSpec)
 	}
 	// Secure by default: istio-cni, STRICT mTLS, default deny, restricted namespaces.
 	if m := cfg.Istio; !m.CNI.Enabled || m.CNI.Namespace != "istio-cni" || m.MTLS != "STRICT" || !m.Authorization || !m.NetworkPolicies ||
-		m.PodSecurity.App != "restricted" || m.PodSecurity.System != "restricted" {
-		t.Errorf("security defaults = cni %+v mtls %s authz %v netpol %v podSecurity %+v", m.CNI, m.MTLS, m.Authorization, m.NetworkPolicies, m.PodSecurity)
+		m.PodSecurity.App != "restricted" || m.PodSecurity.System != "restricted" || !m.SidecarInjection {
+		t.Errorf("security defaults = cni %+v mtls %s authz %v netpol %v podSecurity %+v injection %v", m.CNI, m.MTLS, m.Authorization, m.NetworkPolicies, m.PodSecurity, m.SidecarInjection)
 	}
-	args := w.Args(nil)
-	if args.Liveness.Port != 8080 || args.Readiness.Port != 8080 {
-		t.Errorf("probe ports should follow the container port, got %d/%d", args.Liveness.Port, args.Readiness.Port)
+	if m := cfg.Istio; m.Hub != "" || m.Tag != "" || m.CNI.BinDir != "" || m.CNI.ConfDir != "" || m.Ingress.NodeSelector != nil || m.Ingress.Tolerations != nil {
+		t.Errorf("image source and placement should be the charts' own by default: %+v %+v %+v", m.ImageSource, m.CNI, m.Ingress)
+	}
+	// Relative paths resolve against the project root.
+	if got := cfg.Chain.Build.Context; got != filepath.Join(dir, "sample-app") {
+		t.Errorf("build context = %s, want it under the project root", got)
 	}
 }
 
@@ -73,8 +77,8 @@ func TestPartialObjectsKeepDefaults(t *testing.T) {
 	if l.Port != 88 || l.Path != "/" || l.InitialDelaySeconds != 3 {
 		t.Errorf("liveness = %+v, want the tutorial's broken port 88 and the other defaults", l)
 	}
-	if got := cfg.WebServer.Args(nil).Readiness.Port; got != 8080 {
-		t.Errorf("readiness port = %d, want the container port 8080", got)
+	if got := cfg.WebServer.Readiness.Port; got != 0 {
+		t.Errorf("readiness port = %d, want 0 (the container port)", got)
 	}
 	if cfg.Istio.Ingress.Replicas != 1 || cfg.Istio.Ingress.Host != "127.0.0.1" {
 		t.Errorf("ingress lost its defaults: %+v", cfg.Istio.Ingress)
@@ -91,44 +95,44 @@ func TestBadInputIsRefusedWithTheKey(t *testing.T) {
 	}{
 		{"replicas not a number", map[string]string{"webserver:replicas": "three"}, "webserver:replicas", `"three"`},
 		{"negative replicas", map[string]string{"webserver:replicas": "-1"}, "webserver:replicas", ">= 0"},
-		{"container port too high", map[string]string{"webserver:containerPort": "70000"}, "webserver:containerPort", "1 to 65535"},
-		{"container port zero", map[string]string{"webserver:containerPort": "0"}, "webserver:containerPort", "1 to 65535"},
+		{"container port too high", map[string]string{"webserver:containerPort": "70000"}, "webserver:containerPort", "want 1-65535"},
+		{"container port zero", map[string]string{"webserver:containerPort": "0"}, "webserver:containerPort", "want 1-65535"},
 		{"bad image reference", map[string]string{"webserver:image": "nginx:stable alpine"}, "webserver:image", "image reference"},
 		{"upper-case image", map[string]string{"webserver:image": "NGINX"}, "webserver:image", `"NGINX"`},
 		{"name not a DNS label", map[string]string{"webserver:name": "Web_Server"}, "webserver:name", "DNS-1123"},
 		{"probe path relative", map[string]string{"webserver:liveness": `{"path": "healthz"}`}, "webserver:liveness.path", "absolute"},
-		{"probe port out of range", map[string]string{"webserver:readiness": `{"port": 99999}`}, "webserver:readiness.port", "1 to 65535"},
+		{"probe port out of range", map[string]string{"webserver:readiness": `{"port": 99999}`}, "webserver:readiness.port", "0 or 1-65535"},
 		{"probe unknown field", map[string]string{"webserver:liveness": `{"paht": "/"}`}, "webserver:liveness", "unknown field"},
 		{"probe wrong type", map[string]string{"webserver:liveness": `{"port": "eighty"}`}, "webserver:liveness", "port"},
 		{"quantity malformed", map[string]string{"webserver:resources": `{"requests": {"cpu": "lots"}}`}, "webserver:resources.requests.cpu", "quantity"},
 		{"request above limit", map[string]string{"webserver:resources": `{"requests": {"memory": "1Gi"}, "limits": {"memory": "64Mi"}}`}, "webserver:resources.requests.memory", "at most the limit"},
-		{"unknown service type", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "Ingress", "port": 80}`}, "webserver:service.type", "ClusterIP, NodePort, LoadBalancer, ExternalName"},
-		{"node port outside the range", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "NodePort", "port": 80, "nodePort": 8080}`}, "webserver:service.nodePort", "30000 to 32767"},
+		{"unknown service type", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "Ingress", "port": 80}`}, "webserver:service.type", "one of ClusterIP, NodePort, LoadBalancer"},
+		{"node port outside the range", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "NodePort", "port": 80, "nodePort": 8080}`}, "webserver:service.nodePort", "0 or 30000-32767"},
 		{"node port on ClusterIP", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "ClusterIP", "port": 80, "nodePort": 30080}`}, "webserver:service.nodePort", "opens no node port"},
 		{"Local policy on ClusterIP", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "ClusterIP", "port": 80, "externalTrafficPolicy": "Local"}`}, "webserver:service.externalTrafficPolicy", "NodePort or LoadBalancer"},
-		{"unknown traffic policy", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "NodePort", "port": 80, "externalTrafficPolicy": "Nearest"}`}, "webserver:service.externalTrafficPolicy", "Cluster or Local"},
-		{"ExternalName for the web server", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "ExternalName", "port": 80}`}, "webserver:service.type", "ExternalName Service cannot"},
+		{"unknown traffic policy", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "NodePort", "port": 80, "externalTrafficPolicy": "Nearest"}`}, "webserver:service.externalTrafficPolicy", "empty or one of Cluster, Local"},
+		{"ExternalName for the web server", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "ExternalName", "port": 80}`}, "webserver:service.type", "one of ClusterIP, NodePort, LoadBalancer"},
 		{"service name starting with a digit", map[string]string{"webserver:service": `{"enabled": true, "name": "1svc", "type": "NodePort", "port": 80}`}, "webserver:service.name", "DNS-1035"},
 		{"chart version not semver", map[string]string{"istio:version": "latest"}, "istio:version", "chart version"},
-		{"chart repo not a URL", map[string]string{"istio:chartRepo": "istio-release"}, "istio:chartRepo", "repository URL"},
+		{"chart repo not a URL", map[string]string{"istio:chartRepo": "istio-release"}, "istio:chartRepo", "http://, https:// or oci:// URL"},
 		{"chart dir without charts", map[string]string{"istio:chartDir": "no-such-dir"}, "istio:chartDir", "Istio charts"},
 		{"ingress ExternalName", map[string]string{"istio:ingress": `{"type": "ExternalName"}`}, "istio:ingress.type", "ClusterIP, NodePort, LoadBalancer"},
 		{"ingress node port on ClusterIP", map[string]string{"istio:ingress": `{"type": "ClusterIP", "httpNodePort": 31380}`}, "istio:ingress.httpNodePort", "NodePort or LoadBalancer"},
 		{"ingress NodePort without a host", map[string]string{"istio:ingress": `{"host": ""}`}, "istio:ingress.host", "minikube ip"},
 		{"zero istiod replicas", map[string]string{"istio:istiodReplicas": "0"}, "istio:istiodReplicas", ">= 1"},
-		{"app namespace is istio's", map[string]string{"istio:appNamespace": "istio-system"}, "istio:appNamespace", "other than istio:namespace"},
+		{"app namespace is istio's", map[string]string{"istio:appNamespace": "istio-system"}, "istio:appNamespace", "other than namespace (the app namespace is labeled"},
 		{"namespace with capitals", map[string]string{"istio:namespace": "Istio"}, "istio:namespace", "DNS-1123"},
 		{"accessLogs not a bool", map[string]string{"istio:accessLogs": "yes please"}, "istio:accessLogs", "true or false"},
-		{"empty chain", map[string]string{"chain:hops": `[]`}, "chain:hops", "at least one hop"},
+		{"empty chain", map[string]string{"chain:hops": `[]`}, "chain:hops", "non-empty list"},
 		{"duplicate hop", map[string]string{"chain:hops": `["a", "b", "a"]`}, "chain:hops", "unique"},
 		{"hop not a DNS label", map[string]string{"chain:hops": `["a", "B_2"]`}, "chain:hops", "DNS-1035"},
 		{"hops not a list", map[string]string{"chain:hops": `a,b,c`}, "chain:hops", "list of strings"},
-		{"chain port zero", map[string]string{"chain:port": "0"}, "chain:port", "1 to 65535"},
+		{"chain port zero", map[string]string{"chain:port": "0"}, "chain:port", "want 1-65535"},
 		{"prebuilt image malformed", map[string]string{"chain:image": "sample-app:"}, "chain:image", "image reference"},
 		{"build context missing", map[string]string{"chain:build": `{"context": "nowhere", "repository": "sample-app"}`}, "chain:build.context", "Dockerfile"},
 		{"repository with a tag", map[string]string{"chain:build": `{"context": "sample-app", "repository": "sample-app:v1"}`}, "chain:build.repository", "without tag"},
 		{"push without a registry", map[string]string{"chain:build": `{"context": "sample-app", "repository": "ghcr.io/o/s", "push": true}`}, "chain:build.registry.server", "registry to push to"},
-		{"sampling above 100", map[string]string{"telemetry:samplingPercent": "150"}, "telemetry:samplingPercent", "0 to 100"},
+		{"sampling above 100", map[string]string{"telemetry:samplingPercent": "150"}, "telemetry:samplingPercent", "number from 0 to 100"},
 		{"sampling not a number", map[string]string{"telemetry:samplingPercent": "all"}, "telemetry:samplingPercent", "a number"},
 		{"scrape interval malformed", map[string]string{"telemetry:scrapeInterval": "15 seconds"}, "telemetry:scrapeInterval", "Prometheus duration"},
 		{"unknown key, typo", map[string]string{"webserver:replica": "3"}, "webserver:replica", "did you mean webserver:replicas?"},
@@ -141,9 +145,9 @@ func TestBadInputIsRefusedWithTheKey(t *testing.T) {
 		{"pod security level unknown", map[string]string{"istio:podSecurity": `{"app": "strict"}`}, "istio:podSecurity.app", "one of privileged, baseline, restricted"},
 		{"system pod security level unknown", map[string]string{"istio:podSecurity": `{"system": "none"}`}, "istio:podSecurity.system", "privileged, baseline, restricted"},
 		{"restricted app namespace without istio-cni", map[string]string{"istio:cni": `{"enabled": false}`}, "istio:podSecurity.app", "NET_ADMIN and NET_RAW"},
-		{"baseline app namespace without istio-cni", map[string]string{"istio:cni": `{"enabled": false}`, "istio:podSecurity": `{"app": "baseline"}`}, "istio:podSecurity.app", "or enable istio:cni"},
-		{"istio-cni in the app namespace", map[string]string{"istio:cni": `{"namespace": "playground"}`}, "istio:cni.namespace", "other than istio:appNamespace"},
-		{"istio-cni beside a restricted control plane", map[string]string{"istio:cni": `{"namespace": "istio-system"}`}, "istio:podSecurity.system", "privileged while istio:cni.namespace is istio:namespace"},
+		{"baseline app namespace without istio-cni", map[string]string{"istio:cni": `{"enabled": false}`, "istio:podSecurity": `{"app": "baseline"}`}, "istio:podSecurity.app", "privileged unless cni.enabled is true or sidecarInjection is false"},
+		{"istio-cni in the app namespace", map[string]string{"istio:cni": `{"namespace": "playground"}`}, "istio:cni.namespace", "other than appNamespace"},
+		{"istio-cni beside a restricted control plane", map[string]string{"istio:cni": `{"namespace": "istio-system"}`}, "istio:podSecurity.system", "privileged when cni.namespace is namespace"},
 		{"istio-cni namespace not a label", map[string]string{"istio:cni": `{"namespace": "Istio CNI"}`}, "istio:cni.namespace", "DNS-1123"},
 		{"istio-cni unknown field", map[string]string{"istio:cni": `{"enable": true}`}, "istio:cni", "unknown field"},
 		{"istio-cni limits below requests", map[string]string{"istio:cni": `{"resources": {"requests": {"cpu": "1"}, "limits": {"cpu": "500m"}}}`}, "istio:cni.resources.requests.cpu", "at most the limit"},
@@ -151,9 +155,28 @@ func TestBadInputIsRefusedWithTheKey(t *testing.T) {
 		{"network policies not a bool", map[string]string{"istio:networkPolicies": "on"}, "istio:networkPolicies", "true or false"},
 		{"topology spread not a bool", map[string]string{"webserver:topologySpread": "zones"}, "webserver:topologySpread", "true or false"},
 		{"unknown key, security typo", map[string]string{"istio:authorisation": "true"}, "istio:authorisation", "did you mean istio:authorization?"},
-		{"pod annotation key malformed", map[string]string{"webserver:podAnnotations": `{"not a key!": "x"}`}, "webserver:podAnnotations", "qualified names"},
-		{"pod annotations not an object", map[string]string{"webserver:podAnnotations": `["a"]`}, "webserver:podAnnotations", "an object"},
+		{"pod annotation key malformed", map[string]string{"webserver:podAnnotations": `{"not a key!": "x"}`}, "webserver:podAnnotations", "annotation keys (qualified names)"},
+		{"pod annotations not an object", map[string]string{"webserver:podAnnotations": `["a"]`}, "webserver:podAnnotations", "an object of string keys to string values"},
 		{"jaeger image malformed", map[string]string{"telemetry:jaegerImage": "jaeger@latest"}, "telemetry:jaegerImage", "image reference"},
+		{"hub with a tag", map[string]string{"istio:hub": "registry.example.com/istio:1.31"}, "istio:hub", "image repository prefix without tag or digest"},
+		{"tag with a colon", map[string]string{"istio:tag": ":1.31.4"}, "istio:tag", "image tag"},
+		{"node selector key malformed", map[string]string{"istio:ingress": `{"nodeSelector": {"not a key!": "x"}}`}, "istio:ingress.nodeSelector", "map of Kubernetes label keys to label values"},
+		{"node selector value malformed", map[string]string{"istio:ingress": `{"nodeSelector": {"dedicated": "in gress"}}`}, "istio:ingress.nodeSelector", "label values"},
+		{"node selector not a map", map[string]string{"istio:ingress": `{"nodeSelector": ["dedicated"]}`}, "istio:ingress", "nodeSelector"},
+		{"toleration operator unknown", map[string]string{"istio:ingress": `{"tolerations": [{"key": "k", "operator": "Lt", "value": "1"}]}`}, "istio:ingress.tolerations[0].operator", "one of Exists, Equal"},
+		{"toleration effect unknown", map[string]string{"istio:ingress": `{"tolerations": [{"key": "k", "operator": "Exists", "effect": "Never"}]}`}, "istio:ingress.tolerations[0].effect", "NoSchedule, PreferNoSchedule, NoExecute"},
+		{"toleration seconds without NoExecute", map[string]string{"istio:ingress": `{"tolerations": [{"key": "k", "operator": "Exists", "effect": "NoSchedule", "tolerationSeconds": 30}]}`}, "istio:ingress.tolerations[0].tolerationSeconds", "unless effect is NoExecute"},
+		{"toleration unknown field", map[string]string{"istio:ingress": `{"tolerations": [{"kee": "k"}]}`}, "istio:ingress", "unknown field"},
+		{"sidecar injection not a bool", map[string]string{"istio:sidecarInjection": "off"}, "istio:sidecarInjection", "true or false"},
+		{"CNI bin dir relative", map[string]string{"istio:cni": `{"binDir": "opt/cni/bin"}`}, "istio:cni.binDir", "absolute path"},
+		{"CNI conf dir stepping back", map[string]string{"istio:cni": `{"confDir": "/etc/cni/../net.d"}`}, "istio:cni.confDir", "absolute path"},
+		{"gateway host with a space", map[string]string{"chain:gatewayHosts": `["shop example.com"]`}, "chain:gatewayHosts", "* or DNS names"},
+		{"web server named like a hop", map[string]string{"webserver:name": "service-a"}, "webserver:name", "other than a chain hop's service-<hop>"},
+		{"web server named like a mesh policy", map[string]string{"webserver:name": "default-deny"}, "webserver:name", "mesh-baseline"},
+		{"web server Service named like a hop", map[string]string{"webserver:service": `{"name": "service-b"}`}, "webserver:service.name", "other than a chain hop's service-<hop>"},
+		{"grafana image malformed while off", map[string]string{"telemetry:grafanaImage": "Grafana"}, "telemetry:grafanaImage", "image reference"},
+		{"scrape interval zero", map[string]string{"telemetry:scrapeInterval": "0s"}, "telemetry:scrapeInterval", "greater than 0"},
+		{"two JSON values", map[string]string{"webserver:liveness": `{"port": 88} {"port": 89}`}, "webserver:liveness", "an object"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -202,8 +225,8 @@ func TestSecretsMustBeSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Chain.Args().Build.Registry.Password == nil {
-		t.Error("the registry password did not reach the build")
+	if cfg.Chain.RegistryPassword != "hunter2" {
+		t.Error("the registry password did not reach the chain's spec")
 	}
 	delete(values, "chain:registryPassword")
 	if _, err := config.Parse(config.FromMap(values, root(t))); err == nil || !strings.Contains(err.Error(), "chain:registryPassword") {
@@ -220,5 +243,37 @@ func TestOtherNamespacesAreNotOurs(t *testing.T) {
 	}, root(t)))
 	if err != nil {
 		t.Fatalf("keys of providers' namespaces were refused: %v", err)
+	}
+}
+
+// TestPlacementAndSourceKeys: the keys for mirrors, dedicated ingress
+// nodes, clusters without Envoy and CNI kept elsewhere reach the spec.
+func TestPlacementAndSourceKeys(t *testing.T) {
+	cfg, err := config.Parse(config.FromMap(map[string]string{
+		"istio:hub":              "registry.example.com/mirror/istio",
+		"istio:tag":              "1.31.4",
+		"istio:ingress":          `{"nodeSelector": {"node-role.example.com/ingress": "true"}, "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "ingress", "effect": "NoSchedule"}]}`,
+		"istio:sidecarInjection": "false",
+		"istio:cni":              `{"binDir": "/var/lib/cni/bin", "confDir": "/etc/cni/multus/net.d"}`,
+	}, root(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := cfg.Istio
+	if m.Hub != "registry.example.com/mirror/istio" || m.Tag != "1.31.4" {
+		t.Errorf("image source = %+v", m.ImageSource)
+	}
+	if m.Ingress.NodeSelector["node-role.example.com/ingress"] != "true" || len(m.Ingress.Tolerations) != 1 || m.Ingress.Tolerations[0].Effect != "NoSchedule" {
+		t.Errorf("ingress placement = %+v %+v", m.Ingress.NodeSelector, m.Ingress.Tolerations)
+	}
+	if m.SidecarInjection {
+		t.Error("sidecarInjection: false was not read")
+	}
+	// A partial object keeps the rest of its defaults.
+	if m.CNI.BinDir != "/var/lib/cni/bin" || m.CNI.ConfDir != "/etc/cni/multus/net.d" || !m.CNI.Enabled || m.CNI.Namespace != "istio-cni" {
+		t.Errorf("cni = %+v", m.CNI)
+	}
+	if m.Ingress.Type != "NodePort" || m.Ingress.HTTPNodePort != 31380 {
+		t.Errorf("ingress lost its defaults: %+v", m.Ingress)
 	}
 }

@@ -1,16 +1,12 @@
-// Package config reads the stack's configuration, one typed struct per
-// namespace (webserver, istio, chain, telemetry), and validates all of it
-// before any resource is registered.
-//
-// Every problem is reported as a FieldError naming the key, the value given
-// and what is accepted; Load returns all of them at once, so a user fixes a
-// stack's configuration in one pass.
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // FieldError is one refused configuration value.
@@ -62,6 +58,18 @@ func (c *collector) add(key, value, accepted string) {
 	c.errs = append(c.errs, FieldError{Key: key, Value: value, Accepted: accepted})
 }
 
+// addAll records a spec's refusals under its namespace: the spec names the
+// field ("service.nodePort"), the error names the key ("webserver:service.nodePort").
+func (c *collector) addAll(namespace string, errs field.ErrorList) {
+	for _, e := range errs {
+		value := quote(e.BadValue)
+		if e.Type == field.ErrorTypeRequired {
+			value = "(unset)"
+		}
+		c.add(namespace+":"+e.Field, value, e.Detail)
+	}
+}
+
 func (c *collector) err() error {
 	if len(c.errs) == 0 {
 		return nil
@@ -69,11 +77,17 @@ func (c *collector) err() error {
 	return c.errs
 }
 
-// quote renders a user's value for a message: strings quoted, the rest as given.
+// quote renders a user's value for a message: strings quoted, lists as
+// JSON, a stand-in (a secret) as itself, the rest as given.
 func quote(v interface{}) string {
 	switch v := v.(type) {
 	case string:
 		return fmt.Sprintf("%q", v)
+	case []string:
+		raw, _ := json.Marshal(v)
+		return string(raw)
+	case fmt.Stringer:
+		return v.String()
 	default:
 		return fmt.Sprint(v)
 	}

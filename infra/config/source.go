@@ -3,10 +3,13 @@ package config
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
+
+// Getter returns the raw value of a full config key ("webserver:replicas"),
+// as Pulumi's ctx.GetConfig does: scalars as text, objects and lists as JSON.
+type Getter func(key string) (string, bool)
 
 // Source is where configuration comes from.
 type Source struct {
@@ -70,28 +73,4 @@ func FromMap(values map[string]string, rootDir string, secretKeys ...string) Sou
 		RootDir:  rootDir,
 		Keys:     keys,
 	}
-}
-
-func (s Source) path(p string) string {
-	if p == "" || filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(s.RootDir, p)
-}
-
-func (s Source) reader(namespace string, errs *collector, known map[string]bool) reader {
-	return reader{namespace: namespace, get: s.Get, errs: errs, known: known}
-}
-
-// secret reads a key that must be stored encrypted; it never echoes the value.
-func (s Source) secret(key string, errs *collector, known map[string]bool) (string, bool) {
-	known[key] = true
-	v, ok := s.Get(key)
-	if !ok {
-		return "", false
-	}
-	if s.IsSecret != nil && !s.IsSecret(key) {
-		errs.add(key, "(a plaintext value)", "a secret: set it with `pulumi config set --secret "+key+"`")
-	}
-	return v, true
 }

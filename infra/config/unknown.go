@@ -1,26 +1,29 @@
 package config
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
-// ownNamespaces are the config namespaces this program reads; a key in one
-// of them that no reader asked for is a typo or a stale setting. "play-kubernetes"
-// is the project's own namespace, where `pulumi config set replicas 5` lands.
-var ownNamespaces = []string{"webserver", "istio", "chain", "telemetry", "play-kubernetes"}
+// projectNamespace is the project's own config namespace, where
+// `pulumi config set replicas 5` lands: no key of it is ours, so every
+// key set there is a mistake.
+const projectNamespace = "play-kubernetes"
 
-// checkUnknown reports every given key in our namespaces that is not a known
-// key, with the closest known key as a suggestion.
+// checkUnknown reports every given key in our namespaces (the specs' and
+// the project's) that is not a known key, with the closest known key as a
+// suggestion: a typo or a stale setting.
 func checkUnknown(given []string, known map[string]bool, errs *collector) {
-	var candidates []string
-	for k := range known {
-		candidates = append(candidates, k)
+	candidates := slices.Sorted(maps.Keys(known))
+	ours := map[string]bool{projectNamespace: true}
+	for _, k := range candidates {
+		ns, _, _ := strings.Cut(k, ":")
+		ours[ns] = true
 	}
-	sort.Strings(candidates)
 	for _, key := range given {
 		ns, _, _ := strings.Cut(key, ":")
-		if known[key] || !contains(ownNamespaces, ns) {
+		if known[key] || !ours[ns] {
 			continue
 		}
 		accepted := "a known key (see the README's configuration reference)"
@@ -29,15 +32,6 @@ func checkUnknown(given []string, known map[string]bool, errs *collector) {
 		}
 		errs.add(key, "(unknown key)", accepted)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // closest returns the candidates nearest to key, "a or b": by edit distance

@@ -23,7 +23,7 @@ func (e *Engine) CheckPlugins(values map[string]string, secretKeys ...string) er
 	if cfg.Chain.Image == "" && !e.hasPlugin("docker") {
 		missing = append(missing, "docker: chain:image is unset, so sample-app would be built with pulumi-docker; set chain:image to a prebuilt image (e.g. "+prebuiltHint()+")")
 	}
-	if cfg.Telemetry.Grafana && cfg.Telemetry.GrafanaAdminPassword == "" && !e.hasPlugin("random") {
+	if g := cfg.Telemetry.GrafanaSpec; g.Enabled && g.AdminPassword == "" && !e.hasPlugin("random") {
 		missing = append(missing, "random: Grafana's admin password would be generated with pulumi-random; set it with `pulumi config set --secret telemetry:grafanaAdminPassword ...`")
 	}
 	if len(missing) == 0 {

@@ -1,0 +1,69 @@
+package components
+
+import (
+	"errors"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// MeshAttachment is everything an IstioMesh hands the components that run
+// in it, as one value: where they run, what they wait for, who the ingress
+// gateway is, which policies they register and where spans go. It is
+// wiring, not user input: specs say what a user wants, the attachment
+// says where it lands.
+type MeshAttachment struct {
+	// AppNamespace is the namespace workloads run in (an output: they wait
+	// for the namespace to exist).
+	AppNamespace pulumi.StringOutput
+	// SystemNamespace is the mesh's root namespace (istio-system): the
+	// control plane, the ingress gateway and the telemetry backends.
+	SystemNamespace pulumi.StringOutput
+	// CRDs is what Istio custom resources wait for: the base release that
+	// installs the CRDs (the namespace when releases are not registered).
+	CRDs pulumi.Resource
+	// Injector is what pods of the app namespace wait for: istiod (its
+	// injection webhook) and istio-cni (its node agent). Created before,
+	// a pod would run without its sidecar. Empty when injection is off.
+	Injector []pulumi.Resource
+	// Gateway is the ingress gateway, for Gateways and the policies that let it in.
+	Gateway GatewayIdentity
+	// Policy says which per-workload policies the namespace's defaults call for.
+	Policy WorkloadPolicy
+	// Tracing is the tracing istiod was installed with.
+	Tracing Tracing
+}
+
+// GatewayIdentity is who the ingress gateway is.
+type GatewayIdentity struct {
+	// Selector matches its pods, for a Gateway resource.
+	Selector map[string]string
+	// Namespace it runs in, for NetworkPolicies that let it in.
+	Namespace string
+	// Principal is its mTLS identity, for AuthorizationPolicies.
+	Principal string
+}
+
+// WorkloadPolicy says which of the mesh's per-workload policies a workload
+// registers for itself, on top of the namespace's defaults (IstioMesh).
+type WorkloadPolicy struct {
+	// Authorization registers the workload's ALLOW AuthorizationPolicy: the
+	// namespace allows nothing else (IstioMesh's allow-nothing).
+	Authorization bool
+	// NetworkPolicies registers the workload's NetworkPolicy: the namespace
+	// denies all other traffic (IstioMesh's default-deny).
+	NetworkPolicies bool
+}
+
+// check refuses an attachment missing what every workload needs; it is
+// a wiring error (an attachment not made by IstioMesh), never user input.
+func (m MeshAttachment) check() error {
+	switch {
+	case m.AppNamespace.OutputState == nil || m.SystemNamespace.OutputState == nil:
+		return errors.New("the mesh attachment has no namespaces (use IstioMesh.Attachment)")
+	case m.CRDs == nil:
+		return errors.New("the mesh attachment has no CRD dependency (use IstioMesh.Attachment)")
+	case len(m.Gateway.Selector) == 0 || m.Gateway.Namespace == "" || m.Gateway.Principal == "":
+		return errors.New("the mesh attachment has no ingress gateway identity (use IstioMesh.Attachment)")
+	}
+	return nil
+}

@@ -1,0 +1,72 @@
+package components
+
+import (
+	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	securityv1 "istio.io/api/security/v1"
+)
+
+// Ports the app namespace's baseline NetworkPolicy opens for every pod.
+const (
+	// dnsPort is the cluster DNS.
+	dnsPort = 53
+	// istiodXDSPort is istiod's xDS and certificate service, which every sidecar dials.
+	istiodXDSPort = 15012
+	// sidecarMetricsPort is the sidecar agent's merged Prometheus endpoint
+	// and envoyStatsPort Envoy's own; Prometheus scrapes them, outside mTLS.
+	sidecarMetricsPort = 15020
+	envoyStatsPort     = 15090
+)
+
+// securityPolicies registers the mesh-wide mTLS mode and, in the app
+// namespace, the default-deny AuthorizationPolicy and NetworkPolicies that
+// workloads open up with their own ALLOW rules.
+func (c *IstioMesh) securityPolicies(ctx *pulumi.Context, s IstioMeshSpec, collector Collector, parent pulumi.ResourceOption) error {
+	afterCRDs := pulumi.DependsOn([]pulumi.Resource{c.Attachment.CRDs})
+	var err error
+	// In the root namespace (istiod's), a PeerAuthentication is mesh-wide.
+	c.PeerAuthentication, err = peerAuthentication(ctx, "mesh-mtls", "default", c.Attachment.SystemNamespace, nil, s.MTLS, parent, afterCRDs)
+	if err != nil {
+		return err
+	}
+	appNS := c.Attachment.AppNamespace
+	if s.Authorization {
+		// An ALLOW policy with no rules matches nothing: with it, a request
+		// is allowed only when another policy allows it.
+		c.AllowNothing, err = newIstioResource(ctx, "allow-nothing", istioResource{
+			apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", name: AllowNothingPolicy, namespace: appNS,
+			spec: &securityv1.AuthorizationPolicy{Action: securityv1.AuthorizationPolicy_ALLOW},
+		}, parent, afterCRDs)
+		if err != nil {
+			return err
+		}
+	}
+	if !s.NetworkPolicies {
+		return nil
+	}
+	both := []string{"Ingress", "Egress"}
+	deny, err := networkPolicy(ctx, DefaultDenyPolicy, DefaultDenyPolicy, appNS, nil, nil, nil, both, parent)
+	if err != nil {
+		return err
+	}
+	// Sidecars send spans to the collector; apps export to its OTLP/HTTP port.
+	egressToMesh := []int{istiodXDSPort, collector.GRPCPort, collector.HTTPPort}
+	baseline, err := networkPolicy(ctx, MeshBaselinePolicy, MeshBaselinePolicy, appNS, nil,
+		[]flow{{peers: []peer{{namespace: s.Namespace}}, ports: []int{sidecarMetricsPort, envoyStatsPort}}},
+		[]flow{
+			{peers: []peer{{namespace: "kube-system"}}, ports: []int{dnsPort}, udp: true},
+			{peers: []peer{{namespace: s.Namespace}}, ports: egressToMesh},
+		}, both, parent)
+	if err != nil {
+		return err
+	}
+	c.NetworkPolicies = []*networkingv1.NetworkPolicy{deny, baseline}
+	return nil
+}
+
+// The names of the app namespace's default policies: no workload may take them.
+const (
+	AllowNothingPolicy = "allow-nothing"
+	DefaultDenyPolicy  = "default-deny"
+	MeshBaselinePolicy = "mesh-baseline"
+)
