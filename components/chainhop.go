@@ -21,8 +21,8 @@ type ChainHop struct {
 	Service        *Service
 }
 
-// newChainHop registers hop i: its ServiceAccount, Deployment, disruption
-// budget and Service.
+// newChainHop registers hop i: its ServiceAccount, Service, Deployment and
+// disruption budget.
 func newChainHop(ctx *pulumi.Context, s SampleChainSpec, i int, image hopImage, mesh MeshAttachment, parent pulumi.ResourceOption) (*ChainHop, error) {
 	hop := s.Hops[i]
 	name := HopServiceName(hop)
@@ -38,14 +38,10 @@ func newChainHop(ctx *pulumi.Context, s SampleChainSpec, i int, image hopImage, 
 	if err != nil {
 		return nil, err
 	}
-	h.Deployment, err = appsv1.NewDeployment(ctx, name, hopDeployment(s, i, image, mesh, h.ServiceAccount),
-		parent, pulumi.DependsOn(mesh.Injector))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := newDisruptionBudget(ctx, name, mesh.AppNamespace, s.Replicas, selector, parent); err != nil {
-		return nil, err
-	}
+	// The Service comes first: the kubelet gives a pod the
+	// SERVICE_<NAME>_SERVICE_HOST/PORT variables only of Services that exist
+	// when the pod starts (the tutorial's env-var discovery, which each hop
+	// reports on /).
 	h.Service, err = NewService(ctx, name, &ServiceArgs{
 		Namespace: mesh.AppNamespace,
 		Type:      ServiceTypeClusterIP,
@@ -53,10 +49,19 @@ func newChainHop(ctx *pulumi.Context, s SampleChainSpec, i int, image hopImage, 
 		// "http-" tells Istio the protocol, so the sidecars speak HTTP (and trace) on it.
 		Ports:  []ServicePort{{Name: "http-web", Port: s.Port}},
 		Labels: selector,
-		// Created after the Deployment is ready: nothing left to wait for.
+		// Not awaited: its endpoints are the Deployment's pods, which the
+		// Deployment's own await waits for.
 		SkipAwait: true,
-	}, parent, pulumi.DependsOn([]pulumi.Resource{h.Deployment}))
+	}, parent, pulumi.DependsOn(mesh.Injector))
 	if err != nil {
+		return nil, err
+	}
+	h.Deployment, err = appsv1.NewDeployment(ctx, name, hopDeployment(s, i, image, mesh, h.ServiceAccount),
+		parent, pulumi.DependsOn(append([]pulumi.Resource{h.Service.Service}, mesh.Injector...)))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := newDisruptionBudget(ctx, name, mesh.AppNamespace, s.Replicas, selector, parent); err != nil {
 		return nil, err
 	}
 	return h, nil

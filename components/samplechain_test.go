@@ -87,6 +87,11 @@ func TestSampleChainTutorialRouting(t *testing.T) {
 		if !d.DependsOn(injector.URN) {
 			t.Errorf("%s does not wait for the injector", name)
 		}
+		// Its Service exists before its pods, or the kubelet gives them no
+		// SERVICE_<HOP>_SERVICE_HOST/PORT (env-var discovery).
+		if svc := mocks.Find(t, "kubernetes:core/v1:Service", name); !d.DependsOn(svc.URN) {
+			t.Errorf("%s is created before its Service: its pods would miss the discovery variables", name)
+		}
 		if got := d.Get("spec.template.spec.serviceAccountName"); got != name {
 			t.Errorf("%s runs as ServiceAccount %v, want its own", name, got)
 		}

@@ -5,11 +5,11 @@
 # `kind load` or `minikube image load` would. Nothing is pulled: no
 # registry can be reached here.
 #
-#   pause, coredns, pilot, install-cni   binaries of hack/build-sandbox.sh
+#   pause, coredns, pilot, install-cni, prometheus   binaries of hack/build-sandbox.sh
 #   jaeger                               hack/build-jaeger.sh
 #   sample-app                           this checkout's sample-app, built as its Dockerfile does
 #   toolbox                              test/toolbox (lookup, get: what busybox would be in a pod)
-#   nginx (a stand-in), prometheus       Debian's packages (apt-get download; nothing is installed)
+#   nginx (a stand-in)                   Debian's package (apt-get download; nothing is installed)
 #
 # Usage: hack/build-images.sh [name ...]   (default: all)
 # The image names are versions.env's SANDBOX_*_IMAGE; the builds are
@@ -61,7 +61,7 @@ deb_root() {
 
 # The inputs each spec expands (hack/sandbox/images/*.json).
 export SANDBOX_IMAGES_DIR="$repo_root/hack/sandbox/images"
-export K8S_VERSION PAUSE_VERSION COREDNS_VERSION JAEGER_VERSION ISTIO_MODULE_VERSION \
+export K8S_VERSION PAUSE_VERSION COREDNS_VERSION JAEGER_VERSION ISTIO_MODULE_VERSION PROMETHEUS_MODULE_VERSION \
 	SANDBOX_PAUSE_IMAGE SANDBOX_COREDNS_IMAGE SANDBOX_NGINX_IMAGE SANDBOX_NGINX_UPDATE_IMAGE \
 	SANDBOX_PROMETHEUS_IMAGE SANDBOX_JAEGER_IMAGE SANDBOX_SAMPLE_APP_IMAGE SANDBOX_TOOLBOX_IMAGE SANDBOX_ISTIO_HUB SANDBOX_ISTIO_TAG
 
@@ -89,7 +89,7 @@ inputs() {
 		export TOOLBOX_BIN
 		;;
 	nginx) NGINX_ROOT="$(deb_root nginx nginx-common)" && export NGINX_ROOT ;;
-	prometheus) PROMETHEUS_ROOT="$(deb_root prometheus)" && export PROMETHEUS_ROOT ;;
+	prometheus) PROMETHEUS_BIN="$(hack/build-sandbox.sh prometheus)" && export PROMETHEUS_BIN ;;
 	*)
 		echo "build-images: unknown image '$1' (want one of: $(cd hack/sandbox/images && ls ./*.json | sed 's|./||; s|.json||' | tr '\n' ' '))" >&2
 		return 2

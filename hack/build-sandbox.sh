@@ -8,6 +8,7 @@
 #   .tools/coredns-<COREDNS_VERSION>/coredns       (tools/coredns: only the plugins the sandbox uses)
 #   .tools/istio-<ISTIO_MODULE_VERSION>/{pilot-discovery,install-cni,istio-cni}
 #   .tools/pause-<PAUSE_VERSION>/pause             (Kubernetes' build/pause/linux/pause.c, gcc -static)
+#   .tools/prometheus-<PROMETHEUS_MODULE_VERSION>/prometheus   (tools/prometheus: Kubernetes discovery only)
 #
 # Usage: hack/build-sandbox.sh [name ...]   (default: all of them)
 #
@@ -27,7 +28,7 @@ cd "$repo_root"
 # shellcheck source=/dev/null
 . ./versions.env
 . hack/lib.sh
-for v in K8S_VERSION ETCD_VERSION KWOK_VERSION COREDNS_VERSION ISTIO_MODULE_VERSION PAUSE_VERSION; do
+for v in K8S_VERSION ETCD_VERSION KWOK_VERSION COREDNS_VERSION ISTIO_MODULE_VERSION PAUSE_VERSION PROMETHEUS_MODULE_VERSION; do
 	[[ -n "${!v:-}" ]] || { echo "build-sandbox: $v missing from versions.env" >&2; exit 1; }
 done
 
@@ -40,6 +41,7 @@ for pin in "k8s.io/kubernetes ${K8S_VERSION}" "go.etcd.io/etcd/server/v3 ${ETCD_
 done
 require_pin tools/coredns github.com/coredns/coredns "$COREDNS_VERSION"
 require_pin tools/istio istio.io/istio "$ISTIO_MODULE_VERSION"
+require_pin tools/prometheus github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION"
 
 k8s_dir="$repo_root/.tools/kubernetes-${K8S_VERSION}"
 etcd_dir="$repo_root/.tools/etcd-${ETCD_VERSION}"
@@ -47,6 +49,14 @@ kwok_dir="$repo_root/.tools/kwok-${KWOK_VERSION}"
 coredns_dir="$repo_root/.tools/coredns-${COREDNS_VERSION}"
 istio_dir="$repo_root/.tools/istio-${ISTIO_MODULE_VERSION}"
 pause_dir="$repo_root/.tools/pause-${PAUSE_VERSION}"
+prometheus_dir="$repo_root/.tools/prometheus-${PROMETHEUS_MODULE_VERSION}"
+# Prometheus' release version (v0.310.0 -> 3.10.0) for `prometheus --version`,
+# and its tags for one service discovery: the stack's scrape configuration
+# asks only for kubernetes_sd_configs.
+prometheus_release="${PROMETHEUS_MODULE_VERSION#v0.}"
+prometheus_release="3.$((10#${prometheus_release%%.*} - 300)).${prometheus_release#*.}"
+prometheus_ldflags="-s -w -X github.com/prometheus/common/version.Version=${prometheus_release} -X github.com/prometheus/common/version.Branch=release"
+prometheus_tags="remove_all_sd,enable_kubernetes_sd"
 
 # Version variables the Kubernetes release build links in
 # (hack/lib/version.sh upstream). Without them the API server reports
@@ -134,7 +144,7 @@ declare -A istio_pkg=([pilot-discovery]=istio.io/istio/pilot/cmd/pilot-discovery
 	[install-cni]=istio.io/istio/cni/cmd/install-cni [istio-cni]=istio.io/istio/cni/cmd/istio-cni)
 
 names=("$@")
-[[ ${#names[@]} -gt 0 ]] || names=("${k8s_names[@]}" etcd kwok coredns "${istio_names[@]}" pause)
+[[ ${#names[@]} -gt 0 ]] || names=("${k8s_names[@]}" etcd kwok coredns "${istio_names[@]}" pause prometheus)
 
 # The binaries of one module that were asked for and are missing, built
 # together first.
@@ -183,8 +193,13 @@ for name in "${names[@]}"; do
 		out="$pause_dir/pause"
 		[[ -x "$out" ]] || build_pause "$out"
 		;;
+	prometheus)
+		out="$prometheus_dir/prometheus"
+		[[ -x "$out" ]] || go_build_atomic "$out" tools/prometheus github.com/prometheus/prometheus/cmd/prometheus \
+			"$prometheus_ldflags" "$prometheus_tags"
+		;;
 	*)
-		echo "build-sandbox: unknown binary '$name' (want ${k8s_names[*]} etcd kwok coredns ${istio_names[*]} pause)" >&2
+		echo "build-sandbox: unknown binary '$name' (want ${k8s_names[*]} etcd kwok coredns ${istio_names[*]} pause prometheus)" >&2
 		exit 2
 		;;
 	esac

@@ -139,14 +139,16 @@ binary_of() {
 }
 
 # pid_of <component>: its PID when it is running (and is still our binary:
-# a PID file can outlive its process and the number be reused).
+# a PID file can outlive its process and the number be reused). A binary
+# rebuilt since the start shows as "<path> (deleted)": still ours.
 pid_of() {
-	local file="$run/$1.pid" pid exe
+	local file="$run/$1.pid" pid exe bin
 	[[ -f "$file" ]] || return 1
 	pid="$(<"$file")"
 	[[ "$pid" =~ ^[0-9]+$ ]] || return 1
 	exe="$(readlink "/proc/$pid/exe" 2>/dev/null)" || return 1
-	[[ "$exe" == "$(binary_of "$1")" ]] || return 1
+	bin="$(binary_of "$1")"
+	[[ "$exe" == "$bin" || "$exe" == "$bin (deleted)" ]] || return 1
 	echo "$pid"
 }
 

@@ -39,6 +39,8 @@ func Steps() Plan {
 			Outputs: in(istio, "pilot-discovery", "install-cni", "istio-cni"), Cold: 8 * time.Minute},
 		{Name: "pause " + v["PAUSE_VERSION"], Script: "hack/build-sandbox.sh", Args: []string{"pause"},
 			Outputs: in(".tools/pause-"+v["PAUSE_VERSION"], "pause"), Cold: 5 * time.Second},
+		{Name: "Prometheus " + v["PROMETHEUS_MODULE_VERSION"], Script: "hack/build-sandbox.sh", Args: []string{"prometheus"},
+			Outputs: in(".tools/prometheus-"+v["PROMETHEUS_MODULE_VERSION"], "prometheus"), Cold: 8 * time.Minute},
 		{Name: "Jaeger " + v["JAEGER_VERSION"], Script: "hack/build-jaeger.sh",
 			Outputs: in(".tools/jaeger-"+v["JAEGER_VERSION"], "jaeger"), Cold: 10 * time.Minute},
 		// Always rebuilt: sample-app and the toolbox are this checkout's

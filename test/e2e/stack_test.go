@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -19,9 +20,15 @@ import (
 const (
 	appNamespace   = "playground"
 	istioNamespace = "istio-system"
-	// changedImage is the webserver:image the update step switches to.
-	changedImage = "nginx:alpine"
 )
+
+// changedImage is the webserver:image the update step switches to: the
+// sandbox's nginx under its second tag (hack/build-images.sh imports it),
+// so the rollout's new pods really start.
+var changedImage = playk8s.Version("SANDBOX_NGINX_UPDATE_IMAGE")
+
+// toolboxImage runs lookups and requests inside the cluster (test/toolbox).
+var toolboxImage = playk8s.Version("SANDBOX_TOOLBOX_IMAGE")
 
 // helmReleases are the stack's Helm releases: chart -> release name.
 var helmReleases = map[string]string{"base": "istio-base", "cni": "istio-cni", "istiod": "istiod", "gateway": "istio-ingressgateway"}
