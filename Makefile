@@ -30,6 +30,17 @@ unit-all:
 	$(GO) test -short ./...
 	cd sample-app && $(GO) test -race -short ./...
 
+# The config reader's fuzz run. `go test` (so make test) runs FuzzConfig's
+# seed corpus, the table tests' inputs, through the same properties; the
+# mutating run is its own target because -fuzz rebuilds every dependency
+# with coverage instrumentation: measured about 30 min cold on 2 cores,
+# which make test's CI budget cannot carry. Pass or fail depends only on
+# the input (a failure is saved under testdata/fuzz and replays).
+FUZZ_TIME ?= 20s
+.PHONY: fuzz
+fuzz: ## Fuzz the config reader and validators for FUZZ_TIME (default 20s): no panic, every refusal names its key.
+	$(GO) test -run '^$$' -fuzz '^FuzzConfig$$' -fuzztime $(FUZZ_TIME) ./infra/config/
+
 .PHONY: jaeger-test
 jaeger-test: jaeger ## sample-app's chain traced into a real Jaeger on loopback.
 	cd sample-app && JAEGER_BIN=$(JAEGER_BIN) $(GO) test -count=1 -run 'Jaeger' ./...
@@ -42,15 +53,20 @@ engine-test: tools ## The stack rendered, previewed and changed under the real P
 e2e: tools ## The tutorial replayed on a fresh sandbox with real pods, the failure drills, destroy; then sandbox-down, checked to leave nothing behind.
 	hack/sandbox.sh down >/dev/null
 	hack/sandbox.sh up
-	SANDBOX_KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig $(GO) test -count=1 -v -timeout 60m ./test/e2e/; \
-	rc=$$?; hack/sandbox.sh down >/dev/null || rc=1; \
+	rc=0; SANDBOX_KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig $(GO) test -count=1 -v -timeout 60m ./test/e2e/ || rc=1; \
+	hack/sandbox.sh down >/dev/null || rc=1; \
 	SANDBOX_STATE=$(CURDIR)/.state/sandbox $(GO) test -count=1 -v -run '^TestSandboxDownLeftNothing$$' ./test/e2e/ || rc=1; \
 	exit $$rc
 
+# staticcheck, pinned in tools/staticcheck, analyses the module of the
+# working directory: -modfile only picks the tool's own go.mod.
+STATICCHECK = $(GO) tool -modfile=$(CURDIR)/tools/staticcheck/go.mod staticcheck
 .PHONY: lint
-lint: ## go vet, gofmt, and actionlint over the GitHub workflows.
+lint: ## go vet, staticcheck and gofmt over both modules, and actionlint over the GitHub workflows.
 	$(GO) vet ./...
 	cd sample-app && $(GO) vet ./...
+	$(STATICCHECK) ./...
+	cd sample-app && $(STATICCHECK) ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	cd tools/actionlint && $(GO) tool actionlint $(addprefix ../../,$(wildcard .github/workflows/*.yml))
@@ -89,21 +105,29 @@ BENCH_ROUNDS ?= 3
 bench-deploy: tools helm ## On a fresh sandbox: cold deploy, no-op preview, image change and chain growth vs. helm install + kubectl (bench/out/deploy.md).
 	hack/sandbox.sh down >/dev/null
 	hack/sandbox.sh up
-	$(GO) run ./test/bench -rounds $(BENCH_ROUNDS) -out bench/out; \
-	rc=$$?; hack/sandbox.sh down >/dev/null; exit $$rc
+	rc=0; $(GO) run ./test/bench -rounds $(BENCH_ROUNDS) -out bench/out || rc=1; \
+	hack/sandbox.sh down >/dev/null; exit $$rc
 
 ## --- deploying -------------------------------------------------------------
 
 .PHONY: up preview destroy refresh
-up preview destroy refresh: tools $(if $(filter sandbox,$(STACK)),sandbox) ## Deploy STACK (default sandbox, started when needed) with the real engine, e.g. `make up STACK=dev`.
-	$(if $(filter sandbox,$(STACK)),KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig) $(GO) run ./cmd/playk8s $@ -stack $(STACK)
+up preview destroy refresh: tools $(if $(filter sandbox,$(STACK)),sandbox) ## Deploy STACK (default sandbox, started when needed) with the real engine, e.g. `make up STACK=dev`; `make preview REFRESH=1` reads the cluster first, so drift shows.
+	$(if $(filter sandbox,$(STACK)),KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig) $(GO) run ./cmd/playk8s $@ -stack $(STACK)$(if $(and $(REFRESH),$(filter up preview,$@)), -refresh)
 	@if [ "$(STACK)" = sandbox ] && [ "$@" = up ]; then \
 		echo; echo "The sandbox runs real pods; Envoy cannot be had here, so there are no sidecars and the ingress gateway runs on a simulated node (README: The sandbox)."; \
-		echo "Look around: export KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig; kubectl -n playground get deploy,rs,pods,svc"; fi
+		echo 'Look around: eval "$$(make -s env)"; kubectl -n playground get deploy,rs,pods,svc; pulumi stack history'; fi
 
 .PHONY: verify
 verify: tools ## Check the deployed STACK like the tutorial: deployments, endpoints, releases, routing; on a real cluster also sidecars 2/2, curl <ingressUrl>/service, a Jaeger trace through every hop, istio_requests_total per hop.
 	$(if $(filter sandbox,$(STACK)),KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig) $(GO) run ./cmd/playk8s verify -stack $(STACK) $(VERIFY_FLAGS)
+
+.PHONY: env
+env: ## Print shell exports for the pinned pulumi and kubectl on STACK's backend, PULUMI_HOME, passphrase file and (sandbox) kubeconfig: eval "$(make -s env STACK=sandbox)".
+	@$(GO) run ./cmd/playk8s env -stack $(STACK)
+
+.PHONY: doctor
+doctor: ## What is built and missing, which stack and cluster the next `make up` touches, whether the sandbox or minikube and its Docker answer; each problem with its fix.
+	@$(GO) run ./cmd/playk8s doctor -stack $(STACK)
 
 .PHONY: sandbox
 sandbox: tools ## Start the local sandbox: a real single-node cluster sealed in its own network namespace, reached on 127.0.0.1 (SANDBOX_MODE=kwok: simulated pods); idempotent.

@@ -31,6 +31,8 @@ func TestSDKPinsMatchGoMod(t *testing.T) {
 		"PULUMI_KUBERNETES_SDK_VERSION": "github.com/pulumi/pulumi-kubernetes/sdk/v4",
 		"PULUMI_DOCKER_SDK_VERSION":     "github.com/pulumi/pulumi-docker/sdk/v4",
 		"PULUMI_RANDOM_SDK_VERSION":     "github.com/pulumi/pulumi-random/sdk/v4",
+		// The Gateway API's Go types (HTTPRoute, Gateway) and its embedded CRDs are one version.
+		"GATEWAY_API_VERSION": "sigs.k8s.io/gateway-api",
 	} {
 		if got, want := required[path], playk8s.Version(key); got != want {
 			t.Errorf("go.mod requires %s %s, versions.env says %s=%s", path, got, key, want)

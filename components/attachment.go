@@ -18,15 +18,23 @@ type MeshAttachment struct {
 	// SystemNamespace is the mesh's root namespace (istio-system): the
 	// control plane, the ingress gateway and the telemetry backends.
 	SystemNamespace pulumi.StringOutput
-	// CRDs is what Istio custom resources wait for: the base release that
-	// installs the CRDs (the namespace when releases are not registered).
-	CRDs pulumi.Resource
+	// IstioAPI is what Istio's custom resources wait for: the base release
+	// (the CRDs) and istiod, whose validation webhook judges every create
+	// and update of them, including the garbage collector's removal of a
+	// deletion finalizer. Registered after istiod, they are also deleted
+	// before it: a destroy never waits on a fail-closed webhook whose
+	// server is gone. (The namespace alone when releases are not registered.)
+	IstioAPI []pulumi.Resource
 	// Injector is what pods of the app namespace wait for: istiod (its
 	// injection webhook) and istio-cni (its node agent). Created before,
 	// a pod would run without its sidecar. Empty when injection is off.
 	Injector []pulumi.Resource
 	// Gateway is the ingress gateway, for Gateways and the policies that let it in.
 	Gateway GatewayIdentity
+	// Routes is what a Gateway API route to the ingress waits for: the
+	// Gateway it attaches to (itself after the Gateway API's CRDs). Empty
+	// with Istio's own ingress API, whose resources wait for IstioAPI.
+	Routes []pulumi.Resource
 	// Policy says which per-workload policies the namespace's defaults call for.
 	Policy WorkloadPolicy
 	// Tracing is the tracing istiod was installed with.
@@ -35,6 +43,10 @@ type MeshAttachment struct {
 
 // GatewayIdentity is who the ingress gateway is.
 type GatewayIdentity struct {
+	// API is how routes reach it: an Istio Gateway selecting its pods, or a
+	// Gateway API route attaching to the Gateway Name.
+	API  IngressAPI
+	Name string
 	// Selector matches its pods, for a Gateway resource.
 	Selector map[string]string
 	// Namespace it runs in, for NetworkPolicies that let it in.
@@ -60,10 +72,12 @@ func (m MeshAttachment) check() error {
 	switch {
 	case m.AppNamespace.OutputState == nil || m.SystemNamespace.OutputState == nil:
 		return errors.New("the mesh attachment has no namespaces (use IstioMesh.Attachment)")
-	case m.CRDs == nil:
-		return errors.New("the mesh attachment has no CRD dependency (use IstioMesh.Attachment)")
+	case len(m.IstioAPI) == 0:
+		return errors.New("the mesh attachment has no Istio API dependency (use IstioMesh.Attachment)")
 	case len(m.Gateway.Selector) == 0 || m.Gateway.Namespace == "" || m.Gateway.Principal == "":
 		return errors.New("the mesh attachment has no ingress gateway identity (use IstioMesh.Attachment)")
+	case m.Gateway.API == IngressAPIGateway && (m.Gateway.Name == "" || len(m.Routes) == 0):
+		return errors.New("the mesh attachment has a Gateway API ingress but no Gateway to attach routes to (use IstioMesh.Attachment)")
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package components
 
 import (
-	"encoding/json"
 	"fmt"
 
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
@@ -147,14 +146,14 @@ func hopPolicies(ctx *pulumi.Context, s SampleChainSpec, i int, mesh MeshAttachm
 	if mesh.Policy.Authorization {
 		_, err := newIstioResourceInNamespace(ctx, name+"-allow", istioResource{
 			apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", name: name, namespace: mesh.AppNamespace,
-		}, func(ns string) json.Marshaler {
+		}, func(ns string) interface{} {
 			principal := mesh.Gateway.Principal
 			if prev != "" {
 				// Each hop runs as its own ServiceAccount, named after it.
 				principal = Principal(ns, prev)
 			}
 			return allowSpec(selector, []string{principal}, []int{s.Port})
-		}, parent, pulumi.DependsOn([]pulumi.Resource{mesh.CRDs}))
+		}, parent, pulumi.DependsOn(mesh.IstioAPI))
 		if err != nil {
 			return err
 		}

@@ -4,11 +4,18 @@
 // Every component follows Pulumi's conventions: a constructor
 // NewX(ctx, name, *XArgs, ...pulumi.ResourceOption) (*X, error), a type token
 // "playk8s:index:X", children parented to the component, and typed output
-// fields registered with RegisterResourceOutputs. Args carry plain Go values
-// where they shape the resource graph (counts, names, types) and Pulumi inputs
-// where a value may come from another resource (namespaces, image references).
+// fields registered with RegisterResourceOutputs.
 //
-// Components check their own arguments defensively and return an error naming
-// the argument; user-facing validation with config key names lives in
-// infra/config, which reuses the typed enums and rules defined here.
+// What a user asks for is a spec, one per component and config namespace
+// (WebServerSpec, IstioMeshSpec, SampleChainSpec in *_spec.go; TelemetrySpec
+// made of the tracing, Jaeger, Prometheus and Grafana specs, each beside
+// what it renders): JSON-tagged fields named as the config keys, Defaults,
+// and one Validate returning every refused field at once. The specs own
+// every rule; infra/config only decodes the keys into them and names the key.
+//
+// What one component hands another is wiring, not input: IstioMesh builds a
+// MeshAttachment (namespaces, what Istio resources and pods wait for, the
+// ingress gateway's identity, the per-workload policies, the tracing) and
+// the others take it as their Args' Mesh field. Service takes plain Args:
+// it is a building block of the others, never configured on its own.
 package components

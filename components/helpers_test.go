@@ -23,7 +23,7 @@ func testAttachment(ctx *pulumi.Context) (components.MeshAttachment, error) {
 	return components.MeshAttachment{
 		AppNamespace:    pulumi.String("playground").ToStringOutput(),
 		SystemNamespace: pulumi.String("istio-system").ToStringOutput(),
-		CRDs:            crds,
+		IstioAPI:        []pulumi.Resource{crds},
 		Injector:        []pulumi.Resource{injector},
 		Gateway: components.GatewayIdentity{
 			Selector:  map[string]string{"istio": "ingressgateway"},

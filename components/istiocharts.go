@@ -30,11 +30,11 @@ func IstioCharts() []IstioChart {
 }
 
 // installedCharts lists the charts a mesh installs, in order: the CNI
-// chart only with istio-cni.
-func installedCharts(cni bool) []IstioChart {
+// chart only with istio-cni, the gateway chart only when asked for.
+func installedCharts(cni, gateway bool) []IstioChart {
 	var out []IstioChart
 	for _, c := range IstioCharts() {
-		if c != IstioChartCNI || cni {
+		if (c != IstioChartCNI || cni) && (c != IstioChartGateway || gateway) {
 			out = append(out, c)
 		}
 	}

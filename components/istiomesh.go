@@ -35,7 +35,9 @@ type IstioMeshArgs struct {
 
 // IstioMesh is Istio installed by Helm: the base (CRDs), cni, istiod and
 // gateway releases in order, the namespaces they live in, the ingress
-// Service and the mesh-wide security defaults.
+// Service and the mesh-wide security defaults. With the Gateway API
+// ingress, the Gateway API's CRDs and a Gateway istiod provisions take the
+// gateway release's and the Service's place.
 type IstioMesh struct {
 	pulumi.ResourceState
 
@@ -47,6 +49,10 @@ type IstioMesh struct {
 	Istiod          *helmv3.Release
 	Gateway         *helmv3.Release
 	IngressService  *Service
+	// GatewayAPI is the Gateway API's standard channel and KubernetesGateway
+	// the ingress Gateway (the gateway-api ingress only).
+	GatewayAPI        []pulumi.Resource
+	KubernetesGateway *apiextensions.CustomResource
 	// PeerAuthentication is the mesh-wide mTLS mode, AllowNothing the app
 	// namespace's default-deny AuthorizationPolicy, NetworkPolicies the app
 	// namespace's default-deny and baseline NetworkPolicies.
@@ -62,6 +68,8 @@ type IstioMesh struct {
 	AppNamespaceName pulumi.StringOutput `pulumi:"appNamespace"`
 	// SidecarInjection says whether the app namespace is labeled for injection.
 	SidecarInjection pulumi.BoolOutput `pulumi:"sidecarInjection"`
+	// IngressAPI is the API the ingress is configured with (istio, gateway-api).
+	IngressAPI pulumi.StringOutput `pulumi:"ingressApi"`
 	// IngressHost, IngressPort and IngressURL are where the ingress gateway answers HTTP.
 	IngressHost pulumi.StringOutput `pulumi:"ingressHost"`
 	IngressPort pulumi.IntOutput    `pulumi:"ingressPort"`
@@ -79,6 +87,17 @@ func gatewaySelector(release string) map[string]string {
 	return map[string]string{"istio": strings.TrimPrefix(release, "istio-")}
 }
 
+// chartGatewayIdentity is who the gateway chart's pods are.
+func chartGatewayIdentity(namespace string) GatewayIdentity {
+	return GatewayIdentity{
+		API:       IngressAPIIstio,
+		Selector:  gatewaySelector(GatewayReleaseName),
+		Namespace: namespace,
+		// The gateway chart names its ServiceAccount after the release.
+		Principal: Principal(namespace, GatewayReleaseName),
+	}
+}
+
 // NewIstioMesh registers the namespaces, the Helm releases (base, then
 // cni and istiod side by side, then gateway), the ingress gateway's
 // Service and the mesh-wide security policies.
@@ -90,16 +109,14 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 		return nil, fmt.Errorf("istio mesh %q: %w", name, errs.ToAggregate())
 	}
 	s := args.Spec
-	charts, err := s.ChartSource.refs(installedCharts(s.CNI.Enabled))
+	charts, err := s.ChartSource.refs(s.installedCharts())
 	if err != nil {
 		return nil, fmt.Errorf("istio mesh %q: %w", name, err)
 	}
 	tracing := Tracing{TracingSpec: args.Tracing, Provider: TracingProvider, Collector: CollectorIn(s.Namespace)}
-	gateway := GatewayIdentity{
-		Selector:  gatewaySelector(GatewayReleaseName),
-		Namespace: s.Namespace,
-		// The gateway chart names its ServiceAccount after the release.
-		Principal: Principal(s.Namespace, GatewayReleaseName),
+	gateway := chartGatewayIdentity(s.Namespace)
+	if s.Ingress.API == IngressAPIGateway {
+		gateway = kubernetesGatewayIdentity(s.Namespace)
 	}
 	chartValues, err := args.chartValues(tracing, gateway.Selector)
 	if err != nil {
@@ -113,6 +130,11 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 	if err := component.namespaces(ctx, s, parent); err != nil {
 		return nil, err
 	}
+	if s.Ingress.API == IngressAPIGateway {
+		if err := component.gatewayAPIStandard(ctx, parent); err != nil {
+			return nil, err
+		}
+	}
 	if err := component.releases(ctx, args, charts, chartValues, parent); err != nil {
 		return nil, err
 	}
@@ -120,16 +142,18 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 	if err := component.securityPolicies(ctx, s, tracing.Collector, parent); err != nil {
 		return nil, err
 	}
-	if err := component.ingress(ctx, s.Ingress, gateway.Selector, parent); err != nil {
+	if err := component.ingress(ctx, s, gateway.Selector, parent); err != nil {
 		return nil, err
 	}
 	component.Namespace = component.Attachment.SystemNamespace
 	component.AppNamespaceName = component.Attachment.AppNamespace
 	component.SidecarInjection = pulumi.Bool(s.SidecarInjection).ToBoolOutput()
+	component.IngressAPI = pulumi.String(string(s.Ingress.API)).ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"namespace":        component.Namespace,
 		"appNamespace":     component.AppNamespaceName,
 		"sidecarInjection": component.SidecarInjection,
+		"ingressApi":       component.IngressAPI,
 		"ingressHost":      component.IngressHost,
 		"ingressPort":      component.IngressPort,
 		"ingressUrl":       component.IngressURL,
@@ -190,7 +214,7 @@ func (c *IstioMesh) releases(ctx *pulumi.Context, args *IstioMeshArgs, charts ma
 	installed := map[IstioChart]*helmv3.Release{}
 	revisions := pulumi.IntMap{}
 	namespaces := pulumi.StringMap{}
-	for _, chart := range installedCharts(args.Spec.CNI.Enabled) {
+	for _, chart := range args.Spec.installedCharts() {
 		name := ReleaseName(chart)
 		if args.SkipReleases {
 			c.SkippedReleases = append(c.SkippedReleases, name)
@@ -204,6 +228,10 @@ func (c *IstioMesh) releases(ctx *pulumi.Context, args *IstioMeshArgs, charts ma
 		}
 		for _, before := range releaseOrder[chart] {
 			deps = append(deps, installed[before])
+		}
+		if chart == IstioChartIstiod {
+			// istiod serves the Gateway API when its CRDs are there at start.
+			deps = append(deps, c.GatewayAPI...)
 		}
 		ref := charts[chart]
 		release, err := helmv3.NewRelease(ctx, name, &helmv3.ReleaseArgs{
@@ -237,13 +265,16 @@ func (c *IstioMesh) attachment(s IstioMeshSpec, gateway GatewayIdentity, tracing
 	a := MeshAttachment{
 		AppNamespace:    c.AppNamespace.Metadata.Name().Elem(),
 		SystemNamespace: c.SystemNamespace.Metadata.Name().Elem(),
-		CRDs:            c.SystemNamespace,
+		IstioAPI:        []pulumi.Resource{c.SystemNamespace},
 		Gateway:         gateway,
 		Policy:          WorkloadPolicy{Authorization: s.Authorization, NetworkPolicies: s.NetworkPolicies},
 		Tracing:         tracing,
 	}
 	if c.Base != nil {
-		a.CRDs = c.Base
+		a.IstioAPI = []pulumi.Resource{c.Base}
+	}
+	if c.Istiod != nil {
+		a.IstioAPI = append(a.IstioAPI, c.Istiod)
 	}
 	if s.SidecarInjection {
 		// Pods get their sidecar from istiod's injection webhook, and with
@@ -255,47 +286,4 @@ func (c *IstioMesh) attachment(s IstioMeshSpec, gateway GatewayIdentity, tracing
 		}
 	}
 	return a
-}
-
-// ingress registers the ingress gateway's Service and the outputs saying
-// where it answers.
-func (c *IstioMesh) ingress(ctx *pulumi.Context, in IngressSpec, selector map[string]string, parent pulumi.ResourceOption) error {
-	var after pulumi.Resource = c.SystemNamespace
-	if c.Gateway != nil {
-		after = c.Gateway
-	}
-	ns := c.SystemNamespace.Metadata.Name().Elem()
-	labels := mergeMaps(selector, map[string]string{"app": GatewayReleaseName})
-	svc, err := NewService(ctx, GatewayReleaseName, &ServiceArgs{
-		Namespace: ns,
-		Type:      in.Type,
-		Selector:  labels,
-		Ports: []ServicePort{
-			// http2 first: the component's NodePort and URL outputs follow the first port.
-			{Name: "http2", Port: 80, TargetPort: 80, NodePort: in.HTTPNodePort},
-			{Name: "https", Port: 443, TargetPort: 443},
-			{Name: "status-port", Port: 15021, TargetPort: 15021},
-		},
-		Labels: labels,
-		// The gateway release waited for its pods; a LoadBalancer is still
-		// awaited for its address (the ingressUrl output).
-		SkipAwait: in.Type != ServiceTypeLoadBalancer,
-	}, parent, pulumi.DependsOn([]pulumi.Resource{after}))
-	if err != nil {
-		return err
-	}
-	c.IngressService = svc
-	switch in.Type {
-	case ServiceTypeLoadBalancer:
-		c.IngressHost = svc.ExternalAddress
-		c.IngressPort = pulumi.Int(80).ToIntOutput()
-	case ServiceTypeNodePort:
-		c.IngressHost = pulumi.String(in.Host).ToStringOutput()
-		c.IngressPort = svc.NodePort
-	default:
-		c.IngressHost = InClusterHost(GatewayReleaseName, ns)
-		c.IngressPort = pulumi.Int(80).ToIntOutput()
-	}
-	c.IngressURL = pulumi.Sprintf("http://%s:%d", c.IngressHost, c.IngressPort)
-	return nil
 }

@@ -54,6 +54,10 @@ type IstioMeshSpec struct {
 
 // IngressSpec shapes the ingress gateway (`istio:ingress`).
 type IngressSpec struct {
+	// API is how the ingress is configured: Istio's Gateway and
+	// VirtualService on the gateway chart's pods, or the Kubernetes Gateway
+	// API (a Gateway istiod provisions, and an HTTPRoute).
+	API IngressAPI `json:"api"`
 	// Type of its Service: NodePort on minikube, LoadBalancer on a cloud.
 	Type ServiceType `json:"type"`
 	// HTTPNodePort fixes the HTTP node port (the tutorial's 31380); 0 lets Kubernetes choose.
@@ -111,6 +115,7 @@ func (s *IstioMeshSpec) Defaults() {
 		},
 		AccessLogs: true,
 		Ingress: IngressSpec{
+			API:          IngressAPIIstio,
 			Type:         ServiceTypeNodePort,
 			HTTPNodePort: TutorialIngressNodePort,
 			Host:         "127.0.0.1",
@@ -137,6 +142,13 @@ func (s *IstioMeshSpec) Defaults() {
 	}
 }
 
+// installedCharts are the charts the spec installs, in order: cni only
+// with istio-cni, gateway only for Istio's own ingress API (with the
+// Gateway API, istiod provisions the gateway).
+func (s IstioMeshSpec) installedCharts() []IstioChart {
+	return installedCharts(s.CNI.Enabled, s.Ingress.API != IngressAPIGateway)
+}
+
 // ResolvePaths makes a relative chart directory relative to root (the project's).
 func (s *IstioMeshSpec) ResolvePaths(root string) {
 	if s.Dir != "" && !filepath.IsAbs(s.Dir) {
@@ -153,7 +165,7 @@ func (s IstioMeshSpec) Validate() field.ErrorList {
 		errs = append(errs, rule.Refuse(field.NewPath("appNamespace"), s.AppNamespace,
 			"other than namespace (the app namespace is labeled for sidecar injection; the control plane's must not be)")...)
 	}
-	errs = append(errs, s.ChartSource.validate(installedCharts(s.CNI.Enabled))...)
+	errs = append(errs, s.ChartSource.validate(s.installedCharts())...)
 	errs = append(errs, s.ImageSource.validate()...)
 	errs = append(errs, rule.AtLeast(field.NewPath("istiodReplicas"), s.IstiodReplicas, 1)...)
 	errs = append(errs, s.IstiodResources.Validate(field.NewPath("istiodResources"))...)
@@ -165,8 +177,15 @@ func (s IstioMeshSpec) Validate() field.ErrorList {
 }
 
 func (s IngressSpec) validate(at *field.Path) field.ErrorList {
-	errs := rule.OneOf(at.Child("type"), s.Type, FrontingServiceTypes()...)
+	errs := rule.OneOf(at.Child("api"), s.API, IngressAPIs()...)
+	errs = append(errs, rule.OneOf(at.Child("type"), s.Type, FrontingServiceTypes()...)...)
 	errs = append(errs, nodePortRule(at.Child("httpNodePort"), s.HTTPNodePort, s.Type, at.Child("type"))...)
+	if s.API == IngressAPIGateway && s.Type == ServiceTypeNodePort && s.HTTPNodePort == 0 {
+		// istiod allocates the Service; a node port Kubernetes picks could
+		// only be read back after the fact, so the URL would be unknown.
+		errs = append(errs, rule.Refuse(at.Child("httpNodePort"), 0, "30000-32767 when ingress.api is gateway-api and ingress.type is NodePort"+
+			" (istiod provisions the gateway's Service; the stack fixes its node port to know the ingress URL)")...)
+	}
 	if s.Type == ServiceTypeNodePort && s.Host == "" {
 		errs = append(errs, rule.Missing(at.Child("host"), "the address users reach a node at (e.g. the output of `minikube ip`) when ingress.type is NodePort")...)
 	}

@@ -178,9 +178,9 @@ func TestIstioMeshIngressTypes(t *testing.T) {
 		wantURL  string
 		wantType string
 	}{
-		{"minikube NodePort", components.IngressSpec{Type: components.ServiceTypeNodePort, HTTPNodePort: 31380, Host: "127.0.0.1", Replicas: 1}, "http://127.0.0.1:31380", "NodePort"},
-		{"cloud LoadBalancer", components.IngressSpec{Type: components.ServiceTypeLoadBalancer, Replicas: 2}, "http://203.0.113.7:80", "LoadBalancer"},
-		{"in-cluster only", components.IngressSpec{Type: components.ServiceTypeClusterIP, Replicas: 1}, "http://istio-ingressgateway.istio-system.svc.cluster.local:80", "ClusterIP"},
+		{"minikube NodePort", components.IngressSpec{API: components.IngressAPIIstio, Type: components.ServiceTypeNodePort, HTTPNodePort: 31380, Host: "127.0.0.1", Replicas: 1}, "http://127.0.0.1:31380", "NodePort"},
+		{"cloud LoadBalancer", components.IngressSpec{API: components.IngressAPIIstio, Type: components.ServiceTypeLoadBalancer, Replicas: 2}, "http://203.0.113.7:80", "LoadBalancer"},
+		{"in-cluster only", components.IngressSpec{API: components.IngressAPIIstio, Type: components.ServiceTypeClusterIP, Replicas: 1}, "http://istio-ingressgateway.istio-system.svc.cluster.local:80", "ClusterIP"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -256,7 +256,7 @@ func TestIstioMeshRenderMode(t *testing.T) {
 			return err
 		}
 		skipped = mesh.SkippedReleases
-		if mesh.Attachment.CRDs != mesh.SystemNamespace || len(mesh.Attachment.Injector) != 0 {
+		if len(mesh.Attachment.IstioAPI) != 1 || mesh.Attachment.IstioAPI[0] != mesh.SystemNamespace || len(mesh.Attachment.Injector) != 0 {
 			crds = "not the namespace"
 		}
 		return nil
@@ -271,7 +271,7 @@ func TestIstioMeshRenderMode(t *testing.T) {
 		t.Errorf("skipped = %v", skipped)
 	}
 	if crds != "" {
-		t.Error("CRDs should fall back to the istio-system namespace, with no injector to wait for")
+		t.Error("the Istio API should fall back to the istio-system namespace, with no injector to wait for")
 	}
 	mocks.Find(t, "kubernetes:core/v1:Service", "istio-ingressgateway")
 	mocks.Find(t, "kubernetes:core/v1:Namespace", "playground")

@@ -11,12 +11,13 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// specMap turns one of Istio's own API types (istio.io/api, whose
-// MarshalJSON speaks the CRD's JSON form) into the plain map Pulumi sends as
-// a custom resource's spec. Building specs from Istio's types keeps field
-// names and enums checked by the compiler instead of hand-written maps.
-func specMap(spec json.Marshaler) (map[string]interface{}, error) {
-	raw, err := spec.MarshalJSON()
+// specMap turns one of the field's API types (Istio's istio.io/api, whose
+// MarshalJSON speaks the CRD's JSON form, or the Gateway API's
+// sigs.k8s.io/gateway-api) into the plain map Pulumi sends as a custom
+// resource's spec. Building specs from their own types keeps field names
+// and enums checked by the compiler instead of hand-written maps.
+func specMap(spec interface{}) (map[string]interface{}, error) {
+	raw, err := json.Marshal(spec)
 	if err != nil {
 		return nil, err
 	}
@@ -27,13 +28,16 @@ func specMap(spec json.Marshaler) (map[string]interface{}, error) {
 	return out, nil
 }
 
-// istioResource describes one Istio custom resource to register.
+// istioResource describes one Istio (or Gateway API) custom resource to register.
 type istioResource struct {
 	apiVersion string
 	kind       string
 	name       string
 	namespace  pulumi.StringInput
-	spec       json.Marshaler
+	// spec is an istio.io/api or sigs.k8s.io/gateway-api spec type.
+	spec interface{}
+	// annotations are added to the owned ones (e.g. pulumi.com/waitFor).
+	annotations map[string]string
 }
 
 func newIstioResource(ctx *pulumi.Context, resourceName string, r istioResource, opts ...pulumi.ResourceOption) (*apiextensions.CustomResource, error) {
@@ -47,7 +51,7 @@ func newIstioResource(ctx *pulumi.Context, resourceName string, r istioResource,
 // newIstioResourceInNamespace is newIstioResource for a spec that names its
 // own namespace (an mTLS principal, say) while the namespace is still an
 // output: the spec is built once the namespace is known.
-func newIstioResourceInNamespace(ctx *pulumi.Context, resourceName string, r istioResource, spec func(namespace string) json.Marshaler, opts ...pulumi.ResourceOption) (*apiextensions.CustomResource, error) {
+func newIstioResourceInNamespace(ctx *pulumi.Context, resourceName string, r istioResource, spec func(namespace string) interface{}, opts ...pulumi.ResourceOption) (*apiextensions.CustomResource, error) {
 	out := r.namespace.ToStringOutput().ApplyT(func(ns string) (map[string]interface{}, error) {
 		return specMap(spec(ns))
 	}).(pulumi.MapOutput)
@@ -63,7 +67,7 @@ func registerIstioResource(ctx *pulumi.Context, resourceName string, r istioReso
 		ApiVersion: pulumi.String(r.apiVersion),
 		Kind:       pulumi.String(r.kind),
 		Metadata: &metav1.ObjectMetaArgs{
-			Annotations: ownedAnnotations(),
+			Annotations: ownedAnnotations(r.annotations),
 			Name:        pulumi.String(r.name),
 			Namespace:   r.namespace,
 		},

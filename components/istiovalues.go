@@ -92,6 +92,11 @@ func (a *IstioMeshArgs) istiodValues(tracing Tracing) (values, error) {
 	if s.TopologySpread {
 		out["topologySpreadConstraints"] = topologySpreadValues(map[string]string{"app": "istiod"})
 	}
+	if s.Ingress.API == IngressAPIGateway {
+		// The gateways istiod provisions: the runtime's default seccomp
+		// profile, which "restricted" asks of their pods.
+		out["gateways"] = values{"seccompProfile": runtimeDefault}
+	}
 	return out, nil
 }
 

@@ -84,9 +84,12 @@ func TestIstioMeshSecurityDefaults(t *testing.T) {
 	if deny.Get("metadata.namespace") != "playground" || deny.Get("spec.rules") != nil || deny.Get("spec.selector") != nil {
 		t.Errorf("allow-nothing: %v spec %v", deny.Get("metadata.namespace"), deny.Get("spec"))
 	}
+	// Istio's resources wait for the CRDs and for istiod, whose webhook
+	// judges them: so destroy deletes them while istiod still answers.
+	istiodRelease := mocks.Find(t, releaseType, "istiod")
 	for _, r := range []*pulumimock.Resource{pa, deny} {
-		if !r.DependsOn(base.URN) {
-			t.Errorf("%s does not wait for the CRDs", r.Name)
+		if !r.DependsOn(base.URN) || !r.DependsOn(istiodRelease.URN) {
+			t.Errorf("%s does not wait for the CRDs and istiod: %v", r.Name, r.DependOn)
 		}
 	}
 
@@ -196,27 +199,27 @@ func TestIstioMeshSecurityOptions(t *testing.T) {
 			a.Spec.CNI.Enabled, a.Spec.PodSecurity.App = false, components.PodSecurityBaseline
 		},
 	} {
-		if err, mocks := runMeshErr(t, edit); err == nil || len(mocks.Resources()) != 0 {
+		if mocks, err := runMeshErr(t, edit); err == nil || len(mocks.Resources()) != 0 {
 			t.Errorf("%s: error %v with %d resources registered; want a refusal before any", name, err, len(mocks.Resources()))
 		}
 	}
 	// Without injection no pod runs istio-init: any level will do.
-	if err, _ := runMeshErr(t, func(a *components.IstioMeshArgs) {
+	if _, err := runMeshErr(t, func(a *components.IstioMeshArgs) {
 		a.Spec.CNI.Enabled, a.Spec.SidecarInjection = false, false
 	}); err != nil {
 		t.Errorf("a restricted app namespace without injection or istio-cni was refused: %v", err)
 	}
 }
 
-// runMeshErr runs a mesh that may be refused and returns the error.
-func runMeshErr(t *testing.T, edit func(a *components.IstioMeshArgs)) (error, *pulumimock.Mocks) {
+// runMeshErr runs a mesh that may be refused and returns the mocks and the error.
+func runMeshErr(t *testing.T, edit func(a *components.IstioMeshArgs)) (*pulumimock.Mocks, error) {
 	args := meshArgs()
 	edit(&args)
 	mocks, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
 		_, err := components.NewIstioMesh(ctx, "istio", &args)
 		return err
 	})
-	return err, mocks
+	return mocks, err
 }
 
 // TestSampleChainPolicies: each hop lets in exactly its caller, the

@@ -22,10 +22,10 @@ const (
 // namespace, the default-deny AuthorizationPolicy and NetworkPolicies that
 // workloads open up with their own ALLOW rules.
 func (c *IstioMesh) securityPolicies(ctx *pulumi.Context, s IstioMeshSpec, collector Collector, parent pulumi.ResourceOption) error {
-	afterCRDs := pulumi.DependsOn([]pulumi.Resource{c.Attachment.CRDs})
+	afterIstioAPI := pulumi.DependsOn(c.Attachment.IstioAPI)
 	var err error
 	// In the root namespace (istiod's), a PeerAuthentication is mesh-wide.
-	c.PeerAuthentication, err = peerAuthentication(ctx, "mesh-mtls", "default", c.Attachment.SystemNamespace, nil, s.MTLS, parent, afterCRDs)
+	c.PeerAuthentication, err = peerAuthentication(ctx, "mesh-mtls", "default", c.Attachment.SystemNamespace, nil, s.MTLS, parent, afterIstioAPI)
 	if err != nil {
 		return err
 	}
@@ -36,7 +36,7 @@ func (c *IstioMesh) securityPolicies(ctx *pulumi.Context, s IstioMeshSpec, colle
 		c.AllowNothing, err = newIstioResource(ctx, "allow-nothing", istioResource{
 			apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", name: AllowNothingPolicy, namespace: appNS,
 			spec: &securityv1.AuthorizationPolicy{Action: securityv1.AuthorizationPolicy_ALLOW},
-		}, parent, afterCRDs)
+		}, parent, afterIstioAPI)
 		if err != nil {
 			return err
 		}

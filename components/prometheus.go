@@ -45,47 +45,11 @@ const (
 	PrometheusPort    = 9090
 )
 
+// prometheus registers Prometheus: its account, its configuration, the
+// Deployment and svc/prometheus.
 func (c *Telemetry) prometheus(ctx *pulumi.Context, s PrometheusSpec, ns pulumi.StringInput, parent pulumi.ResourceOption) error {
-	sa, err := corev1.NewServiceAccount(ctx, "prometheus", &corev1.ServiceAccountArgs{
-		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String("prometheus"), Namespace: ns},
-	}, parent)
+	sa, err := prometheusAccount(ctx, ns, parent)
 	if err != nil {
-		return err
-	}
-	// Read-only discovery of scrape targets: the least Prometheus needs.
-	role, err := rbacv1.NewClusterRole(ctx, "prometheus", &rbacv1.ClusterRoleArgs{
-		// Auto-named (a cluster-wide name must not collide with another install).
-		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations()},
-		Rules: rbacv1.PolicyRuleArray{
-			rbacv1.PolicyRuleArgs{
-				ApiGroups: pulumi.StringArray{pulumi.String("")},
-				Resources: pulumi.StringArray{pulumi.String("pods"), pulumi.String("services"), pulumi.String("endpoints")},
-				Verbs:     pulumi.StringArray{pulumi.String("get"), pulumi.String("list"), pulumi.String("watch")},
-			},
-			rbacv1.PolicyRuleArgs{
-				ApiGroups: pulumi.StringArray{pulumi.String("discovery.k8s.io")},
-				Resources: pulumi.StringArray{pulumi.String("endpointslices")},
-				Verbs:     pulumi.StringArray{pulumi.String("get"), pulumi.String("list"), pulumi.String("watch")},
-			},
-		},
-	}, parent)
-	if err != nil {
-		return err
-	}
-	if _, err := rbacv1.NewClusterRoleBinding(ctx, "prometheus", &rbacv1.ClusterRoleBindingArgs{
-		// Auto-named (a cluster-wide name must not collide with another install).
-		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations()},
-		RoleRef: &rbacv1.RoleRefArgs{
-			ApiGroup: pulumi.String("rbac.authorization.k8s.io"),
-			Kind:     pulumi.String("ClusterRole"),
-			Name:     role.Metadata.Name().Elem(),
-		},
-		Subjects: rbacv1.SubjectArray{rbacv1.SubjectArgs{
-			Kind:      pulumi.String("ServiceAccount"),
-			Name:      sa.Metadata.Name().Elem(),
-			Namespace: ns,
-		}},
-	}, parent); err != nil {
 		return err
 	}
 	config, err := renderYAML(prometheusConfig(s))
@@ -122,6 +86,54 @@ func (c *Telemetry) prometheus(ctx *pulumi.Context, s PrometheusSpec, ns pulumi.
 		Ports: []ServicePort{{Name: "http", Port: PrometheusPort}},
 	}, parent, pulumi.DependsOn([]pulumi.Resource{c.PrometheusDeployment}))
 	return err
+}
+
+// prometheusAccount is Prometheus' ServiceAccount, bound to a ClusterRole
+// that may only read what service discovery lists.
+func prometheusAccount(ctx *pulumi.Context, ns pulumi.StringInput, parent pulumi.ResourceOption) (*corev1.ServiceAccount, error) {
+	sa, err := corev1.NewServiceAccount(ctx, "prometheus", &corev1.ServiceAccountArgs{
+		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String("prometheus"), Namespace: ns},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	// Read-only discovery of scrape targets: the least Prometheus needs.
+	role, err := rbacv1.NewClusterRole(ctx, "prometheus", &rbacv1.ClusterRoleArgs{
+		// Auto-named (a cluster-wide name must not collide with another install).
+		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations()},
+		Rules: rbacv1.PolicyRuleArray{
+			rbacv1.PolicyRuleArgs{
+				ApiGroups: pulumi.StringArray{pulumi.String("")},
+				Resources: pulumi.StringArray{pulumi.String("pods"), pulumi.String("services"), pulumi.String("endpoints")},
+				Verbs:     pulumi.StringArray{pulumi.String("get"), pulumi.String("list"), pulumi.String("watch")},
+			},
+			rbacv1.PolicyRuleArgs{
+				ApiGroups: pulumi.StringArray{pulumi.String("discovery.k8s.io")},
+				Resources: pulumi.StringArray{pulumi.String("endpointslices")},
+				Verbs:     pulumi.StringArray{pulumi.String("get"), pulumi.String("list"), pulumi.String("watch")},
+			},
+		},
+	}, parent)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := rbacv1.NewClusterRoleBinding(ctx, "prometheus", &rbacv1.ClusterRoleBindingArgs{
+		// Auto-named (a cluster-wide name must not collide with another install).
+		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations()},
+		RoleRef: &rbacv1.RoleRefArgs{
+			ApiGroup: pulumi.String("rbac.authorization.k8s.io"),
+			Kind:     pulumi.String("ClusterRole"),
+			Name:     role.Metadata.Name().Elem(),
+		},
+		Subjects: rbacv1.SubjectArray{rbacv1.SubjectArgs{
+			Kind:      pulumi.String("ServiceAccount"),
+			Name:      sa.Metadata.Name().Elem(),
+			Namespace: ns,
+		}},
+	}, parent); err != nil {
+		return nil, err
+	}
+	return sa, nil
 }
 
 // prometheusConfig scrapes istiod and every pod that asks to be scraped.

@@ -7,7 +7,6 @@ import (
 	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	networkingv1 "istio.io/api/networking/v1"
 )
 
 // SampleChainToken is the Pulumi type token of the SampleChain component.
@@ -28,10 +27,13 @@ type SampleChainArgs struct {
 type SampleChain struct {
 	pulumi.ResourceState
 
-	Images         []*docker.Image
-	Hops           []*ChainHop
+	Images []*docker.Image
+	Hops   []*ChainHop
+	// Gateway and VirtualService route the ingress to the first hop with
+	// Istio's own API, HTTPRoute with the Gateway API.
 	Gateway        *apiextensions.CustomResource
 	VirtualService *apiextensions.CustomResource
+	HTTPRoute      *apiextensions.CustomResource
 
 	// EntryURL is the first hop's in-cluster URL (service-a:8000).
 	EntryURL pulumi.StringOutput `pulumi:"entryUrl"`
@@ -51,7 +53,7 @@ func HopServiceType(hop string) string { return strings.ToUpper(hop) }
 
 // NewSampleChain registers the sample-app image build (unless a prebuilt
 // image is given), a ServiceAccount, Deployment, Service and policies per
-// hop, and the Gateway and VirtualService routing the ingress to the first hop.
+// hop, and the route from the ingress to the first hop.
 func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opts ...pulumi.ResourceOption) (*SampleChain, error) {
 	if args == nil {
 		return nil, fmt.Errorf("sample chain %q: args are required", name)
@@ -61,6 +63,9 @@ func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opt
 	}
 	if err := args.Mesh.check(); err != nil {
 		return nil, fmt.Errorf("sample chain %q: %w", name, err)
+	}
+	if errs := GatewayHostRules(args.Spec.GatewayHosts, args.Mesh.Gateway.API); len(errs) > 0 {
+		return nil, fmt.Errorf("sample chain %q: %w", name, errs.ToAggregate())
 	}
 	component := &SampleChain{}
 	if err := ctx.RegisterComponentResource(SampleChainToken, name, component, opts...); err != nil {
@@ -103,42 +108,6 @@ func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opt
 		return nil, err
 	}
 	return component, nil
-}
-
-// routing registers the Gateway on the ingress gateway's pods and the
-// VirtualService sending its traffic to the first hop.
-func (c *SampleChain) routing(ctx *pulumi.Context, s SampleChainSpec, mesh MeshAttachment, parent pulumi.ResourceOption) error {
-	istioOpts := []pulumi.ResourceOption{parent, pulumi.DependsOn([]pulumi.Resource{mesh.CRDs})}
-	var err error
-	c.Gateway, err = newIstioResource(ctx, "gateway", istioResource{
-		apiVersion: "networking.istio.io/v1", kind: "Gateway", name: "gateway", namespace: mesh.AppNamespace,
-		spec: &networkingv1.Gateway{
-			Selector: mesh.Gateway.Selector,
-			Servers: []*networkingv1.Server{{
-				Port:  &networkingv1.Port{Number: 80, Name: "http", Protocol: "HTTP"},
-				Hosts: s.GatewayHosts,
-			}},
-		},
-	}, istioOpts...)
-	if err != nil {
-		return err
-	}
-	c.VirtualService, err = newIstioResource(ctx, "virtual-service", istioResource{
-		apiVersion: "networking.istio.io/v1", kind: "VirtualService", name: "virtual-service", namespace: mesh.AppNamespace,
-		spec: &networkingv1.VirtualService{
-			Hosts:    s.GatewayHosts,
-			Gateways: []string{"gateway"},
-			Http: []*networkingv1.HTTPRoute{{
-				Route: []*networkingv1.HTTPRouteDestination{{
-					Destination: &networkingv1.Destination{
-						Host: HopServiceName(s.Hops[0]),
-						Port: &networkingv1.PortSelector{Number: uint32(s.Port)},
-					},
-				}},
-			}},
-		},
-	}, append(istioOpts, pulumi.DependsOn([]pulumi.Resource{c.Gateway}))...)
-	return err
 }
 
 // hopImage is the image a hop runs and how the kubelet should pull it.

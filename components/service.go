@@ -210,6 +210,37 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		return nil, err
 	}
 
+	svc, err := corev1.NewService(ctx, name, &corev1.ServiceArgs{
+		Metadata: &metav1.ObjectMetaArgs{
+			Name:        pulumi.String(a.Name),
+			Namespace:   a.Namespace,
+			Labels:      stringMap(a.Labels),
+			Annotations: ownedAnnotations(a.Annotations, a.awaitAnnotations()),
+		},
+		Spec: a.serviceSpec(),
+	}, pulumi.Parent(component))
+	if err != nil {
+		return nil, err
+	}
+
+	component.setOutputs(a, svc)
+
+	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
+		"name":            component.Name,
+		"clusterIP":       component.ClusterIP,
+		"nodePort":        component.NodePort,
+		"url":             component.URL,
+		"externalAddress": component.ExternalAddress,
+	}); err != nil {
+		return nil, err
+	}
+	return component, nil
+}
+
+// serviceSpec is the Kubernetes Service's spec: every port TCP, a target
+// port of 0 meaning the port itself; a selector for every type but
+// ExternalName, which aliases a DNS name instead.
+func (a *ServiceArgs) serviceSpec() *corev1.ServiceSpecArgs {
 	ports := corev1.ServicePortArray{}
 	for _, p := range a.Ports {
 		target := p.TargetPort
@@ -236,43 +267,25 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 	if a.ExternalTrafficPolicy != "" {
 		spec.ExternalTrafficPolicy = pulumi.String(string(a.ExternalTrafficPolicy))
 	}
+	return spec
+}
 
-	svc, err := corev1.NewService(ctx, name, &corev1.ServiceArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name:        pulumi.String(a.Name),
-			Namespace:   a.Namespace,
-			Labels:      stringMap(a.Labels),
-			Annotations: ownedAnnotations(a.Annotations, a.awaitAnnotations()),
-		},
-		Spec: spec,
-	}, pulumi.Parent(component))
-	if err != nil {
-		return nil, err
-	}
-
+// setOutputs fills the component's outputs from the Kubernetes Service:
+// the URL and external address of an ExternalName Service are its DNS
+// name's, every other type's its in-cluster name and load balancer's.
+func (c *Service) setOutputs(a ServiceArgs, svc *corev1.Service) {
 	first := a.Ports[0]
-	component.Service = svc
-	component.Name = svc.Metadata.Name().Elem()
-	component.ClusterIP = svc.Spec.ClusterIP().Elem()
-	component.NodePort = svc.Spec.Ports().Index(pulumi.Int(0)).NodePort().Elem()
+	c.Service = svc
+	c.Name = svc.Metadata.Name().Elem()
+	c.ClusterIP = svc.Spec.ClusterIP().Elem()
+	c.NodePort = svc.Spec.Ports().Index(pulumi.Int(0)).NodePort().Elem()
 	if a.Type == ServiceTypeExternalName {
-		component.URL = pulumi.Sprintf("http://%s:%d", a.ExternalName, first.Port)
-		component.ExternalAddress = pulumi.String(a.ExternalName).ToStringOutput()
+		c.URL = pulumi.Sprintf("http://%s:%d", a.ExternalName, first.Port)
+		c.ExternalAddress = pulumi.String(a.ExternalName).ToStringOutput()
 	} else {
-		component.URL = pulumi.Sprintf("http://%s:%d", InClusterHost(a.Name, svc.Metadata.Namespace().Elem()), first.Port)
-		component.ExternalAddress = svc.Status.ApplyT(loadBalancerAddress).(pulumi.StringOutput)
+		c.URL = pulumi.Sprintf("http://%s:%d", InClusterHost(a.Name, svc.Metadata.Namespace().Elem()), first.Port)
+		c.ExternalAddress = svc.Status.ApplyT(loadBalancerAddress).(pulumi.StringOutput)
 	}
-
-	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
-		"name":            component.Name,
-		"clusterIP":       component.ClusterIP,
-		"nodePort":        component.NodePort,
-		"url":             component.URL,
-		"externalAddress": component.ExternalAddress,
-	}); err != nil {
-		return nil, err
-	}
-	return component, nil
 }
 
 // InClusterHost is the DNS name of a Service inside the cluster, the tutorial's

@@ -53,7 +53,7 @@ type TelemetryArgs struct {
 	Spec TelemetrySpec
 	// Mesh is the mesh it observes: the Telemetry resource and the backends
 	// go to its root namespace (where the tutorial's port-forward targets
-	// them), after its CRDs.
+	// them), after the Istio API (CRDs and istiod).
 	Mesh MeshAttachment
 }
 
@@ -123,7 +123,7 @@ func NewTelemetry(ctx *pulumi.Context, name string, args *TelemetryArgs, opts ..
 	component.MeshTelemetry, err = newIstioResource(ctx, "mesh-default", istioResource{
 		apiVersion: "telemetry.istio.io/v1", kind: "Telemetry", name: "mesh-default", namespace: ns,
 		spec: meshTelemetry(args.Mesh.Tracing),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{args.Mesh.CRDs}))
+	}, parent, pulumi.DependsOn(args.Mesh.IstioAPI))
 	if err != nil {
 		return nil, err
 	}

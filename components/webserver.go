@@ -205,13 +205,13 @@ func webServerDeployment(s WebServerSpec, ns pulumi.StringInput, sa *corev1.Serv
 // in a namespace that otherwise denies: mTLS PERMISSIVE (clients of a
 // NodePort have no mesh identity), an ALLOW for the port, a NetworkPolicy for it.
 func webServerPolicies(ctx *pulumi.Context, s WebServerSpec, mesh MeshAttachment, parent pulumi.ResourceOption) error {
-	afterCRDs := pulumi.DependsOn([]pulumi.Resource{mesh.CRDs})
+	afterIstioAPI := pulumi.DependsOn(mesh.IstioAPI)
 	ns := mesh.AppNamespace
-	if _, err := peerAuthentication(ctx, s.Name+"-permissive", s.Name, ns, webServerPods, MTLSPermissive, parent, afterCRDs); err != nil {
+	if _, err := peerAuthentication(ctx, s.Name+"-permissive", s.Name, ns, webServerPods, MTLSPermissive, parent, afterIstioAPI); err != nil {
 		return err
 	}
 	if mesh.Policy.Authorization {
-		if _, err := allowFrom(ctx, s.Name+"-allow", s.Name, ns, webServerPods, nil, []int{s.ContainerPort}, parent, afterCRDs); err != nil {
+		if _, err := allowFrom(ctx, s.Name+"-allow", s.Name, ns, webServerPods, nil, []int{s.ContainerPort}, parent, afterIstioAPI); err != nil {
 			return err
 		}
 	}

@@ -1,8 +1,6 @@
 package components
 
 import (
-	"sort"
-
 	"github.com/play-kubernetes/play-kubernetes/components/internal/rule"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
@@ -177,15 +175,6 @@ func mergeMaps[V any](maps ...map[string]V) map[string]V {
 		}
 	}
 	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // TopologyKeys are the node labels replicas spread over: zones first, then nodes.

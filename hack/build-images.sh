@@ -25,10 +25,13 @@ out_dir="$repo_root/.tools/images"
 debs_dir="$repo_root/.tools/debs"
 mkdir -p "$out_dir" "$debs_dir"
 
-# The image builder (cmd/sandbox), rebuilt when its source changed (go
-# build's cache makes an unchanged rebuild a second).
+# The image builder and forwarder (cmd/sandbox), rebuilt when its source
+# changed (go build's cache makes an unchanged rebuild a second). It runs on
+# this machine only, so it is built with go's defaults, the flags the test
+# builds use: on a cold machine both share one compile of its dependencies.
 sandbox_bin="$repo_root/.tools/sandbox/sandbox"
-go_build_atomic "$sandbox_bin" . ./cmd/sandbox "-s -w"
+mkdir -p "$(dirname "$sandbox_bin")"
+go build -o "$sandbox_bin" ./cmd/sandbox
 
 # deb_root <package...>: the packages' files, unpacked (not installed:
 # nothing runs a maintainer script or starts a service on this machine)

@@ -8,20 +8,20 @@
 #   .tools/coredns-<COREDNS_VERSION>/coredns       (tools/coredns: only the plugins the sandbox uses)
 #   .tools/istio-<ISTIO_MODULE_VERSION>/{pilot-discovery,install-cni,istio-cni}
 #   .tools/pause-<PAUSE_VERSION>/pause             (Kubernetes' build/pause/linux/pause.c, gcc -static)
-#   .tools/prometheus-<PROMETHEUS_MODULE_VERSION>/prometheus   (tools/prometheus: Kubernetes discovery only)
+#   .tools/prometheus-<PROMETHEUS_MODULE_VERSION>/prometheus   (Kubernetes discovery only)
 #
 # Usage: hack/build-sandbox.sh [name ...]   (default: all of them)
 #
 # The Kubernetes binaries and etcd come from the wrapper module
 # tools/kubernetes (its go.mod pins k8s.io/kubernetes and etcd and points the
-# staging modules at their releases), istiod and istio-cni from tools/istio
-# (the istio.io/istio commit whose charts the sandbox installs), CoreDNS from
-# tools/coredns. kwok is built from its own go.mod with `go install
-# module@version`, so its newer client libraries never mix with the control
-# plane's. The binaries of one module are built by one `go build` (shared
-# packages compiled once), to a temporary directory and renamed, so an
-# interrupted build never leaves a half-written binary that the existence
-# check would trust. Progress goes to stderr; stdout carries only the paths.
+# staging modules at their releases), CoreDNS from tools/coredns, and
+# istiod, istio-cni, Prometheus and kwok from tools/sandbox: one dependency
+# graph (istiod already imports Prometheus' packages and the same client
+# libraries as kwok), so on a cold machine their shared packages compile
+# once. The binaries of one build are built by one `go build`, to a
+# temporary directory and renamed, so an interrupted build never leaves a
+# half-written binary that the existence check would trust. Progress goes to
+# stderr; stdout carries only the paths.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
@@ -40,8 +40,9 @@ for pin in "k8s.io/kubernetes ${K8S_VERSION}" "go.etcd.io/etcd/server/v3 ${ETCD_
 	fi
 done
 require_pin tools/coredns github.com/coredns/coredns "$COREDNS_VERSION"
-require_pin tools/istio istio.io/istio "$ISTIO_MODULE_VERSION"
-require_pin tools/prometheus github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION"
+require_pin tools/sandbox istio.io/istio "$ISTIO_MODULE_VERSION"
+require_pin tools/sandbox github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION"
+require_pin tools/sandbox sigs.k8s.io/kwok "$KWOK_VERSION"
 
 k8s_dir="$repo_root/.tools/kubernetes-${K8S_VERSION}"
 etcd_dir="$repo_root/.tools/etcd-${ETCD_VERSION}"
@@ -50,7 +51,7 @@ coredns_dir="$repo_root/.tools/coredns-${COREDNS_VERSION}"
 istio_dir="$repo_root/.tools/istio-${ISTIO_MODULE_VERSION}"
 pause_dir="$repo_root/.tools/pause-${PAUSE_VERSION}"
 prometheus_dir="$repo_root/.tools/prometheus-${PROMETHEUS_MODULE_VERSION}"
-# Prometheus' release version (v0.310.0 -> 3.10.0) for `prometheus --version`,
+# Prometheus' release version (v0.311.3 -> 3.11.3) for `prometheus --version`,
 # and its tags for one service discovery: the stack's scrape configuration
 # asks only for kubernetes_sd_configs.
 prometheus_release="${PROMETHEUS_MODULE_VERSION#v0.}"
@@ -83,22 +84,6 @@ istio_ldflags+=" -X istio.io/istio/pkg/version.buildStatus=Clean -X istio.io/ist
 # for the CNI binaries; so one build per tag set.
 istiod_tags="vtprotobuf,disable_pgv"
 cni_tags="agent,disable_pgv,grpcnotrace,retrynotrace"
-
-# build_kwok <out>: go install into a temporary GOBIN, then rename.
-build_kwok() {
-	local out="$1" gobin
-	mkdir -p "$(dirname "$out")"
-	gobin="$(mktemp -d "$(dirname "$out")/.build.XXXXXX")"
-	echo "build-sandbox: building kwok ${KWOK_VERSION}..." >&2
-	# Outside any module so only kwok's own go.mod counts.
-	if ! (cd "$gobin" && CGO_ENABLED=0 GOBIN="$gobin" GOFLAGS=-trimpath \
-		go install -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}"); then
-		rm -rf "$gobin"
-		return 1
-	fi
-	mv -f "$gobin/kwok" "$out"
-	rm -rf "$gobin"
-}
 
 # write_stages <out>: kwok ships its stage sets as kustomize directories in
 # its module; the sandbox uses the "fast" set (node ready at once with a
@@ -159,7 +144,7 @@ if ((${#want_k8s[@]})); then
 fi
 if ((${#want_cni[@]})); then
 	echo "build-sandbox: building ${want_cni[*]##*/} (istio.io/istio ${ISTIO_MODULE_VERSION})..." >&2
-	go_build_many "$istio_dir" tools/istio "$istio_ldflags" "$cni_tags" "${want_cni[@]}"
+	go_build_many "$istio_dir" tools/sandbox "$istio_ldflags" "$cni_tags" "${want_cni[@]}"
 fi
 
 for name in "${names[@]}"; do
@@ -169,7 +154,7 @@ for name in "${names[@]}"; do
 		;;
 	pilot-discovery)
 		out="$istio_dir/$name"
-		[[ -x "$out" ]] || go_build_atomic "$out" tools/istio "${istio_pkg[$name]}" "$istio_ldflags" "$istiod_tags"
+		[[ -x "$out" ]] || go_build_atomic "$out" tools/sandbox "${istio_pkg[$name]}" "$istio_ldflags" "$istiod_tags"
 		;;
 	install-cni | istio-cni)
 		out="$istio_dir/$name"
@@ -180,7 +165,8 @@ for name in "${names[@]}"; do
 		;;
 	kwok)
 		out="$kwok_dir/kwok"
-		[[ -x "$out" ]] || build_kwok "$out"
+		[[ -x "$out" ]] || go_build_atomic "$out" tools/sandbox sigs.k8s.io/kwok/cmd/kwok \
+			"-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}"
 		# Rewritten every time: it is cheap, and it follows the pinned module.
 		write_stages "$kwok_dir/stages.yaml"
 		;;
@@ -195,7 +181,7 @@ for name in "${names[@]}"; do
 		;;
 	prometheus)
 		out="$prometheus_dir/prometheus"
-		[[ -x "$out" ]] || go_build_atomic "$out" tools/prometheus github.com/prometheus/prometheus/cmd/prometheus \
+		[[ -x "$out" ]] || go_build_atomic "$out" tools/sandbox github.com/prometheus/prometheus/cmd/prometheus \
 			"$prometheus_ldflags" "$prometheus_tags"
 		;;
 	*)

@@ -1,17 +1,3 @@
-// Package config reads the stack's configuration into the components'
-// specs and refuses, before any resource is registered, everything they
-// would refuse.
-//
-// It does only what the components cannot: it reads the stack's keys,
-// decodes each config namespace (webserver, istio, chain, telemetry)
-// straight into its component's spec over the spec's defaults, refuses
-// unknown keys with a did-you-mean suggestion, refuses secrets stored in
-// plain text, and names the key in every refusal of a spec's Validate.
-// Every value travels one way: read, default, validate, then the
-// component renders it. The rules themselves live with the specs.
-//
-// All problems are collected in one pass, each naming the key, the value
-// given and what is accepted, so a user fixes a stack in one go.
 package config
 
 import (
@@ -83,6 +69,7 @@ func Parse(src Source) (*Stack, error) {
 		errs.addAll(ns.name, ns.spec.Validate())
 	}
 	errs.addAll("webserver", components.WebServerCollisions(s.WebServer, s.Istio, s.Chain))
+	errs.addAll("chain", components.GatewayHostRules(s.Chain.GatewayHosts, s.Istio.Ingress.API))
 	if err := errs.err(); err != nil {
 		return nil, err
 	}

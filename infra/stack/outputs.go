@@ -7,8 +7,8 @@ import (
 
 // export publishes the stack's outputs (the README's Outputs table), each
 // taken from the component that owns it. `make verify` reads
-// appNamespace, istioNamespace, istioReleases, chainHops, serviceUrl and
-// sidecarInjection.
+// appNamespace, istioNamespace, istioReleases, chainHops, serviceUrl,
+// sidecarInjection and ingressApi.
 func export(ctx *pulumi.Context, mesh *components.IstioMesh, telemetry *components.Telemetry, web *components.WebServer, chain *components.SampleChain) {
 	ctx.Export("ingressUrl", mesh.IngressURL)
 	ctx.Export("ingressHost", mesh.IngressHost)
@@ -19,6 +19,7 @@ func export(ctx *pulumi.Context, mesh *components.IstioMesh, telemetry *componen
 	ctx.Export("istioRevisions", mesh.Revisions)
 	ctx.Export("istioReleases", mesh.Releases)
 	ctx.Export("sidecarInjection", mesh.SidecarInjection)
+	ctx.Export("ingressApi", mesh.IngressAPI)
 	ctx.Export("webserverUrl", web.URL)
 	ctx.Export("webserverNodePort", web.NodePort)
 	ctx.Export("webserverImage", web.Image)

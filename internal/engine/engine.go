@@ -10,15 +10,13 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/blang/semver"
 	playk8s "github.com/play-kubernetes/play-kubernetes"
@@ -43,18 +41,12 @@ type Options struct {
 
 // Engine is a configured offline Pulumi engine.
 type Engine struct {
-	opts       Options
-	cli        auto.PulumiCommand
-	pulumiHome string
-	env        map[string]string
-}
-
-// Tools returns the paths `make tools` builds the pinned CLI and provider to.
-func Tools(root string) (cli, provider string) {
-	v := playk8s.Versions()
-	cli = filepath.Join(root, ".tools", "pulumi-"+v["PULUMI_CLI_VERSION"], "bin", "pulumi")
-	provider = filepath.Join(root, ".tools", "pulumi-resource-kubernetes-"+v["PULUMI_KUBERNETES_PROVIDER_VERSION"], "pulumi-resource-kubernetes")
-	return cli, provider
+	opts   Options
+	layout Layout
+	cli    auto.PulumiCommand
+	// env is what every CLI run gets on top of the inherited environment;
+	// the passphrase is added per stack (Stack).
+	env map[string]string
 }
 
 // New prepares the engine: checks the tools are built, makes the private
@@ -63,24 +55,16 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.Root == "" {
 		return nil, errors.New("engine: project root is required")
 	}
-	if opts.StateDir == "" {
-		opts.StateDir = filepath.Join(opts.Root, ".state")
-	}
-	if opts.BackendURL == "" {
-		opts.BackendURL = os.Getenv("PULUMI_BACKEND_URL")
-	}
-	if opts.BackendURL == "" {
-		backend := filepath.Join(opts.StateDir, "backend")
-		if err := os.MkdirAll(backend, 0o755); err != nil {
-			return nil, err
-		}
-		opts.BackendURL = "file://" + backend
-	}
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
 	}
-	cliPath, providerPath := Tools(opts.Root)
-	for _, p := range []string{cliPath, providerPath} {
+	l := NewLayout(opts)
+	if l.BackendURL == "file://"+l.fileBackend() {
+		if err := os.MkdirAll(l.fileBackend(), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range []string{l.CLI, l.Provider} {
 		if _, err := os.Stat(p); err != nil {
 			return nil, fmt.Errorf("engine: %s is not built; run `make tools` first", p)
 		}
@@ -90,99 +74,105 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	cli, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{
-		Root:    filepath.Dir(filepath.Dir(cliPath)), // the CLI is <Root>/bin/pulumi
+		Root:    filepath.Dir(filepath.Dir(l.CLI)), // the CLI is <Root>/bin/pulumi
 		Version: version,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("engine: pulumi CLI at %s: %w", cliPath, err)
+		return nil, fmt.Errorf("engine: pulumi CLI at %s: %w", l.CLI, err)
 	}
-	e := &Engine{opts: opts, cli: cli, pulumiHome: filepath.Join(opts.StateDir, "pulumi-home")}
-	passphrase, err := e.passphrase()
-	if err != nil {
-		return nil, err
-	}
-	e.env = map[string]string{
-		"PULUMI_BACKEND_URL":                          opts.BackendURL,
-		"PULUMI_HOME":                                 e.pulumiHome,
-		"PULUMI_CONFIG_PASSPHRASE":                    passphrase,
-		"PULUMI_SKIP_UPDATE_CHECK":                    "true",
-		"PULUMI_IGNORE_AMBIENT_PLUGINS":               "true",
-		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-	}
-	if err := e.installProvider(ctx, cliPath, providerPath); err != nil {
+	e := &Engine{opts: opts, layout: l, cli: cli, env: l.CLIEnv()}
+	if err := e.installProvider(ctx); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
-// passphrase is the secrets passphrase: $PULUMI_CONFIG_PASSPHRASE, or one
-// generated once and kept (0600) in the state directory, so a local stack's
-// secrets are encrypted without asking the user for anything.
-func (e *Engine) passphrase() (string, error) {
-	if p, ok := os.LookupEnv("PULUMI_CONFIG_PASSPHRASE"); ok {
-		return p, nil
+// CLIEnv is the environment the pinned CLI needs to work offline on this
+// project's stacks: the backend, the private PULUMI_HOME, and no update
+// check or plugin download. None of it is secret (the passphrase is per
+// stack: PassphraseFor), so `playk8s env` prints it for the user's shell.
+func (l Layout) CLIEnv() map[string]string {
+	return map[string]string{
+		"PULUMI_BACKEND_URL":                          l.BackendURL,
+		"PULUMI_HOME":                                 l.PulumiHome,
+		"PULUMI_SKIP_UPDATE_CHECK":                    "true",
+		"PULUMI_IGNORE_AMBIENT_PLUGINS":               "true",
+		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
 	}
-	path := filepath.Join(e.opts.StateDir, "passphrase")
-	if raw, err := os.ReadFile(path); err == nil {
-		return strings.TrimSpace(string(raw)), nil
-	}
-	buf := make([]byte, 24)
-	if _, err := rand.Read(buf); err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(e.opts.StateDir, 0o755); err != nil {
-		return "", err
-	}
-	p := hex.EncodeToString(buf)
-	return p, os.WriteFile(path, []byte(p+"\n"), 0o600)
 }
 
 // installProvider installs the built provider into the private PULUMI_HOME
 // once; `pulumi plugin install --file` copies it in, no download.
-func (e *Engine) installProvider(ctx context.Context, cliPath, providerPath string) error {
+func (e *Engine) installProvider(ctx context.Context) error {
 	version := playk8s.Version("PULUMI_KUBERNETES_PROVIDER_VERSION")
-	marker := filepath.Join(e.pulumiHome, "plugins", "resource-kubernetes-v"+version, "pulumi-resource-kubernetes")
+	marker := filepath.Join(e.layout.PulumiHome, "plugins", "resource-kubernetes-v"+version, "pulumi-resource-kubernetes")
 	if _, err := os.Stat(marker); err == nil {
 		return nil
 	}
-	cmd := exec.CommandContext(ctx, cliPath, "plugin", "install", "resource", "kubernetes", version, "--file", providerPath)
-	cmd.Env = e.environ()
+	cmd := exec.CommandContext(ctx, e.layout.CLI, "plugin", "install", "resource", "kubernetes", version, "--file", e.layout.Provider)
+	cmd.Env = os.Environ()
+	for k, v := range e.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("engine: installing the kubernetes provider plugin: %w\n%s", err, out)
 	}
 	return nil
 }
 
-func (e *Engine) environ() []string {
-	env := os.Environ()
-	for k, v := range e.env {
-		env = append(env, k+"="+v)
-	}
-	return env
-}
-
 // Stack selects (or creates) a stack of the project in workDir, whose
 // Pulumi.<name>.yaml supplies the configuration, running stack.Program inline.
 func (e *Engine) Stack(ctx context.Context, name, workDir string) (auto.Stack, error) {
+	opts, err := e.workspace(name, workDir)
+	if err != nil {
+		return auto.Stack{}, err
+	}
+	return auto.UpsertStackInlineSource(ctx, name, ProjectName, stack.Program, opts...)
+}
+
+// SelectExisting makes an existing stack of the project in workDir the
+// CLI's current one, so `pulumi stack output` and the like need no -s; it
+// reports false, and creates nothing, when the stack does not exist yet.
+func (e *Engine) SelectExisting(ctx context.Context, name, workDir string) (bool, error) {
+	opts, err := e.workspace(name, workDir)
+	if err != nil {
+		return false, err
+	}
+	_, err = auto.SelectStackInlineSource(ctx, name, ProjectName, stack.Program, opts...)
+	if auto.IsSelectStack404Error(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// workspace is the Automation API workspace of a stack in workDir, with
+// the passphrase its stack file calls for.
+func (e *Engine) workspace(name, workDir string) ([]auto.LocalWorkspaceOption, error) {
+	pass, err := e.layout.PassphraseFor(filepath.Join(workDir, "Pulumi."+name+".yaml"))
+	if err != nil {
+		return nil, err
+	}
+	env := maps.Clone(e.env)
+	maps.Copy(env, pass.cliEnv())
 	// No auto.Project: workDir's Pulumi.yaml is the project, and passing
 	// one would make the workspace rewrite that file.
-	return auto.UpsertStackInlineSource(ctx, name, ProjectName, stack.Program,
+	return []auto.LocalWorkspaceOption{
 		auto.WorkDir(workDir),
 		auto.Pulumi(e.cli),
-		auto.PulumiHome(e.pulumiHome),
-		auto.EnvVars(e.env),
+		auto.PulumiHome(e.layout.PulumiHome),
+		auto.EnvVars(env),
 		auto.SecretsProvider("passphrase"),
-	)
+	}, nil
 }
+
+// Layout is where this engine's tools and state are.
+func (e *Engine) Layout() Layout { return e.layout }
 
 // Progress is where streamed engine output goes.
 func (e *Engine) Progress() io.Writer { return e.opts.Progress }
 
 // BackendURL is where stack state is kept.
-func (e *Engine) BackendURL() string { return e.opts.BackendURL }
-
-// Root is the project root.
-func (e *Engine) Root() string { return e.opts.Root }
+func (e *Engine) BackendURL() string { return e.layout.BackendURL }
 
 func prebuiltHint() string {
 	return playk8s.Version("SAMPLE_APP_IMAGE")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -45,11 +46,11 @@ func (e *Engine) NewScratch(ctx context.Context, stackName string, overrides map
 	}
 	s := &Scratch{dir: dir}
 	// The program runs inline, so the copy drops `main` (infra/ is not copied).
-	err = copyYAML(filepath.Join(e.opts.Root, "Pulumi.yaml"), filepath.Join(dir, "Pulumi.yaml"), func(file map[string]interface{}) {
+	err = copyYAML(filepath.Join(e.layout.Root, "Pulumi.yaml"), filepath.Join(dir, "Pulumi.yaml"), func(file map[string]interface{}) {
 		delete(file, "main")
 	})
 	if err == nil {
-		err = copyStackFile(filepath.Join(e.opts.Root, "Pulumi."+stackName+".yaml"), filepath.Join(dir, "Pulumi."+stackName+".yaml"))
+		err = copyStackFile(e.layout.StackFile(stackName), filepath.Join(dir, "Pulumi."+stackName+".yaml"))
 	}
 	if err != nil {
 		s.Close()
@@ -161,11 +162,9 @@ func ListRendered(dir string) (*RenderResult, error) {
 // WithBackend is the same engine with another state backend.
 func (e *Engine) WithBackend(url string) *Engine {
 	c := *e
-	c.env = map[string]string{}
-	for k, v := range e.env {
-		c.env[k] = v
-	}
+	c.env = maps.Clone(e.env)
 	c.env["PULUMI_BACKEND_URL"] = url
+	c.layout.BackendURL = url
 	return &c
 }
 

@@ -89,6 +89,13 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		state["repoDigest"] = resource.NewProperty(repo + "@sha256:" + strings.Repeat("ab", 32))
 	case "random:index/randomPassword:RandomPassword":
 		state["result"] = resource.MakeSecret(resource.NewProperty("mock-generated-password"))
+	case "kubernetes:gateway.networking.k8s.io/v1:Gateway":
+		// As istiod reports a provisioned LoadBalancer's address.
+		state["status"] = resource.NewProperty(resource.PropertyMap{
+			"addresses": resource.NewProperty([]resource.PropertyValue{resource.NewProperty(resource.PropertyMap{
+				"type": resource.NewProperty("IPAddress"), "value": resource.NewProperty("203.0.113.8"),
+			})}),
+		})
 	}
 	if strings.HasPrefix(args.TypeToken, "kubernetes:") {
 		withMetadataName(args.Name, state)

@@ -80,7 +80,7 @@ func Recover(ctx context.Context, a Args) (*Report, error) {
 	for _, p := range pending {
 		done, err := RepairRelease(ctx, a.Kube, p.namespace, p.name)
 		if err != nil {
-			return nil, fmt.Errorf("Helm release %s/%s, interrupted while %s: %w", p.namespace, p.name, p.op, err)
+			return nil, fmt.Errorf("repairing Helm release %s/%s, interrupted while %s: %w", p.namespace, p.name, p.op, err)
 		}
 		if done != "" {
 			r.add("Helm release %s/%s, interrupted while %s: %s", p.namespace, p.name, p.op, done)

@@ -12,7 +12,9 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	kstatus "sigs.k8s.io/cli-utils/pkg/kstatus/status"
 )
 
 // The API-level checks, by name.
@@ -24,15 +26,25 @@ const (
 	CheckRouting     = "ingress routes to the first hop"
 )
 
-var virtualServices = schema.GroupVersionResource{Group: "networking.istio.io", Version: "v1", Resource: "virtualservices"}
-
 func apiChecks(c *Cluster, t Target) []check {
 	return []check{
-		{CheckInjection, LevelAPI, func(ctx context.Context) (string, error) { return injectionLabeled(ctx, c, t) }},
-		{CheckDeployments, LevelAPI, func(ctx context.Context) (string, error) { return workloadsAvailable(ctx, c, t) }},
-		{CheckEndpoints, LevelAPI, func(ctx context.Context) (string, error) { return servicesHaveEndpoints(ctx, c, t) }},
-		{CheckReleases, LevelAPI, func(ctx context.Context) (string, error) { return releasesDeployed(ctx, c, t) }},
-		{CheckRouting, LevelAPI, func(ctx context.Context) (string, error) { return routesToFirstHop(ctx, c, t) }},
+		{name: CheckInjection, level: LevelAPI, skip: injectionOff(t), fn: func(ctx context.Context) (string, error) { return injectionLabeled(ctx, c, t) }},
+		{name: CheckDeployments, level: LevelAPI, fn: func(ctx context.Context) (string, error) { return workloadsAvailable(ctx, c, t) }},
+		{name: CheckEndpoints, level: LevelAPI, fn: func(ctx context.Context) (string, error) { return servicesHaveEndpoints(ctx, c, t) }},
+		{name: CheckReleases, level: LevelAPI, fn: func(ctx context.Context) (string, error) { return releasesDeployed(ctx, c, t) }},
+		{name: CheckRouting, level: LevelAPI, fn: func(ctx context.Context) (string, error) { return routesToFirstHop(ctx, c, t) }},
+	}
+}
+
+// injectionOff skips what only holds with sidecars when the stack turned
+// injection off (istio:sidecarInjection: false, e.g. on the sandbox, which
+// has no Envoy to inject).
+func injectionOff(t Target) func(context.Context) (string, error) {
+	return func(context.Context) (string, error) {
+		if t.SidecarInjection {
+			return "", nil
+		}
+		return fmt.Sprintf("sidecar injection is off (istio:sidecarInjection: false): %s is labeled %s=disabled", t.Namespace, components.InjectionLabel), nil
 	}
 }
 
@@ -58,10 +70,28 @@ func (t Target) namespaces() []string {
 }
 
 // workloadsAvailable: every hop has a Deployment, and every Deployment and
-// DaemonSet in the stack's namespaces has all its pods updated and available.
+// DaemonSet in the stack's namespaces is Current as kstatus (the readiness
+// rules of kubectl, Flux and Config Sync) judges it: observed, rolled
+// out, all replicas available.
 func workloadsAvailable(ctx context.Context, c *Cluster, t Target) (string, error) {
 	var seen, problems []string
 	names := map[string]bool{}
+	judge := func(obj runtime.Object, gvk schema.GroupVersionKind, ns, name string) error {
+		u, err := toUnstructured(obj, gvk)
+		if err != nil {
+			return err
+		}
+		res, err := kstatus.Compute(u)
+		if err != nil {
+			return fmt.Errorf("%s %s/%s: %w", gvk.Kind, ns, name, err)
+		}
+		if res.Status == kstatus.CurrentStatus {
+			seen = append(seen, fmt.Sprintf("%s/%s", ns, name))
+		} else {
+			problems = append(problems, fmt.Sprintf("%s/%s %s: %s", ns, name, res.Status, res.Message))
+		}
+		return nil
+	}
 	for _, ns := range t.namespaces() {
 		list, err := c.Kube.AppsV1().Deployments(ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
@@ -72,26 +102,18 @@ func workloadsAvailable(ctx context.Context, c *Cluster, t Target) (string, erro
 			if ns == t.Namespace {
 				names[d.Name] = true
 			}
-			want := int32(1)
-			if d.Spec.Replicas != nil {
-				want = *d.Spec.Replicas
-			}
-			state := fmt.Sprintf("%s/%s %d/%d", ns, d.Name, d.Status.AvailableReplicas, want)
-			seen = append(seen, state)
-			if !deploymentComplete(d, want) {
-				problems = append(problems, fmt.Sprintf("%s available (updated %d)", state, d.Status.UpdatedReplicas))
+			if err := judge(d, appsv1.SchemeGroupVersion.WithKind("Deployment"), ns, d.Name); err != nil {
+				return "", err
 			}
 		}
 		sets, err := c.Kube.AppsV1().DaemonSets(ns).List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return "", err
 		}
-		for _, ds := range sets.Items {
-			s := ds.Status
-			state := fmt.Sprintf("%s/%s %d/%d", ns, ds.Name, s.NumberAvailable, s.DesiredNumberScheduled)
-			seen = append(seen, state)
-			if s.ObservedGeneration < ds.Generation || s.UpdatedNumberScheduled != s.DesiredNumberScheduled || s.NumberAvailable != s.DesiredNumberScheduled {
-				problems = append(problems, fmt.Sprintf("%s available (updated %d)", state, s.UpdatedNumberScheduled))
+		for i := range sets.Items {
+			ds := &sets.Items[i]
+			if err := judge(ds, appsv1.SchemeGroupVersion.WithKind("DaemonSet"), ns, ds.Name); err != nil {
+				return "", err
 			}
 		}
 	}
@@ -103,19 +125,26 @@ func workloadsAvailable(ctx context.Context, c *Cluster, t Target) (string, erro
 	if len(problems) > 0 {
 		return "", fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
-	return strings.Join(seen, ", "), nil
+	return strings.Join(seen, ", ") + " current", nil
 }
 
-func deploymentComplete(d *appsv1.Deployment, want int32) bool {
-	s := d.Status
-	return s.ObservedGeneration >= d.Generation && s.UpdatedReplicas == want && s.AvailableReplicas == want && s.Replicas == want
+// toUnstructured is a typed object as kstatus reads it (typed lists leave
+// apiVersion and kind empty).
+func toUnstructured(obj runtime.Object, gvk schema.GroupVersionKind) (*unstructured.Unstructured, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	u := &unstructured.Unstructured{Object: m}
+	u.SetGroupVersionKind(gvk)
+	return u, nil
 }
 
 // servicesHaveEndpoints: every selector Service in the app namespace, and the
 // ingress gateway's, has at least one ready endpoint.
 func servicesHaveEndpoints(ctx context.Context, c *Cluster, t Target) (string, error) {
 	type svcRef struct{ ns, name string }
-	refs := []svcRef{{t.IstioNamespace, components.GatewayReleaseName}}
+	refs := []svcRef{{t.IstioNamespace, components.IngressGatewayService(t.IngressAPI)}}
 	list, err := c.Kube.CoreV1().Services(t.Namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return "", err
@@ -200,30 +229,4 @@ func releasesDeployed(ctx context.Context, c *Cluster, t Target) (string, error)
 		return "", fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
 	return strings.Join(seen, ", ") + " deployed", nil
-}
-
-// routesToFirstHop: a VirtualService bound to a gateway sends traffic to the first hop.
-func routesToFirstHop(ctx context.Context, c *Cluster, t Target) (string, error) {
-	first := components.HopServiceName(t.Hops[0])
-	list, err := c.Dynamic.Resource(virtualServices).Namespace(t.Namespace).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return "", fmt.Errorf("listing VirtualServices: %w", err)
-	}
-	for _, vs := range list.Items {
-		gateways, _, _ := unstructured.NestedStringSlice(vs.Object, "spec", "gateways")
-		if len(gateways) == 0 {
-			continue
-		}
-		routes, _, _ := unstructured.NestedSlice(vs.Object, "spec", "http")
-		for _, r := range routes {
-			dests, _, _ := unstructured.NestedSlice(r.(map[string]interface{}), "route")
-			for _, d := range dests {
-				host, _, _ := unstructured.NestedString(d.(map[string]interface{}), "destination", "host")
-				if host == first || strings.HasPrefix(host, first+"."+t.Namespace+".") || host == first+"."+t.Namespace {
-					return fmt.Sprintf("VirtualService %s (gateways %s) -> %s", vs.GetName(), strings.Join(gateways, ","), host), nil
-				}
-			}
-		}
-	}
-	return "", fmt.Errorf("no VirtualService in %s bound to a gateway routes to %s (found %d VirtualServices)", t.Namespace, first, len(list.Items))
 }

@@ -51,24 +51,6 @@ func NewCluster(cfg *rest.Config) (*Cluster, error) {
 	return c, nil
 }
 
-// Simulated reports whether every node is simulated by kwok: then no
-// container runs and data-plane checks cannot pass or fail meaningfully.
-func (c *Cluster) Simulated(ctx context.Context) (bool, error) {
-	nodes, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return false, fmt.Errorf("listing nodes: %w", err)
-	}
-	if len(nodes.Items) == 0 {
-		return false, nil
-	}
-	for _, n := range nodes.Items {
-		if _, ok := n.Annotations[SimulatedNodeAnnotation]; !ok {
-			return false, nil
-		}
-	}
-	return true, nil
-}
-
 // forwardToService forwards a local port on 127.0.0.1 to the container port
 // behind a Service port, on one of its ready pods (what kubectl port-forward svc/... does).
 func forwardToService(ctx context.Context, cfg *rest.Config, kube kubernetes.Interface, namespace, service string, port int32) (string, func(), error) {

@@ -15,10 +15,12 @@ import (
 
 // The data-plane checks, by name.
 const (
-	CheckSidecars = "pods run with their sidecar (2/2)"
-	CheckChain    = "chain answers through the ingress"
-	CheckTrace    = "jaeger holds a trace through every hop"
-	CheckMetrics  = "prometheus counts requests per hop"
+	CheckSidecars   = "pods run with their sidecar (2/2)"
+	CheckChain      = "chain answers through the ingress"
+	CheckChainEntry = "chain answers at its first hop"
+	CheckTrace      = "jaeger holds a trace through every hop"
+	CheckMetrics    = "prometheus counts requests per hop"
+	CheckScrapes    = "prometheus scrapes every hop"
 )
 
 // The Services the telemetry checks forward to, and their ports.
@@ -33,24 +35,84 @@ const (
 // on recent Kubernetes, a regular container before).
 const sidecarName = "istio-proxy"
 
-func dataPlaneChecks(c *Cluster, t Target, opts Options) []check {
+func dataPlaneChecks(c *Cluster, t Target, where placement, opts Options) []check {
+	hops := skipIfSimulated(c, where, t.Namespace, hopSelector(t.Hops))
+	first := skipIfSimulated(c, where, t.Namespace, hopSelector(t.Hops[:1]))
+	gateway := skipIfSimulated(c, where, t.IstioNamespace, components.IngressGatewaySelector(t.IngressAPI))
+	jaeger := skipIfSimulated(c, where, t.IstioNamespace, "app=jaeger")
+	prometheus := skipIfSimulated(c, where, t.IstioNamespace, "app=prometheus")
+	noSidecars := injectionOff(t)
 	return []check{
-		{CheckSidecars, LevelDataPlane, func(ctx context.Context) (string, error) { return sidecarsRunning(ctx, c, t) }},
-		{CheckChain, LevelDataPlane, func(ctx context.Context) (string, error) { return chainAnswers(ctx, c.HTTP, t, opts.Requests) }},
-		{CheckTrace, LevelDataPlane, func(ctx context.Context) (string, error) {
-			return throughForward(ctx, c, t.IstioNamespace, jaegerService, jaegerServicePort, func(base string) (string, error) {
-				return poll(ctx, opts.Wait, opts.Poll, func(ctx context.Context) (string, error) {
-					return traceThroughHops(ctx, c.HTTP, base, t.Hops)
+		{name: CheckSidecars, level: LevelDataPlane, skip: firstReason(noSidecars, hops),
+			fn: func(ctx context.Context) (string, error) { return sidecarsRunning(ctx, c, t) }},
+		{name: CheckChain, level: LevelDataPlane, skip: firstReason(gateway, hops),
+			fn: func(ctx context.Context) (string, error) {
+				return chainAnswers(ctx, c.HTTP, t.ServiceURL, t.Hops, opts.Requests)
+			}},
+		// Straight to the first hop's Service: the chain's own traffic for
+		// the telemetry checks, whether or not an ingress serves it.
+		{name: CheckChainEntry, level: LevelDataPlane, skip: first,
+			fn: func(ctx context.Context) (string, error) {
+				return throughForward(ctx, c, t.Namespace, components.HopServiceName(t.Hops[0]), t.EntryPort, func(base string) (string, error) {
+					return chainAnswers(ctx, c.HTTP, base+"/service", t.Hops, opts.Requests)
 				})
-			})
-		}},
-		{CheckMetrics, LevelDataPlane, func(ctx context.Context) (string, error) {
-			return throughForward(ctx, c, t.IstioNamespace, prometheusService, prometheusPort, func(base string) (string, error) {
-				return poll(ctx, opts.Wait, opts.Poll, func(ctx context.Context) (string, error) {
-					return requestsPerHop(ctx, base, t.Namespace, t.Hops)
+			}},
+		{name: CheckTrace, level: LevelDataPlane, skip: firstReason(jaeger, hops),
+			fn: func(ctx context.Context) (string, error) {
+				return throughForward(ctx, c, t.IstioNamespace, jaegerService, jaegerServicePort, func(base string) (string, error) {
+					return poll(ctx, opts.Wait, opts.Poll, func(ctx context.Context) (string, error) {
+						return TraceThroughHops(ctx, c.HTTP, base, t.Hops)
+					})
 				})
-			})
-		}},
+			}},
+		{name: CheckMetrics, level: LevelDataPlane, skip: firstReason(noSidecars, prometheus, hops),
+			fn: func(ctx context.Context) (string, error) {
+				return throughForward(ctx, c, t.IstioNamespace, prometheusService, prometheusPort, func(base string) (string, error) {
+					return poll(ctx, opts.Wait, opts.Poll, func(ctx context.Context) (string, error) {
+						return requestsPerHop(ctx, base, t.Namespace, t.Hops)
+					})
+				})
+			}},
+		{name: CheckScrapes, level: LevelDataPlane, skip: firstReason(prometheus, hops),
+			fn: func(ctx context.Context) (string, error) {
+				return throughForward(ctx, c, t.IstioNamespace, prometheusService, prometheusPort, func(base string) (string, error) {
+					return poll(ctx, opts.Wait, opts.Poll, func(ctx context.Context) (string, error) {
+						return HopsScraped(ctx, base, t.Namespace, t.Hops)
+					})
+				})
+			}},
+	}
+}
+
+// hopSelector selects the pods of the given hops.
+func hopSelector(hops []string) string {
+	var names []string
+	for _, h := range hops {
+		names = append(names, components.HopServiceName(h))
+	}
+	return "app in (" + strings.Join(names, ",") + ")"
+}
+
+// skipIfSimulated skips a check whose pods all run on simulated nodes.
+func skipIfSimulated(c *Cluster, where placement, namespace, selector string) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		nodes, err := where.onlySimulated(ctx, c, namespace, selector)
+		if err != nil || nodes == "" {
+			return "", err
+		}
+		return fmt.Sprintf("the pods of %s in %s run only on simulated nodes (%s): nothing serves them", selector, namespace, nodes), nil
+	}
+}
+
+// firstReason is the first of the skip reasons that applies.
+func firstReason(skips ...func(context.Context) (string, error)) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		for _, s := range skips {
+			if reason, err := s(ctx); err != nil || reason != "" {
+				return reason, err
+			}
+		}
+		return "", nil
 	}
 }
 
@@ -137,13 +199,14 @@ type hopAnswer struct {
 	ServiceType string `json:"SERVICE_TYPE"`
 }
 
-// chainAnswers sends requests to the chain's entry through the ingress: each
-// must be 200 with the last hop's answer (the tutorial's curl <ingress>/service
-// returning C's JSON), which only happens when every hop forwarded it.
-func chainAnswers(ctx context.Context, client *http.Client, t Target, requests int) (string, error) {
-	want := components.HopServiceType(t.Hops[len(t.Hops)-1])
+// chainAnswers sends requests to the chain's /service URL (through the
+// ingress, or at the first hop): each must be 200 with the last hop's
+// answer (the tutorial's curl <ingress>/service returning C's JSON), which
+// only happens when every hop forwarded it.
+func chainAnswers(ctx context.Context, client *http.Client, serviceURL string, hops []string, requests int) (string, error) {
+	want := components.HopServiceType(hops[len(hops)-1])
 	for i := 0; i < requests; i++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.ServiceURL, nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, serviceURL, nil)
 		if err != nil {
 			return "", err
 		}
@@ -157,15 +220,15 @@ func chainAnswers(ctx context.Context, client *http.Client, t Target, requests i
 			return "", fmt.Errorf("request %d of %d: %w", i+1, requests, err)
 		}
 		if resp.StatusCode != http.StatusOK {
-			return "", fmt.Errorf("GET %s: %s: %s", t.ServiceURL, resp.Status, strings.TrimSpace(string(body)))
+			return "", fmt.Errorf("GET %s: %s: %s", serviceURL, resp.Status, strings.TrimSpace(string(body)))
 		}
 		var got hopAnswer
 		if err := json.Unmarshal(body, &got); err != nil {
-			return "", fmt.Errorf("GET %s: not sample-app's JSON: %w (%.200s)", t.ServiceURL, err, body)
+			return "", fmt.Errorf("GET %s: not sample-app's JSON: %w (%.200s)", serviceURL, err, body)
 		}
 		if got.ServiceType != want {
-			return "", fmt.Errorf("GET %s answered SERVICE_TYPE %q, want %q (the last hop)", t.ServiceURL, got.ServiceType, want)
+			return "", fmt.Errorf("GET %s answered SERVICE_TYPE %q, want %q (the last hop)", serviceURL, got.ServiceType, want)
 		}
 	}
-	return fmt.Sprintf("%d x GET %s -> 200, SERVICE_TYPE %s", requests, t.ServiceURL, want), nil
+	return fmt.Sprintf("%d x GET %s -> 200, SERVICE_TYPE %s", requests, serviceURL, want), nil
 }

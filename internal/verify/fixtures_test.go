@@ -28,24 +28,36 @@ var testTarget = Target{
 	Namespace: testNS, IstioNamespace: testIstio, Hops: []string{"a", "b", "c"},
 	ServiceURL: "http://ingress.invalid/service",
 	Releases:   map[string]string{"istio-base": testIstio, "istio-cni": testCNI, "istiod": testIstio, "istio-ingressgateway": testIstio},
+	EntryPort:  8000, SidecarInjection: true,
 }
 
 const testCNI = "istio-cni"
 
+// deployment is a Deployment as the controller reports it: the Available
+// condition follows the available replicas, Progressing says the rollout
+// finished.
 func deployment(ns, name string, replicas, available int32) *appsv1.Deployment {
+	availableCond := corev1.ConditionTrue
+	if available < replicas {
+		availableCond = corev1.ConditionFalse
+	}
 	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Generation: 2},
 		Spec:       appsv1.DeploymentSpec{Replicas: &replicas},
 		Status: appsv1.DeploymentStatus{ObservedGeneration: 2, Replicas: replicas, UpdatedReplicas: replicas,
-			ReadyReplicas: available, AvailableReplicas: available},
+			ReadyReplicas: available, AvailableReplicas: available,
+			Conditions: []appsv1.DeploymentCondition{
+				{Type: appsv1.DeploymentAvailable, Status: availableCond},
+				{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable"},
+			}},
 	}
 }
 
 func daemonSet(ns, name string, desired, available int32) *appsv1.DaemonSet {
 	return &appsv1.DaemonSet{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Generation: 1},
-		Status: appsv1.DaemonSetStatus{ObservedGeneration: 1, DesiredNumberScheduled: desired, UpdatedNumberScheduled: desired,
-			NumberReady: available, NumberAvailable: available},
+		Status: appsv1.DaemonSetStatus{ObservedGeneration: 1, DesiredNumberScheduled: desired, CurrentNumberScheduled: desired,
+			UpdatedNumberScheduled: desired, NumberReady: available, NumberAvailable: available},
 	}
 }
 
@@ -77,8 +89,8 @@ func namespace(name string, labels map[string]string) *corev1.Namespace {
 	return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
 }
 
-func node(simulated bool) *corev1.Node {
-	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-1"}}
+func node(name string, simulated bool) *corev1.Node {
+	n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	if simulated {
 		n.Annotations = map[string]string{SimulatedNodeAnnotation: "fake"}
 	}
@@ -103,7 +115,7 @@ func meshedPod(hop string, i int, sidecar bool, ready ...bool) *corev1.Pod {
 // healthyObjects is the whole stack, every check's happy path.
 func healthyObjects(simulatedNode bool) []runtime.Object {
 	objs := []runtime.Object{
-		node(simulatedNode),
+		node("node-1", simulatedNode),
 		namespace(testNS, map[string]string{"istio-injection": "enabled"}),
 		deployment(testNS, "webserver", 3, 3), service(testNS, "webserver-svc"), endpointSlice(testNS, "webserver-svc", true, true, true),
 		deployment(testIstio, "istiod", 1, 1), service(testIstio, "istio-ingressgateway"), endpointSlice(testIstio, "istio-ingressgateway", true),
@@ -136,10 +148,22 @@ func virtualService(host string, gateways ...string) *unstructured.Unstructured 
 	}}
 }
 
-func fakeCluster(objs []runtime.Object, vs ...runtime.Object) *Cluster {
+func fakeCluster(objs []runtime.Object, custom ...runtime.Object) *Cluster {
 	scheme := runtime.NewScheme()
+	resources := map[string]schema.GroupVersionResource{
+		"VirtualService": virtualServices, "Gateway": kubeGateways, "HTTPRoute": httpRoutes,
+	}
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(scheme,
-		map[schema.GroupVersionResource]string{virtualServices: "VirtualServiceList"}, vs...)
+		map[schema.GroupVersionResource]string{
+			virtualServices: "VirtualServiceList", kubeGateways: "GatewayList", httpRoutes: "HTTPRouteList",
+		})
+	// By resource: the fake would guess "gatewaies" from the kind.
+	for _, o := range custom {
+		u := o.(*unstructured.Unstructured)
+		if err := dyn.Tracker().Create(resources[u.GetKind()], u, u.GetNamespace()); err != nil {
+			panic(err)
+		}
+	}
 	return &Cluster{Kube: fake.NewClientset(objs...), Dynamic: dyn, HTTP: http.DefaultClient}
 }
 

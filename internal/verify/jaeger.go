@@ -13,27 +13,58 @@ import (
 )
 
 // jaegerTraces is the part of Jaeger's query API answer (GET /api/traces)
-// the check reads: each trace's spans and the services that reported them.
+// the check reads: each trace's spans, how they link, and the services
+// that reported them.
 type jaegerTraces struct {
-	Data []struct {
-		TraceID string `json:"traceID"`
-		Spans   []struct {
-			ProcessID string `json:"processID"`
-		} `json:"spans"`
-		Processes map[string]struct {
-			ServiceName string `json:"serviceName"`
-		} `json:"processes"`
-	} `json:"data"`
+	Data []jaegerTrace `json:"data"`
+}
+
+type jaegerTrace struct {
+	TraceID string `json:"traceID"`
+	Spans   []struct {
+		SpanID     string `json:"spanID"`
+		ProcessID  string `json:"processID"`
+		References []struct {
+			RefType string `json:"refType"`
+			SpanID  string `json:"spanID"`
+		} `json:"references"`
+	} `json:"spans"`
+	Processes map[string]struct {
+		ServiceName string `json:"serviceName"`
+	} `json:"processes"`
 }
 
 type jaegerServices struct {
 	Data []string `json:"data"`
 }
 
-// traceThroughHops asks Jaeger for recent traces of the first hop and wants
-// one holding spans of every hop: the request went A -> B -> C in one trace,
-// so the trace context crossed every sidecar and app.
-func traceThroughHops(ctx context.Context, client *http.Client, base string, hops []string) (string, error) {
+// roots counts the spans whose parent is not in the trace: one request
+// through the whole chain is one tree, so exactly one root. A hop that
+// dropped the trace context starts a tree of its own.
+func (tr jaegerTrace) roots() int {
+	ids := map[string]bool{}
+	for _, sp := range tr.Spans {
+		ids[sp.SpanID] = true
+	}
+	n := 0
+	for _, sp := range tr.Spans {
+		linked := false
+		for _, ref := range sp.References {
+			linked = linked || (ref.RefType == "CHILD_OF" && ids[ref.SpanID])
+		}
+		if !linked {
+			n++
+		}
+	}
+	return n
+}
+
+// TraceThroughHops asks Jaeger (at base, e.g. a port-forward of the
+// stack's jaegerPortForward) for recent traces of the first hop and wants
+// one holding spans of every hop, all in one parent-linked tree: the
+// request went A -> B -> C in one trace, so the trace context crossed
+// every hop (and sidecar, where there are sidecars).
+func TraceThroughHops(ctx context.Context, client *http.Client, base string, hops []string) (string, error) {
 	var services jaegerServices
 	if err := getJSON(ctx, client, base+"/api/services", &services); err != nil {
 		return "", err
@@ -55,11 +86,15 @@ func traceThroughHops(ctx context.Context, client *http.Client, base string, hop
 				names = append(names, tr.Processes[sp.ProcessID].ServiceName)
 			}
 			missing := missingHops(names, hops)
-			if len(missing) == 0 {
-				return fmt.Sprintf("trace %s: %d spans from %s", tr.TraceID, len(tr.Spans), strings.Join(uniqueSorted(names), ", ")), nil
+			roots := tr.roots()
+			if len(missing) == 0 && roots == 1 {
+				return fmt.Sprintf("trace %s: %d parent-linked spans from %s", tr.TraceID, len(tr.Spans), strings.Join(uniqueSorted(names), ", ")), nil
 			}
-			if best == "" {
+			if best == "" && len(missing) > 0 {
 				best = fmt.Sprintf("trace %s lacks %s", tr.TraceID, strings.Join(missing, ", "))
+			}
+			if len(missing) == 0 {
+				best = fmt.Sprintf("trace %s has every hop but falls apart into %d trees (a hop did not pass the trace context on)", tr.TraceID, roots)
 			}
 		}
 	}

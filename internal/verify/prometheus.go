@@ -57,3 +57,63 @@ func requestsPerHop(ctx context.Context, base, namespace string, hops []string) 
 	}
 	return "istio_requests_total: " + strings.Join(seen, ", "), nil
 }
+
+// scrapeQueries are each hop's scrape health and its own request counter
+// (sample-app's client_golang metrics, which need no sidecar), by app label.
+func scrapeQueries(namespace string) (up, requests string) {
+	return fmt.Sprintf(`min by (app) (up{namespace=%q})`, namespace),
+		fmt.Sprintf(`sum by (app) (sample_app_http_requests_total{namespace=%q})`, namespace)
+}
+
+// HopsScraped asks Prometheus (at base) whether it scrapes every hop's pods
+// (up == 1 for each) and has seen each hop count requests: the scrape
+// annotations, the discovery and the app's metrics all work.
+func HopsScraped(ctx context.Context, base, namespace string, hops []string) (string, error) {
+	client, err := promapi.NewClient(promapi.Config{Address: base})
+	if err != nil {
+		return "", err
+	}
+	api := promv1.NewAPI(client)
+	byApp := func(query string) (map[string]float64, error) {
+		value, _, _, err := api.Query(ctx, query, time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("query %s: %w", query, err)
+		}
+		vector, ok := value.(model.Vector)
+		if !ok {
+			return nil, fmt.Errorf("query %s: got a %s, want a vector", query, value.Type())
+		}
+		out := map[string]float64{}
+		for _, s := range vector {
+			out[string(s.Metric["app"])] = float64(s.Value)
+		}
+		return out, nil
+	}
+	upQuery, requestsQuery := scrapeQueries(namespace)
+	up, err := byApp(upQuery)
+	if err != nil {
+		return "", err
+	}
+	requests, err := byApp(requestsQuery)
+	if err != nil {
+		return "", err
+	}
+	var seen, problems []string
+	for _, hop := range hops {
+		app := components.HopServiceName(hop)
+		switch u, ok := up[app]; {
+		case !ok:
+			problems = append(problems, app+" is not scraped")
+		case u != 1:
+			problems = append(problems, app+" has a target down")
+		case requests[app] <= 0:
+			problems = append(problems, app+" counted no requests")
+		default:
+			seen = append(seen, fmt.Sprintf("%s up, %.0f requests", app, requests[app]))
+		}
+	}
+	if len(problems) > 0 {
+		return "", fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return strings.Join(seen, ", "), nil
+}

@@ -3,19 +3,26 @@
 // holds a trace through every hop and Prometheus counts requests per hop.
 //
 // Run is the one entry point. Checks come in two levels: API-level checks
-// read objects from the API server and hold on any cluster, the sandbox
-// included; data-plane checks send traffic and need containers that really
-// run. On a cluster whose nodes are all simulated (kwok), data-plane checks
-// are reported as skipped with the reason, never as passed.
+// read objects from the API server and hold on any cluster; data-plane
+// checks send traffic and need containers that really run. A check that
+// cannot mean anything on this cluster is reported as skipped with the
+// reason, never as passed: every data-plane check on a cluster whose nodes
+// are all simulated (the kwok sandbox); on the real-pods sandbox those that
+// need Envoy (sidecars 2/2, istio_requests_total with injection off; the
+// ingress, whose gateway runs on a simulated node).
 package verify
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/play-kubernetes/play-kubernetes/components"
 )
 
 // Status is the outcome of one check.
@@ -51,8 +58,6 @@ type Result struct {
 // Report is the outcome of every check, in the order they ran.
 type Report struct {
 	Results []Result
-	// Simulated is set when every node is simulated, so data-plane checks were skipped.
-	Simulated bool
 }
 
 // Failed lists the checks that failed.
@@ -80,14 +85,18 @@ func (r *Report) Result(name string) (Result, bool) {
 func (r *Report) Write(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STATUS\tLEVEL\tCHECK\tDETAIL")
+	skipped := 0
 	for _, res := range r.Results {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", res.Status, res.Level, res.Name, res.Detail)
+		if res.Status == StatusSkip {
+			skipped++
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if r.Simulated {
-		_, err := fmt.Fprintln(w, "\nEvery node is simulated (kwok): only the API-level checks ran. The data-plane checks need a cluster that runs containers (e.g. make verify STACK=dev on minikube).")
+	if skipped > 0 {
+		_, err := fmt.Fprintf(w, "\n%d of %d checks skipped: what this cluster cannot show (DETAIL says why); on a cluster with Envoy and real nodes, e.g. make verify STACK=dev on minikube, they run.\n", skipped, len(r.Results))
 		return err
 	}
 	return nil
@@ -105,6 +114,12 @@ type Target struct {
 	ServiceURL string
 	// Releases are the Helm releases the mesh installed: name -> namespace (output istioReleases).
 	Releases map[string]string
+	// EntryPort is the first hop's Service port (from output chainEntryUrl).
+	EntryPort int32
+	// SidecarInjection is whether the app namespace gets Envoy sidecars (output sidecarInjection).
+	SidecarInjection bool
+	// IngressAPI is how the ingress is configured: istio or gateway-api (output ingressApi).
+	IngressAPI components.IngressAPI
 }
 
 // Options tune a run.
@@ -147,17 +162,17 @@ func Run(ctx context.Context, c *Cluster, t Target, opts Options) (*Report, erro
 	if err := t.validate(); err != nil {
 		return nil, err
 	}
-	simulated, err := c.Simulated(ctx)
+	where, err := c.placement(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{Simulated: simulated}
+	r := &Report{}
 	for _, chk := range apiChecks(c, t) {
 		r.Results = append(r.Results, chk.retrying(opts.APIWait, min(opts.Poll, time.Second)).run(ctx))
 	}
-	for _, chk := range dataPlaneChecks(c, t, opts) {
+	for _, chk := range dataPlaneChecks(c, t, where, opts) {
 		switch {
-		case simulated:
+		case where.allSimulated():
 			r.Results = append(r.Results, Result{Name: chk.name, Level: LevelDataPlane, Status: StatusSkip,
 				Detail: "nodes are simulated: no container runs, no traffic can flow"})
 		case opts.APIOnly:
@@ -186,6 +201,9 @@ func (t Target) validate() error {
 	if len(t.Releases) == 0 {
 		missing = append(missing, "istioReleases")
 	}
+	if t.EntryPort == 0 {
+		missing = append(missing, "chainEntryUrl")
+	}
 	if len(missing) > 0 {
 		return fmt.Errorf("the stack has no outputs %s: run `make up` first", strings.Join(missing, ", "))
 	}
@@ -196,7 +214,10 @@ func (t Target) validate() error {
 type check struct {
 	name  string
 	level Level
-	fn    func(ctx context.Context) (detail string, err error)
+	// skip, when set, says why the check cannot mean anything on this
+	// cluster ("" to run it).
+	skip func(ctx context.Context) (reason string, err error)
+	fn   func(ctx context.Context) (detail string, err error)
 }
 
 // retrying is the check, retried until it passes or wait passes.
@@ -207,6 +228,15 @@ func (c check) retrying(wait, interval time.Duration) check {
 }
 
 func (c check) run(ctx context.Context) Result {
+	if c.skip != nil {
+		reason, err := c.skip(ctx)
+		if err != nil {
+			return Result{Name: c.name, Level: c.level, Status: StatusFail, Detail: err.Error()}
+		}
+		if reason != "" {
+			return Result{Name: c.name, Level: c.level, Status: StatusSkip, Detail: reason}
+		}
+	}
 	detail, err := c.fn(ctx)
 	if err != nil {
 		return Result{Name: c.name, Level: c.level, Status: StatusFail, Detail: err.Error()}
@@ -218,14 +248,20 @@ func (c check) run(ctx context.Context) Result {
 func poll(ctx context.Context, wait, interval time.Duration, fn func(ctx context.Context) (string, error)) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
+	var last error
 	for {
 		detail, err := fn(ctx)
 		if err == nil {
 			return detail, nil
 		}
+		// An attempt the deadline cut short says only that time ran out:
+		// the attempt before it says what was wrong.
+		if ctx.Err() == nil || last == nil {
+			last = err
+		}
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("%w (still failing after %s)", err, wait)
+			return "", fmt.Errorf("%w (still failing after %s)", last, wait)
 		case <-time.After(interval):
 		}
 	}
@@ -246,6 +282,20 @@ func TargetFromOutputs(outputs map[string]interface{}) Target {
 			if s, ok := ns.(string); ok {
 				t.Releases[name] = s
 			}
+		}
+	}
+	// An older stack without the outputs had injection on and Istio's ingress API.
+	t.IngressAPI = components.IngressAPIIstio
+	if api := str("ingressApi"); api != "" {
+		t.IngressAPI = components.IngressAPI(api)
+	}
+	t.SidecarInjection = true
+	if v, ok := outputs["sidecarInjection"].(bool); ok {
+		t.SidecarInjection = v
+	}
+	if u, err := url.Parse(str("chainEntryUrl")); err == nil {
+		if p, err := strconv.Atoi(u.Port()); err == nil && p > 0 && p < 65536 {
+			t.EntryPort = int32(p)
 		}
 	}
 	if hops, ok := outputs["chainHops"].([]interface{}); ok {

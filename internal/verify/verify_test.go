@@ -65,13 +65,13 @@ func TestAPIChecks(t *testing.T) {
 	}{
 		{name: "injection label", objs: healthyObjects(true), check: CheckInjection, wantPass: "istio-injection=enabled"},
 		{name: "injection label missing", objs: replace(healthyObjects(true), namespace(testNS, nil)), check: CheckInjection, wantFail: `istio-injection=""`},
-		{name: "all deployments available", objs: healthyObjects(true), check: CheckDeployments, wantPass: "playground/webserver 3/3"},
-		{name: "webserver short of replicas", objs: replace(healthyObjects(true), deployment(testNS, "webserver", 3, 2)), check: CheckDeployments, wantFail: "playground/webserver 2/3"},
-		{name: "rollout in progress", objs: replace(healthyObjects(true), stuck), check: CheckDeployments, wantFail: "playground/webserver 3/3 available (updated 1)"},
-		{name: "spec change not yet observed", objs: replace(healthyObjects(true), stale), check: CheckDeployments, wantFail: "playground/service-b"},
-		{name: "istio deployment unavailable", objs: replace(healthyObjects(true), deployment(testIstio, "istiod", 1, 0)), check: CheckDeployments, wantFail: "istio-system/istiod 0/1"},
-		{name: "daemon set counted", objs: healthyObjects(true), check: CheckDeployments, wantPass: "istio-cni/istio-cni-node 1/1"},
-		{name: "daemon set pod unavailable", objs: replace(healthyObjects(true), daemonSet(testCNI, "istio-cni-node", 2, 1)), check: CheckDeployments, wantFail: "istio-cni/istio-cni-node 1/2"},
+		{name: "all deployments available", objs: healthyObjects(true), check: CheckDeployments, wantPass: "playground/webserver"},
+		{name: "webserver short of replicas", objs: replace(healthyObjects(true), deployment(testNS, "webserver", 3, 2)), check: CheckDeployments, wantFail: "playground/webserver InProgress: Available: 2/3"},
+		{name: "rollout in progress", objs: replace(healthyObjects(true), stuck), check: CheckDeployments, wantFail: "playground/webserver InProgress: Updated: 1/3"},
+		{name: "spec change not yet observed", objs: replace(healthyObjects(true), stale), check: CheckDeployments, wantFail: "playground/service-b InProgress"},
+		{name: "istio deployment unavailable", objs: replace(healthyObjects(true), deployment(testIstio, "istiod", 1, 0)), check: CheckDeployments, wantFail: "istio-system/istiod InProgress: Available: 0/1"},
+		{name: "daemon set counted", objs: healthyObjects(true), check: CheckDeployments, wantPass: "istio-cni/istio-cni-node"},
+		{name: "daemon set pod unavailable", objs: replace(healthyObjects(true), daemonSet(testCNI, "istio-cni-node", 2, 1)), check: CheckDeployments, wantFail: "istio-cni/istio-cni-node InProgress: Available: 1/2"},
 		{name: "hop missing", objs: remove(healthyObjects(true), func(o runtime.Object) bool {
 			return fmt.Sprintf("%T", o) == "*v1.Deployment" && o.(interface{ GetName() string }).GetName() == "service-c"
 		}), check: CheckDeployments, wantFail: "no deployment playground/service-c"},
@@ -185,9 +185,7 @@ func TestChainAnswers(t *testing.T) {
 				fmt.Fprint(w, tt.body)
 			}))
 			defer srv.Close()
-			target := testTarget
-			target.ServiceURL = srv.URL + "/service"
-			detail, err := chainAnswers(context.Background(), srv.Client(), target, 5)
+			detail, err := chainAnswers(context.Background(), srv.Client(), srv.URL+"/service", testTarget.Hops, 5)
 			if tt.wantFail == "" {
 				if err != nil || calls != 5 {
 					t.Errorf("got %q, %v after %d calls; want a pass after 5", detail, err, calls)
@@ -201,11 +199,22 @@ func TestChainAnswers(t *testing.T) {
 	}
 }
 
-// jaegerTrace is a /api/traces answer with one trace whose spans come from the given services.
-func jaegerTrace(services ...string) string {
+// traceJSON is a /api/traces answer with one trace whose spans come from
+// the given services, each span the child of the one before (one tree).
+func traceJSON(services ...string) string {
+	return traceWithRoots(nil, services...)
+}
+
+// traceWithRoots is traceJSON where the spans at the given indexes have no
+// parent in the trace (a hop that lost the trace context).
+func traceWithRoots(roots map[int]bool, services ...string) string {
 	var spans, procs []string
 	for i, s := range services {
-		spans = append(spans, fmt.Sprintf(`{"traceID":"t1","spanID":"s%d","operationName":"op","processID":"p%d"}`, i, i))
+		refs := "[]"
+		if i > 0 && !roots[i] {
+			refs = fmt.Sprintf(`[{"refType":"CHILD_OF","traceID":"t1","spanID":"s%d"}]`, i-1)
+		}
+		spans = append(spans, fmt.Sprintf(`{"traceID":"t1","spanID":"s%d","operationName":"op","processID":"p%d","references":%s}`, i, i, refs))
 		procs = append(procs, fmt.Sprintf(`"p%d":{"serviceName":%q,"tags":[]}`, i, s))
 	}
 	return fmt.Sprintf(`{"data":[{"traceID":"t1","spans":[%s],"processes":{%s}}],"total":0,"limit":0,"offset":0,"errors":null}`,
@@ -220,19 +229,21 @@ func TestTraceThroughHops(t *testing.T) {
 		wantFail string
 	}{
 		{name: "sidecars and apps", services: `{"data":["service-a","service-a.playground","service-b.playground","service-c","jaeger"]}`,
-			trace: jaegerTrace("service-a.playground", "service-a", "service-b.playground", "service-c")},
+			trace: traceJSON("service-a.playground", "service-a", "service-b.playground", "service-c")},
 		{name: "sidecars only", services: `{"data":["service-a.playground"]}`,
-			trace: jaegerTrace("istio-ingressgateway.istio-system", "service-a.playground", "service-b.playground", "service-c.playground")},
+			trace: traceJSON("istio-ingressgateway.istio-system", "service-a.playground", "service-b.playground", "service-c.playground")},
 		{name: "broken propagation at B", services: `{"data":["service-a"]}`,
-			trace: jaegerTrace("service-a", "service-b"), wantFail: "trace t1 lacks service-c"},
+			trace: traceJSON("service-a", "service-b"), wantFail: "trace t1 lacks service-c"},
 		{name: "nothing from the chain", services: `{"data":["jaeger"]}`, trace: `{"data":[]}`, wantFail: "no service of hop service-a"},
 		{name: "no traces yet", services: `{"data":["service-a"]}`, trace: `{"data":[]}`, wantFail: "no traces of service-a"},
-		{name: "similar name is not a hop", services: `{"data":["service-ab"]}`, trace: jaegerTrace("service-ab"), wantFail: "no service of hop service-a"},
+		{name: "similar name is not a hop", services: `{"data":["service-ab"]}`, trace: traceJSON("service-ab"), wantFail: "no service of hop service-a"},
+		{name: "every hop, but C started a trace of its own", services: `{"data":["service-a"]}`,
+			trace: traceWithRoots(map[int]bool{2: true}, "service-a", "service-b", "service-c"), wantFail: "falls apart into 2 trees"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := jsonServer(t, map[string]string{"/api/services": tt.services, "/api/traces": tt.trace})
-			detail, err := traceThroughHops(context.Background(), srv.Client(), srv.URL, testTarget.Hops)
+			detail, err := TraceThroughHops(context.Background(), srv.Client(), srv.URL, testTarget.Hops)
 			if tt.wantFail == "" {
 				if err != nil {
 					t.Errorf("failed: %v", err)
@@ -299,8 +310,8 @@ func TestRequestsPerHop(t *testing.T) {
 	}
 }
 
-// TestRunOnSimulatedNodes: on the sandbox the data-plane checks are skipped
-// and say why; nothing is dialed.
+// TestRunOnSimulatedNodes: on the kwok sandbox every data-plane check is
+// skipped and says why; nothing is dialed.
 func TestRunOnSimulatedNodes(t *testing.T) {
 	c := fakeCluster(healthyObjects(true), virtualService("service-a", "gateway"))
 	c.Forward = func(context.Context, string, string, int32) (string, func(), error) {
@@ -311,21 +322,98 @@ func TestRunOnSimulatedNodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.Simulated || len(r.Failed()) != 0 {
-		t.Fatalf("simulated %v, failed %+v", r.Simulated, r.Failed())
+	if len(r.Failed()) != 0 {
+		t.Fatalf("failed %+v", r.Failed())
 	}
 	var out strings.Builder
 	if err := r.Write(&out); err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{CheckSidecars, CheckChain, CheckTrace, CheckMetrics} {
+	for _, name := range []string{CheckSidecars, CheckChain, CheckChainEntry, CheckTrace, CheckMetrics, CheckScrapes} {
 		if res, _ := r.Result(name); res.Status != StatusSkip || !strings.Contains(res.Detail, "simulated") {
 			t.Errorf("%s: %+v, want SKIP saying the nodes are simulated", name, res)
 		}
 	}
-	if !strings.Contains(out.String(), "only the API-level checks ran") {
+	if !strings.Contains(out.String(), "6 of 11 checks skipped") {
 		t.Errorf("the report does not say what was not checked:\n%s", out.String())
 	}
+}
+
+// promServer answers Prometheus instant queries: the istio metric by
+// workload, scrape health and sample-app's counter by app.
+func promServer(t *testing.T, up, requests map[string]string) *httptest.Server {
+	t.Helper()
+	vector := func(label string, values map[string]string) string {
+		var results []string
+		for k, v := range values {
+			results = append(results, fmt.Sprintf(`{"metric":{%q:%q},"value":[1764270000,%q]}`, label, k, v))
+		}
+		return fmt.Sprintf(`{"status":"success","data":{"resultType":"vector","result":[%s]}}`, strings.Join(results, ","))
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil || r.URL.Path != "/api/v1/query" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		switch q := r.Form.Get("query"); {
+		case strings.Contains(q, "istio_requests_total"):
+			fmt.Fprint(w, vector("destination_workload", requests))
+		case strings.Contains(q, "up{"):
+			fmt.Fprint(w, vector("app", up))
+		case strings.Contains(q, "sample_app_http_requests_total"):
+			fmt.Fprint(w, vector("app", requests))
+		default:
+			http.Error(w, "unexpected query "+q, http.StatusBadRequest)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// onNode puts a pod on a node.
+func onNode(p *corev1.Pod, node string) *corev1.Pod {
+	p.Spec.NodeName = node
+	return p
+}
+
+// sandboxObjects is the real-pods sandbox: a real node for everything, a
+// simulated one for the ingress gateway, no sidecars.
+func sandboxObjects() []runtime.Object {
+	objs := []runtime.Object{node("sandbox-node", false), node("sandbox-ingress", true),
+		onNode(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: testIstio, Name: "gw-0", Labels: map[string]string{"app": "istio-ingressgateway"}}}, "sandbox-ingress"),
+		namespace(testNS, map[string]string{"istio-injection": "disabled"}),
+	}
+	for _, o := range healthyObjects(false) {
+		switch v := o.(type) {
+		case *corev1.Node, *corev1.Namespace:
+			continue
+		case *corev1.Pod:
+			o = onNode(meshedPod(strings.TrimPrefix(v.Labels["app"], "service-"), 0, false, true), "sandbox-node")
+		}
+		objs = append(objs, o)
+	}
+	return objs
+}
+
+// runForwarding runs every check, the port-forwards answered by the given
+// servers (by Service name).
+func runForwarding(t *testing.T, objs []runtime.Object, target Target, servers map[string]string) (*Report, []string) {
+	t.Helper()
+	c := fakeCluster(objs, virtualService("service-a", "gateway"))
+	var forwarded []string
+	c.Forward = func(_ context.Context, ns, svc string, port int32) (string, func(), error) {
+		forwarded = append(forwarded, fmt.Sprintf("%s/%s:%d", ns, svc, port))
+		if u, ok := servers[svc]; ok {
+			return u, func() {}, nil
+		}
+		return "", nil, fmt.Errorf("no such service %s", svc)
+	}
+	r, err := Run(context.Background(), c, target, Options{Requests: 3, Wait: 10 * time.Second, APIWait: 10 * time.Millisecond, Poll: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, forwarded
 }
 
 // TestRunOnRealNodes: every check runs, the telemetry ones through the
@@ -343,43 +431,68 @@ func TestRunOnRealNodes(t *testing.T) {
 				fmt.Fprint(w, `{"data":[]}`)
 				return
 			}
-			fmt.Fprint(w, jaegerTrace("service-a", "service-b", "service-c"))
+			fmt.Fprint(w, traceJSON("service-a", "service-b", "service-c"))
 		}
 	}))
 	defer jaeger.Close()
-	prom := jsonServer(t, map[string]string{"/api/v1/query": promVector(map[string]string{"service-a": "5", "service-b": "5", "service-c": "5"})})
-
-	c := fakeCluster(healthyObjects(false), virtualService("service-a", "gateway"))
-	var forwarded []string
-	c.Forward = func(_ context.Context, ns, svc string, port int32) (string, func(), error) {
-		forwarded = append(forwarded, fmt.Sprintf("%s/%s:%d", ns, svc, port))
-		switch svc {
-		case jaegerService:
-			return jaeger.URL, func() {}, nil
-		case prometheusService:
-			return prom.URL, func() {}, nil
-		}
-		return "", nil, fmt.Errorf("no such service %s", svc)
-	}
+	every := map[string]string{"service-a": "5", "service-b": "5", "service-c": "5"}
+	prom := promServer(t, map[string]string{"service-a": "1", "service-b": "1", "service-c": "1"}, every)
 	target := testTarget
 	target.ServiceURL = chain.URL + "/service"
-	r, err := Run(context.Background(), c, target, Options{Requests: 3, Wait: 10 * time.Second, APIWait: 10 * time.Millisecond, Poll: 10 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Simulated || len(r.Failed()) != 0 {
-		t.Fatalf("simulated %v, failed %+v", r.Simulated, r.Failed())
-	}
+	r, forwarded := runForwarding(t, healthyObjects(false), target,
+		map[string]string{"service-a": chain.URL, jaegerService: jaeger.URL, prometheusService: prom.URL})
 	for _, res := range r.Results {
 		if res.Status != StatusPass {
 			t.Errorf("%s: %s %s", res.Name, res.Status, res.Detail)
 		}
 	}
-	if got := strings.Join(forwarded, " "); got != "istio-system/tracing:80 istio-system/prometheus:9090" {
-		t.Errorf("port-forwards %q, want Jaeger's and Prometheus' Services", got)
+	if got := strings.Join(forwarded, " "); got != "playground/service-a:8000 istio-system/tracing:80 istio-system/prometheus:9090 istio-system/prometheus:9090" {
+		t.Errorf("port-forwards %q, want the first hop's, Jaeger's and Prometheus' Services", got)
 	}
 	if traceCalls < 2 {
 		t.Errorf("Jaeger was asked %d times: the check did not poll past an empty answer", traceCalls)
+	}
+}
+
+// TestRunOnSandbox: on the real-pods sandbox what needs Envoy is skipped
+// with its reason (the gateway on the simulated node, no sidecars), and
+// the rest runs for real; a hop Prometheus does not scrape fails.
+func TestRunOnSandbox(t *testing.T) {
+	chain := jsonServer(t, map[string]string{"/service": `{"SERVICE_TYPE":"C"}`})
+	jaeger := jsonServer(t, map[string]string{"/api/services": `{"data":["service-a","service-b","service-c"]}`,
+		"/api/traces": traceJSON("service-a", "service-b", "service-c")})
+	target := testTarget
+	target.SidecarInjection = false
+	want := map[string]struct {
+		status Status
+		detail string
+	}{
+		CheckInjection:  {StatusSkip, "istio:sidecarInjection: false"},
+		CheckSidecars:   {StatusSkip, "istio:sidecarInjection: false"},
+		CheckChain:      {StatusSkip, "only on simulated nodes (sandbox-ingress)"},
+		CheckMetrics:    {StatusSkip, "istio:sidecarInjection: false"},
+		CheckChainEntry: {StatusPass, "SERVICE_TYPE C"},
+		CheckTrace:      {StatusPass, "parent-linked"},
+		CheckScrapes:    {StatusPass, "service-c up, 7 requests"},
+	}
+	prom := promServer(t, map[string]string{"service-a": "1", "service-b": "1", "service-c": "1"},
+		map[string]string{"service-a": "7", "service-b": "7", "service-c": "7"})
+	r, _ := runForwarding(t, sandboxObjects(), target, map[string]string{"service-a": chain.URL, jaegerService: jaeger.URL, prometheusService: prom.URL})
+	for name, w := range want {
+		if res, _ := r.Result(name); res.Status != w.status || !strings.Contains(res.Detail, w.detail) {
+			t.Errorf("%s: %s %q, want %s containing %q", name, res.Status, res.Detail, w.status, w.detail)
+		}
+	}
+	if failed := r.Failed(); len(failed) != 0 {
+		t.Errorf("failed on the sandbox: %+v", failed)
+	}
+
+	// service-c's target is down: the scrape check fails and names it.
+	down := promServer(t, map[string]string{"service-a": "1", "service-b": "1", "service-c": "0"},
+		map[string]string{"service-a": "7", "service-b": "7"})
+	r, _ = runForwarding(t, sandboxObjects(), target, map[string]string{"service-a": chain.URL, jaegerService: jaeger.URL, prometheusService: down.URL})
+	if res, _ := r.Result(CheckScrapes); res.Status != StatusFail || !strings.Contains(res.Detail, "service-c has a target down") {
+		t.Errorf("%s with service-c down: %s %q", CheckScrapes, res.Status, res.Detail)
 	}
 }
 

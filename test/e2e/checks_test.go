@@ -31,7 +31,7 @@ func num(v interface{}) int64 {
 
 // checkWebServer: the tutorial's `kubectl get deployments -l app=webserver`
 // shows 3/3 available, one ReplicaSet carries the pods, and the three nginx
-// pods are Running and Ready on the kwok node.
+// pods are Running and Ready on the real node.
 func checkWebServer(t *testing.T, d *deployment) {
 	deps := utils.Items(d.get(t, "deployments", "-n", appNamespace, "-l", "app=webserver"))
 	if len(deps) != 1 || deps[0].GetName() != "webserver" {
@@ -345,6 +345,17 @@ func checkBrokenProbe(t *testing.T, d *deployment) {
 	dep := d.get(t, "deployment", "webserver", "-n", appNamespace)
 	if got := num(utils.Field(dep.Object, "status.availableReplicas")); got != 3 {
 		t.Errorf("during the failed rollout %d pods are available, want all 3 of the old ReplicaSet", got)
+	}
+	// The old pods still serve: the NodePort answers during the failure.
+	checkNginxOnNodePort(t, d)
+	var unready int
+	for _, p := range podsOf(t, d, "app=nginx") {
+		if num(utils.Field(p.Object, "spec.containers.0.readinessProbe.httpGet.port")) == 88 {
+			unready++
+		}
+	}
+	if unready == 0 {
+		t.Errorf("no pod of the new ReplicaSet probes port 88: the broken rollout never started")
 	}
 	checkVerifySeesUnready(t, d)
 

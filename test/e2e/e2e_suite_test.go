@@ -31,8 +31,6 @@ const (
 	// simulatedLabel labels and taints the kwok node that stands in for
 	// the nodes Envoy would need.
 	simulatedLabel = "play-kubernetes.io/simulated"
-	// realNode is the node with the kubelet.
-	realNode = "sandbox-node"
 )
 
 // sandboxKubeconfig is the absolute path of the sandbox's admin

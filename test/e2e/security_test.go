@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/play-kubernetes/play-kubernetes/components"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -109,6 +110,12 @@ func clusterFingerprint(t *testing.T, d *deployment) map[string]string {
 	for _, o := range utils.Items(d.get(t, kinds, "-A")) {
 		if ns := o.GetNamespace(); o.GetKind() != "Namespace" && ns != appNamespace && ns != istioNamespace && ns != cniNamespace &&
 			!strings.Contains(o.GetName(), "istio") && !strings.Contains(o.GetName(), "prometheus") {
+			continue
+		}
+		// What the stack applied or Helm installed for it, not what the
+		// running controllers write for themselves (istiod's leader
+		// election and address allocation ConfigMaps change every few seconds).
+		if _, applied := o.GetAnnotations()[components.PatchForceAnnotation]; !applied && o.GetLabels()["app.kubernetes.io/managed-by"] != "Helm" {
 			continue
 		}
 		v := o.GetResourceVersion()

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/verify"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -325,4 +326,84 @@ func checkLogsAndExec(t *testing.T, d *deployment) {
 	// nginx -t checks the running configuration inside the container; a
 	// failing exec fails the test.
 	d.run(t, "exec", "-n", appNamespace, "deploy/webserver", "--", "/usr/sbin/nginx", "-e", "stderr", "-t")
+}
+
+// runOutputCommand starts a kubectl command the stack prints as an output
+// (jaegerPortForward, prometheusPortForward), exactly as a user pastes it,
+// with the pinned kubectl and the sandbox's kubeconfig; it stops with the test.
+func runOutputCommand(t *testing.T, d *deployment, output string) {
+	t.Helper()
+	args := strings.Fields(d.output(output))
+	if len(args) < 2 || args[0] != "kubectl" {
+		t.Fatalf("output %s = %q, want a kubectl command", output, d.output(output))
+	}
+	bin, err := utils.KubectlBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, append([]string{"--kubeconfig", d.kubectl.Kubeconfig}, args[1:]...)...)
+	var out utils.SyncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("%s:\n%s", d.output(output), out.String())
+		}
+	})
+}
+
+// checkTraceInJaeger: requests through the chain become one trace in the
+// real Jaeger, with spans of every hop linked parent to child, read through
+// the stack's own jaegerPortForward command (the tutorial's kubectl
+// port-forward to 16686).
+func checkTraceInJaeger(t *testing.T, d *deployment) {
+	base := portForward(t, d.kubectl, "-n", appNamespace, "svc/service-"+hopNames(d)[0], "0:8000")
+	for range 5 {
+		httpGet(t, base+"/service", time.Minute)
+	}
+	runOutputCommand(t, d, "jaegerPortForward")
+	jaeger := strings.TrimSuffix(d.output("jaegerUrl"), "/")
+	httpGet(t, jaeger+"/api/services", time.Minute)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		detail, err := verify.TraceThroughHops(context.Background(), http.DefaultClient, jaeger, hopNames(d))
+		if err == nil {
+			t.Logf("jaeger: %s", detail)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("jaeger: %v", err)
+		}
+		time.Sleep(3 * time.Second)
+	}
+}
+
+// checkPrometheusScrapesHops: the real Prometheus, through the stack's
+// prometheusPortForward command, scrapes every hop's pod (up == 1) and has
+// counted requests at each.
+func checkPrometheusScrapesHops(t *testing.T, d *deployment) {
+	runOutputCommand(t, d, "prometheusPortForward")
+	m := regexp.MustCompile(` (\d+):\d+$`).FindStringSubmatch(d.output("prometheusPortForward"))
+	if m == nil {
+		t.Fatalf("prometheusPortForward = %q: no local port", d.output("prometheusPortForward"))
+	}
+	base := "http://127.0.0.1:" + m[1]
+	httpGet(t, base+"/-/ready", time.Minute)
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		detail, err := verify.HopsScraped(context.Background(), base, appNamespace, hopNames(d))
+		if err == nil {
+			t.Logf("prometheus: %s", detail)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus: %v", err)
+		}
+		time.Sleep(3 * time.Second)
+	}
 }

@@ -175,6 +175,59 @@ func TestRenderedStacksCarryTheTutorial(t *testing.T) {
 	}
 }
 
+// TestRenderedGatewayAPIIngress: dev and prod rendered with
+// istio:ingress.api gateway-api carry the Gateway API's CRDs, a Gateway of
+// class istio with its options, an HTTPRoute to the first hop, and none of
+// the istio API's objects; the policies follow the provisioned gateway.
+func TestRenderedGatewayAPIIngress(t *testing.T) {
+	eng := newEngine(t)
+	for _, tc := range []struct{ stack, serviceType string }{{"dev", "NodePort"}, {"prod", "LoadBalancer"}} {
+		t.Run(tc.stack, func(t *testing.T) {
+			o := overrides(t, tc.stack)
+			o["istio:ingress"] = auto.ConfigValue{Value: `{"api": "gateway-api", "type": "` + tc.serviceType + `", "httpNodePort": 31380, "host": "127.0.0.1"}`}
+			if tc.serviceType == "LoadBalancer" {
+				o["istio:ingress"] = auto.ConfigValue{Value: `{"api": "gateway-api", "type": "LoadBalancer", "httpNodePort": 0, "replicas": 2}`}
+			}
+			dir := t.TempDir()
+			res, err := eng.Render(context.Background(), tc.stack, dir, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slices.Contains(res.NotRendered, "istio-ingressgateway") {
+				t.Errorf("the gateway chart is in the stack with the Gateway API ingress: %v", res.NotRendered)
+			}
+			m := manifests(t, dir)
+			for _, crd := range []string{"gateways", "httproutes", "gatewayclasses", "referencegrants"} {
+				if m["CustomResourceDefinition//"+crd+".gateway.networking.k8s.io"] == nil {
+					t.Errorf("no %s CRD rendered", crd)
+				}
+			}
+			gw := m["Gateway/istio-system/ingress"]
+			if get(gw, "apiVersion") != "gateway.networking.k8s.io/v1" || get(gw, "spec.gatewayClassName") != "istio" ||
+				get(gw, "spec.infrastructure.parametersRef.name") != "ingress-options" {
+				t.Errorf("Gateway = %v", gw)
+			}
+			options := m["ConfigMap/istio-system/ingress-options"]
+			if !strings.Contains(str(get(options, "data.service")), "type: "+tc.serviceType) {
+				t.Errorf("ingress options service = %q, want type %s", get(options, "data.service"), tc.serviceType)
+			}
+			route := m["HTTPRoute/playground/service-a"]
+			if get(route, "spec.parentRefs.0.name") != "ingress" || get(route, "spec.rules.0.backendRefs.0.name") != "service-a" {
+				t.Errorf("HTTPRoute = %v", get(route, "spec"))
+			}
+			for _, gone := range []string{"Service/istio-system/istio-ingressgateway", "VirtualService/playground/virtual-service", "Gateway/playground/gateway"} {
+				if m[gone] != nil {
+					t.Errorf("%s rendered with the Gateway API ingress", gone)
+				}
+			}
+			allow := m["AuthorizationPolicy/playground/service-a"]
+			if got := get(allow, "spec.rules.0.from.0.source.principals.0"); got != "cluster.local/ns/istio-system/sa/ingress-istio" {
+				t.Errorf("service-a allows %v, want the provisioned gateway's identity", got)
+			}
+		})
+	}
+}
+
 // previewOps runs a preview and returns the operation per resource URN that is not "same".
 func previewOps(t *testing.T, s auto.Stack) map[string]apitype.OpType {
 	t.Helper()

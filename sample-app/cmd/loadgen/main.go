@@ -514,15 +514,31 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+// writeReport prints the results as Markdown: the summary table, the
+// targets judged, each round's closed-loop throughput, then the first error
+// of each mode and load.
 func writeReport(w io.Writer, o options, results []result, loadBefore, loadAfter string) error {
 	bw := bufio.NewWriter(w)
+	sums := summarize(results, o.modes)
+	writeSummary(bw, o, sums, loadBefore, loadAfter)
+	writeLatencyTargets(bw, o, sums)
+	writeTracingCost(bw, o, results)
+	writeRounds(bw, o, results)
+	for _, s := range sums {
+		if s.errSample != "" {
+			fmt.Fprintf(bw, "\nFirst error (tracing %s, %s loop): %s\n", s.mode, s.kind, s.errSample)
+		}
+	}
+	return bw.Flush()
+}
+
+// writeSummary prints the machine, the method and one table row per mode and load.
+func writeSummary(bw *bufio.Writer, o options, sums []summary, loadBefore, loadAfter string) {
 	fmt.Fprintf(bw, "Machine: %d CPUs (GOMAXPROCS %d), %s, %s, %s/%s; load average %s before, %s after. The load generator and all three hops share this one process.\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, loadBefore, loadAfter)
 	fmt.Fprintf(bw, "%d rounds; in each, every mode ran once (fresh chain, %d warm-up requests), alternating. Runs during which other processes used %.1f core or more are left out (listed below). Latencies pool the remaining runs; throughput is their median.\n\n", o.rounds, o.warmup, disturbedCores)
 	fmt.Fprintln(bw, "| tracing | load | runs (left out) | requests | errors | throughput (req/s) | p50 ms | p90 ms | p99 ms | max ms | p99 from actual send ms | send lag p99 ms | spans/req |")
 	fmt.Fprintln(bw, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-	sums := summarize(results, o.modes)
-	var notes []string
 	for _, s := range sums {
 		spans, svc, lag := "-", "-", "-"
 		if s.mode == "on" {
@@ -535,26 +551,34 @@ func writeReport(w io.Writer, o options, results []result, loadBefore, loadAfter
 			s.mode, s.load, len(s.throughputs), s.excluded, s.requests, s.errors, median(s.throughputs),
 			ms(percentile(s.latencies, .50)), ms(percentile(s.latencies, .90)),
 			ms(percentile(s.latencies, .99)), ms(percentile(s.latencies, 1)), svc, lag, spans)
-		if s.errSample != "" {
-			notes = append(notes, fmt.Sprintf("First error (tracing %s, %s loop): %s", s.mode, s.kind, s.errSample))
-		}
 	}
 	fmt.Fprintln(bw)
 	fmt.Fprintln(bw, "Open-loop latency is measured from each request's scheduled send time (no coordinated omission), so it includes the generator's own lateness (send lag; Go timers have about 1 ms granularity); \"p99 from actual send\" leaves that out.")
 	fmt.Fprintln(bw)
+}
+
+// latencyTarget is the open loop's p99 the chain should stay under.
+const latencyTarget = 5 * time.Millisecond
+
+// writeLatencyTargets judges each open-loop p99 against latencyTarget.
+func writeLatencyTargets(bw *bufio.Writer, o options, sums []summary) {
 	for _, s := range sums {
 		if s.kind != "open" {
 			continue
 		}
 		d := percentile(s.latencies, .99)
 		verdict := "met"
-		if d > 5*time.Millisecond {
-			verdict = fmt.Sprintf("missed by %s ms", ms(d-5*time.Millisecond))
+		if d > latencyTarget {
+			verdict = fmt.Sprintf("missed by %s ms", ms(d-latencyTarget))
 		}
 		fmt.Fprintf(bw, "- Target p99 <= 5 ms at %d rps, tracing %s: %s ms, %s.\n", o.rate, s.mode, ms(d), verdict)
 	}
-	// Tracing cost from paired rounds (off and on ran back to back), leaving
-	// out rounds in which either closed-loop run was disturbed.
+}
+
+// writeTracingCost judges tracing's cost from paired rounds (off and on ran
+// back to back), leaving out rounds in which either closed-loop run was
+// disturbed: pairing cancels the drift of a shared machine between rounds.
+func writeTracingCost(bw *bufio.Writer, o options, results []result) {
 	disturbedRound := map[int]bool{}
 	for _, r := range results {
 		if r.kind == "closed" && r.disturbed() {
@@ -564,16 +588,7 @@ func writeReport(w io.Writer, o options, results []result, loadBefore, loadAfter
 	var costs []float64
 	var costText []string
 	for round := 1; round <= o.rounds; round++ {
-		var off, on float64
-		for _, r := range results {
-			if r.round == round && r.kind == "closed" {
-				if r.mode == "off" {
-					off = r.throughput()
-				} else {
-					on = r.throughput()
-				}
-			}
-		}
+		off, on := closedThroughputs(results, round)
 		if off > 0 && on > 0 {
 			c := (off - on) / off * 100
 			if disturbedRound[round] {
@@ -595,6 +610,26 @@ func writeReport(w io.Writer, o options, results []result, loadBefore, loadAfter
 		fmt.Fprintf(bw, "- Target tracing costs <= 10%% of max throughput: not judged, every round was disturbed (per round: %s).\n", strings.Join(costText, ", "))
 	}
 	fmt.Fprintln(bw)
+}
+
+// closedThroughputs are one round's closed-loop throughputs with tracing
+// off and on (0 for a mode that did not run).
+func closedThroughputs(results []result, round int) (off, on float64) {
+	for _, r := range results {
+		if r.round == round && r.kind == "closed" {
+			if r.mode == "off" {
+				off = r.throughput()
+			} else {
+				on = r.throughput()
+			}
+		}
+	}
+	return off, on
+}
+
+// writeRounds lists each round's closed-loop throughputs with the CPU
+// other processes used meanwhile, so users see why a run was left out.
+func writeRounds(bw *bufio.Writer, o options, results []result) {
 	fmt.Fprintf(bw, "Per round (closed loop): throughput in req/s, and the CPU other processes used meanwhile (in cores, of %d):\n", runtime.NumCPU())
 	fmt.Fprintln(bw)
 	for round := 1; round <= o.rounds; round++ {
@@ -608,10 +643,6 @@ func writeReport(w io.Writer, o options, results []result, loadBefore, loadAfter
 			fmt.Fprintf(bw, "- round %d: %s\n", round, strings.Join(parts, ", "))
 		}
 	}
-	for _, n := range notes {
-		fmt.Fprintf(bw, "\n%s\n", n)
-	}
-	return bw.Flush()
 }
 
 // waitForIdle waits, up to limit, for a second in which other processes

@@ -115,13 +115,9 @@ func (c Config) NextServiceURL() string {
 // FromEnv reads the configuration. All problems are collected and returned
 // together (errors.Join) so a user fixes them in one round.
 func FromEnv(lookup LookupFunc) (Config, error) {
-	get := func(key string) string {
-		v, _ := lookup(key)
-		return strings.TrimSpace(v)
-	}
-	var errs []error
+	r := &envReader{lookup: lookup}
 	cfg := Config{
-		ListenHost:        get("LISTEN_HOST"),
+		ListenHost:        r.get("LISTEN_HOST"),
 		Port:              DefaultPort,
 		Namespace:         DefaultNamespace,
 		ClusterDomain:     DefaultClusterDomain,
@@ -130,56 +126,95 @@ func FromEnv(lookup LookupFunc) (Config, error) {
 		ShutdownTimeout:   DefaultShutdownTimeout,
 		LogLevel:          slog.LevelInfo,
 	}
-
-	cfg.ServiceType = get("SERVICE_TYPE")
-	if err := validateServiceType(cfg.ServiceType); err != nil {
-		errs = append(errs, err)
+	r.readListener(&cfg)
+	r.readNames(&cfg)
+	r.readNext(&cfg)
+	r.readDurations(&cfg)
+	r.readTracing(&cfg)
+	if v := r.get("LOG_LEVEL"); v != "" {
+		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			r.fail(fmt.Errorf("LOG_LEVEL=%q: must be debug, info, warn or error", v))
+		}
 	}
+	if err := errors.Join(r.errs...); err != nil {
+		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return cfg, nil
+}
 
-	if v := get("PORT"); v != "" {
+// envReader reads trimmed variables and collects every problem, so that
+// FromEnv reports them all at once, in the order the variables are read.
+type envReader struct {
+	lookup LookupFunc
+	errs   []error
+}
+
+func (r *envReader) get(key string) string {
+	v, _ := r.lookup(key)
+	return strings.TrimSpace(v)
+}
+
+func (r *envReader) fail(err error) { r.errs = append(r.errs, err) }
+
+// readListener reads the hop's name and where it listens.
+func (r *envReader) readListener(cfg *Config) {
+	cfg.ServiceType = r.get("SERVICE_TYPE")
+	if err := validateServiceType(cfg.ServiceType); err != nil {
+		r.fail(err)
+	}
+	if v := r.get("PORT"); v != "" {
 		p, err := strconv.Atoi(v)
 		if err != nil || p < 1 || p > 65535 {
-			errs = append(errs, fmt.Errorf("PORT=%q: must be a TCP port number between 1 and 65535", v))
+			r.fail(fmt.Errorf("PORT=%q: must be a TCP port number between 1 and 65535", v))
 		} else {
 			cfg.Port = p
 		}
 	}
 	if cfg.ListenHost != "" && net.ParseIP(cfg.ListenHost) == nil {
-		errs = append(errs, fmt.Errorf("LISTEN_HOST=%q: must be an IP address (or unset for all interfaces)", cfg.ListenHost))
+		r.fail(fmt.Errorf("LISTEN_HOST=%q: must be an IP address (or unset for all interfaces)", cfg.ListenHost))
 	}
+}
 
-	if v := get("POD_NAMESPACE"); v != "" {
+// readNames reads what the hop's DNS name is made of, and the discovery
+// variables Kubernetes set for its Service.
+func (r *envReader) readNames(cfg *Config) {
+	if v := r.get("POD_NAMESPACE"); v != "" {
 		if !isDNSLabel(v) {
-			errs = append(errs, fmt.Errorf("POD_NAMESPACE=%q: must be a DNS label (lower-case letters, digits, '-')", v))
+			r.fail(fmt.Errorf("POD_NAMESPACE=%q: must be a DNS label (lower-case letters, digits, '-')", v))
 		} else {
 			cfg.Namespace = v
 		}
 	}
-	if v := get("CLUSTER_DOMAIN"); v != "" {
+	if v := r.get("CLUSTER_DOMAIN"); v != "" {
 		cfg.ClusterDomain = strings.TrimSuffix(v, ".")
 	}
-
 	// Discovery variables are reported as found (null when missing); only
 	// their presence matters, Kubernetes owns their content.
 	if cfg.ServiceType != "" {
 		prefix := DiscoveryEnvPrefix(cfg.ServiceType)
-		if v, ok := lookup(prefix + "HOST"); ok {
+		if v, ok := r.lookup(prefix + "HOST"); ok {
 			cfg.ServiceHost = &v
 		}
-		if v, ok := lookup(prefix + "PORT"); ok {
+		if v, ok := r.lookup(prefix + "PORT"); ok {
 			cfg.ServicePort = &v
 		}
 	}
+}
 
-	if v := get("NEXT"); v != "" {
+// readNext reads the next hop's base URL; none ends the chain here.
+func (r *envReader) readNext(cfg *Config) {
+	if v := r.get("NEXT"); v != "" {
 		u, err := parseHTTPURL(v)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("NEXT=%q: %w", v, err))
+			r.fail(fmt.Errorf("NEXT=%q: %w", v, err))
 		} else {
 			cfg.Next = u
 		}
 	}
+}
 
+// readDurations reads the downstream timeout and the shutdown's timings.
+func (r *envReader) readDurations(cfg *Config) {
 	durations := []struct {
 		key string
 		dst *time.Duration
@@ -190,51 +225,42 @@ func FromEnv(lookup LookupFunc) (Config, error) {
 		{"SHUTDOWN_TIMEOUT", &cfg.ShutdownTimeout, time.Millisecond},
 	}
 	for _, d := range durations {
-		v := get(d.key)
+		v := r.get(d.key)
 		if v == "" {
 			continue
 		}
 		parsed, err := time.ParseDuration(v)
 		if err != nil || parsed < d.min {
-			errs = append(errs, fmt.Errorf("%s=%q: must be a Go duration (e.g. 3s, 500ms) of at least %s", d.key, v, d.min))
+			r.fail(fmt.Errorf("%s=%q: must be a Go duration (e.g. 3s, 500ms) of at least %s", d.key, v, d.min))
 			continue
 		}
 		*d.dst = parsed
 	}
+}
 
-	cfg.ServiceName = get("OTEL_SERVICE_NAME")
+// readTracing reads the OpenTelemetry service name and where spans go.
+func (r *envReader) readTracing(cfg *Config) {
+	cfg.ServiceName = r.get("OTEL_SERVICE_NAME")
 	if cfg.ServiceName == "" && cfg.ServiceType != "" {
 		cfg.ServiceName = KubernetesServiceName(cfg.ServiceType)
 	}
-
 	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is used as-is; the generic
 	// OTEL_EXPORTER_OTLP_ENDPOINT is a base URL that gets /v1/traces appended,
 	// as the OpenTelemetry specification defines for OTLP/HTTP.
-	if v := get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"); v != "" {
+	if v := r.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"); v != "" {
 		if _, err := parseHTTPURL(v); err != nil {
-			errs = append(errs, fmt.Errorf("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=%q: %w", v, err))
+			r.fail(fmt.Errorf("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=%q: %w", v, err))
 		} else {
 			cfg.OTLPTracesURL = v
 		}
-	} else if v := get("OTEL_EXPORTER_OTLP_ENDPOINT"); v != "" {
+	} else if v := r.get("OTEL_EXPORTER_OTLP_ENDPOINT"); v != "" {
 		if u, err := parseHTTPURL(v); err != nil {
-			errs = append(errs, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT=%q: %w", v, err))
+			r.fail(fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT=%q: %w", v, err))
 		} else {
 			u.Path = strings.TrimSuffix(u.Path, "/") + "/v1/traces"
 			cfg.OTLPTracesURL = u.String()
 		}
 	}
-
-	if v := get("LOG_LEVEL"); v != "" {
-		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
-			errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: must be debug, info, warn or error", v))
-		}
-	}
-
-	if err := errors.Join(errs...); err != nil {
-		return Config{}, fmt.Errorf("invalid configuration:\n%w", err)
-	}
-	return cfg, nil
 }
 
 // validateServiceType accepts what can become part of a Kubernetes Service

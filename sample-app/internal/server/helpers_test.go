@@ -164,7 +164,7 @@ func findSpan(t testing.TB, spans tracetest.SpanStubs, kind trace.SpanKind, name
 func attr(s tracetest.SpanStub, key string) (string, bool) {
 	for _, kv := range s.Attributes {
 		if string(kv.Key) == key {
-			return kv.Value.Emit(), true
+			return kv.Value.String(), true
 		}
 	}
 	return "", false

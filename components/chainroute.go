@@ -1,0 +1,110 @@
+package components
+
+import (
+	"github.com/play-kubernetes/play-kubernetes/components/internal/rule"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	networkingv1 "istio.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// anyHost is gatewayHosts' "every host": Istio's Gateway takes it as is,
+// a Gateway API route says it by listing no hostnames.
+const anyHost = "*"
+
+// GatewayHostRules refuses gateway hosts the ingress API cannot route. A
+// Gateway API hostname is a DNS name, or one with a leading "*." label;
+// Istio's Gateway also takes "*" and its namespace/host forms. The paths
+// are the chain spec's.
+func GatewayHostRules(hosts []string, api IngressAPI) field.ErrorList {
+	if api != IngressAPIGateway {
+		return nil
+	}
+	var errs field.ErrorList
+	for i, h := range hosts {
+		if h == anyHost || len(validation.IsDNS1123Subdomain(h)) == 0 || len(validation.IsWildcardDNS1123Subdomain(h)) == 0 {
+			continue
+		}
+		errs = append(errs, rule.Refuse(field.NewPath("gatewayHosts").Index(i), h,
+			`"*", a DNS name or "*.<DNS name>" when istio:ingress.api is gateway-api (a Gateway API hostname)`)...)
+	}
+	return errs
+}
+
+// routing registers the route from the ingress to the first hop, in the
+// ingress API the mesh was installed with.
+func (c *SampleChain) routing(ctx *pulumi.Context, s SampleChainSpec, mesh MeshAttachment, parent pulumi.ResourceOption) error {
+	if mesh.Gateway.API == IngressAPIGateway {
+		return c.httpRoute(ctx, s, mesh, parent)
+	}
+	return c.istioRoute(ctx, s, mesh, parent)
+}
+
+// istioRoute registers the tutorial's Gateway on the ingress gateway's pods
+// and the VirtualService sending its traffic to the first hop.
+func (c *SampleChain) istioRoute(ctx *pulumi.Context, s SampleChainSpec, mesh MeshAttachment, parent pulumi.ResourceOption) error {
+	istioOpts := []pulumi.ResourceOption{parent, pulumi.DependsOn(mesh.IstioAPI)}
+	var err error
+	c.Gateway, err = newIstioResource(ctx, "gateway", istioResource{
+		apiVersion: "networking.istio.io/v1", kind: "Gateway", name: "gateway", namespace: mesh.AppNamespace,
+		spec: &networkingv1.Gateway{
+			Selector: mesh.Gateway.Selector,
+			Servers: []*networkingv1.Server{{
+				Port:  &networkingv1.Port{Number: 80, Name: "http", Protocol: "HTTP"},
+				Hosts: s.GatewayHosts,
+			}},
+		},
+	}, istioOpts...)
+	if err != nil {
+		return err
+	}
+	c.VirtualService, err = newIstioResource(ctx, "virtual-service", istioResource{
+		apiVersion: "networking.istio.io/v1", kind: "VirtualService", name: "virtual-service", namespace: mesh.AppNamespace,
+		spec: &networkingv1.VirtualService{
+			Hosts:    s.GatewayHosts,
+			Gateways: []string{"gateway"},
+			Http: []*networkingv1.HTTPRoute{{
+				Route: []*networkingv1.HTTPRouteDestination{{
+					Destination: &networkingv1.Destination{
+						Host: HopServiceName(s.Hops[0]),
+						Port: &networkingv1.PortSelector{Number: uint32(s.Port)},
+					},
+				}},
+			}},
+		},
+	}, append(istioOpts, pulumi.DependsOn([]pulumi.Resource{c.Gateway}))...)
+	return err
+}
+
+// httpRoute registers the Gateway API route attaching the first hop to
+// the mesh's ingress Gateway. The route lives with the chain (the
+// application's side of the Gateway API's roles), the Gateway with the
+// mesh (the cluster operator's).
+func (c *SampleChain) httpRoute(ctx *pulumi.Context, s SampleChainSpec, mesh MeshAttachment, parent pulumi.ResourceOption) error {
+	gatewayNamespace := gatewayv1.Namespace(mesh.Gateway.Namespace)
+	listener := gatewayv1.SectionName("http")
+	port := gatewayv1.PortNumber(s.Port)
+	var hostnames []gatewayv1.Hostname
+	for _, h := range s.GatewayHosts {
+		if h != anyHost {
+			hostnames = append(hostnames, gatewayv1.Hostname(h))
+		}
+	}
+	var err error
+	c.HTTPRoute, err = newIstioResource(ctx, "http-route", istioResource{
+		apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", name: HopServiceName(s.Hops[0]), namespace: mesh.AppNamespace,
+		spec: gatewayv1.HTTPRouteSpec{
+			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{
+				Name: gatewayv1.ObjectName(mesh.Gateway.Name), Namespace: &gatewayNamespace, SectionName: &listener,
+			}}},
+			Hostnames: hostnames,
+			Rules: []gatewayv1.HTTPRouteRule{{
+				BackendRefs: []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{
+					BackendObjectReference: gatewayv1.BackendObjectReference{Name: gatewayv1.ObjectName(HopServiceName(s.Hops[0])), Port: &port},
+				}}},
+			}},
+		},
+	}, parent, pulumi.DependsOn(mesh.Routes))
+	return err
+}

@@ -1,0 +1,181 @@
+package components
+
+import (
+	"fmt"
+	"strings"
+
+	playk8s "github.com/play-kubernetes/play-kubernetes"
+	"github.com/play-kubernetes/play-kubernetes/components/internal/gatewayapi"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	apimetav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// kubernetesGatewayIdentity is who the gateway istiod provisions for the
+// ingress Gateway is: its pods carry the Gateway's name label, and it runs
+// as the ServiceAccount istiod names <gateway>-istio.
+func kubernetesGatewayIdentity(namespace string) GatewayIdentity {
+	return GatewayIdentity{
+		API:       IngressAPIGateway,
+		Name:      KubernetesGatewayName,
+		Selector:  map[string]string{GatewayNameLabel: KubernetesGatewayName},
+		Namespace: namespace,
+		Principal: Principal(namespace, ProvisionedGatewayName(KubernetesGatewayName)),
+	}
+}
+
+// gatewayAPIStandard registers the Gateway API's standard channel (its
+// CRDs and the safe-upgrades admission policy) as resources of the stack,
+// from the copy embedded at GATEWAY_API_VERSION: a preview shows them, an
+// up installs or upgrades them, a destroy removes them after the routes.
+func (c *IstioMesh) gatewayAPIStandard(ctx *pulumi.Context, parent pulumi.ResourceOption) error {
+	objs, err := gatewayapi.Standard()
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		// CRD names are unique; the policy and its binding share one.
+		name := o.Name
+		if o.Kind != "CustomResourceDefinition" {
+			name = strings.ToLower(o.Kind) + "-" + o.Name
+		}
+		r, err := apiextensions.NewCustomResource(ctx, name, &apiextensions.CustomResourceArgs{
+			ApiVersion: pulumi.String(o.APIVersion),
+			Kind:       pulumi.String(o.Kind),
+			Metadata: &metav1.ObjectMetaArgs{
+				Name:        pulumi.String(o.Name),
+				Annotations: ownedAnnotations(o.Annotations),
+				Labels:      stringMap(o.Labels),
+			},
+			OtherFields: kubernetes.UntypedArgs(o.Fields),
+		}, parent, pulumi.Version(playk8s.Version("PULUMI_KUBERNETES_PROVIDER_VERSION")))
+		if err != nil {
+			return fmt.Errorf("gateway API %s %s: %w", o.Kind, o.Name, err)
+		}
+		c.GatewayAPI = append(c.GatewayAPI, r)
+	}
+	return nil
+}
+
+// kubernetesGateway registers the ingress as a Gateway API Gateway of
+// class istio, with its infrastructure options: istiod provisions the
+// gateway's Deployment and Service from them, the gateway chart's job in
+// the istio ingress API. Routes from the app namespace only may attach.
+func (c *IstioMesh) kubernetesGateway(ctx *pulumi.Context, s IstioMeshSpec, parent pulumi.ResourceOption) error {
+	ns := c.SystemNamespace.Metadata.Name().Elem()
+	overlays, err := gatewayOverlays(s)
+	if err != nil {
+		return err
+	}
+	optionsName := KubernetesGatewayName + "-options"
+	options, err := corev1.NewConfigMap(ctx, optionsName, &corev1.ConfigMapArgs{
+		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String(optionsName), Namespace: ns},
+		Data:     pulumi.ToStringMap(overlays),
+	}, parent)
+	if err != nil {
+		return err
+	}
+	sameNamespaceAsApp := gatewayv1.NamespacesFromSelector
+	spec := gatewayv1.GatewaySpec{
+		GatewayClassName: KubernetesGatewayClass,
+		Listeners: []gatewayv1.Listener{{
+			Name:     "http",
+			Port:     80,
+			Protocol: gatewayv1.HTTPProtocolType,
+			AllowedRoutes: &gatewayv1.AllowedRoutes{Namespaces: &gatewayv1.RouteNamespaces{
+				From: &sameNamespaceAsApp,
+				Selector: &apimetav1.LabelSelector{
+					MatchLabels: map[string]string{"kubernetes.io/metadata.name": s.AppNamespace},
+				},
+			}},
+		}},
+		Infrastructure: &gatewayv1.GatewayInfrastructure{
+			ParametersRef: &gatewayv1.LocalParametersReference{Group: "", Kind: "ConfigMap", Name: optionsName},
+		},
+	}
+	deps := append(append([]pulumi.Resource{options}, c.GatewayAPI...), c.Attachment.IstioAPI...)
+	c.KubernetesGateway, err = newIstioResource(ctx, "ingress-gateway", istioResource{
+		apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", name: KubernetesGatewayName, namespace: ns, spec: spec,
+		// Programmed: istiod accepted the Gateway and provisioned its Service.
+		annotations: map[string]string{"pulumi.com/waitFor": "condition=Programmed"},
+	}, parent, pulumi.DependsOn(deps))
+	if err != nil {
+		return err
+	}
+	c.Attachment.Routes = []pulumi.Resource{c.KubernetesGateway}
+	c.kubernetesGatewayAddress(s.Ingress, ns)
+	return nil
+}
+
+// kubernetesGatewayAddress sets the ingress outputs: a NodePort at the
+// configured host and the node port the options fix, a LoadBalancer at
+// the address istiod reported in the Gateway's status.
+func (c *IstioMesh) kubernetesGatewayAddress(in IngressSpec, ns pulumi.StringOutput) {
+	switch in.Type {
+	case ServiceTypeNodePort:
+		c.IngressHost = pulumi.String(in.Host).ToStringOutput()
+		c.IngressPort = pulumi.Int(in.HTTPNodePort).ToIntOutput()
+	case ServiceTypeLoadBalancer:
+		c.IngressHost = c.KubernetesGateway.OtherFields.ApplyT(func(fields map[string]interface{}) string {
+			return gatewayStatusAddress(fields)
+		}).(pulumi.StringOutput)
+		c.IngressPort = pulumi.Int(80).ToIntOutput()
+	default:
+		c.IngressHost = InClusterHost(ProvisionedGatewayName(KubernetesGatewayName), ns)
+		c.IngressPort = pulumi.Int(80).ToIntOutput()
+	}
+}
+
+// gatewayStatusAddress is the first address in a Gateway's status.
+func gatewayStatusAddress(fields map[string]interface{}) string {
+	status, _ := fields["status"].(map[string]interface{})
+	addresses, _ := status["addresses"].([]interface{})
+	if len(addresses) == 0 {
+		return ""
+	}
+	first, _ := addresses[0].(map[string]interface{})
+	value, _ := first["value"].(string)
+	return value
+}
+
+// gatewayOverlays are the Gateway's infrastructure options: the strategic
+// merge patches istiod applies to the Deployment and Service it provisions
+// (its "deployment" and "service" keys). They carry the ingress spec the
+// gateway chart's values carry in the istio ingress API: replicas, the
+// proxy's resources, placement, topology spread, the Service's type and
+// node port.
+func gatewayOverlays(s IstioMeshSpec) (map[string]string, error) {
+	in := s.Ingress
+	pod := values{
+		"containers": []interface{}{values{"name": "istio-proxy", "resources": in.Resources.chartValues()}},
+	}
+	if len(in.NodeSelector) > 0 {
+		pod["nodeSelector"] = stringValues(in.NodeSelector)
+	}
+	if len(in.Tolerations) > 0 {
+		pod["tolerations"] = tolerationValues(in.Tolerations)
+	}
+	if s.TopologySpread {
+		pod["topologySpreadConstraints"] = topologySpreadValues(map[string]string{GatewayNameLabel: KubernetesGatewayName})
+	}
+	deployment := values{"spec": values{"replicas": in.Replicas, "template": values{"spec": pod}}}
+	service := values{"spec": values{"type": string(in.Type)}}
+	if in.Type.HasNodePorts() && in.HTTPNodePort != 0 {
+		// Service ports merge by port number: this is the listener's.
+		service["spec"].(values)["ports"] = []interface{}{values{"port": 80, "nodePort": in.HTTPNodePort}}
+	}
+	out := map[string]string{}
+	for key, overlay := range map[string]values{"deployment": deployment, "service": service} {
+		raw, err := yaml.Marshal(overlay)
+		if err != nil {
+			return nil, err
+		}
+		out[key] = string(raw)
+	}
+	return out, nil
+}
