@@ -180,11 +180,12 @@ func (s IngressSpec) validate(at *field.Path) field.ErrorList {
 	errs := rule.OneOf(at.Child("api"), s.API, IngressAPIs()...)
 	errs = append(errs, rule.OneOf(at.Child("type"), s.Type, FrontingServiceTypes()...)...)
 	errs = append(errs, nodePortRule(at.Child("httpNodePort"), s.HTTPNodePort, s.Type, at.Child("type"))...)
-	if s.API == IngressAPIGateway && s.Type == ServiceTypeNodePort && s.HTTPNodePort == 0 {
-		// istiod allocates the Service; a node port Kubernetes picks could
-		// only be read back after the fact, so the URL would be unknown.
-		errs = append(errs, rule.Refuse(at.Child("httpNodePort"), 0, "30000-32767 when ingress.api is gateway-api and ingress.type is NodePort"+
-			" (istiod provisions the gateway's Service; the stack fixes its node port to know the ingress URL)")...)
+	if s.API == IngressAPIGateway && s.Type == ServiceTypeLoadBalancer && s.HTTPNodePort != 0 {
+		// The load balancer is the Service istiod provisions; fixing its
+		// node port would make a switch of ingress.api ask for the port
+		// while the old API's Service still holds it (holdsServiceOfItsOwn).
+		errs = append(errs, rule.Refuse(at.Child("httpNodePort"), s.HTTPNodePort, "0 when ingress.api is gateway-api and ingress.type is LoadBalancer"+
+			" (the Gateway's load balancer gets its node ports from Kubernetes; type NodePort fixes one)")...)
 	}
 	if s.Type == ServiceTypeNodePort && s.Host == "" {
 		errs = append(errs, rule.Missing(at.Child("host"), "the address users reach a node at (e.g. the output of `minikube ip`) when ingress.type is NodePort")...)

@@ -80,7 +80,7 @@ func (c *IstioMesh) kubernetesGateway(ctx *pulumi.Context, s IstioMeshSpec, pare
 	if err != nil {
 		return err
 	}
-	sameNamespaceAsApp := gatewayv1.NamespacesFromSelector
+	fromSelector := gatewayv1.NamespacesFromSelector
 	spec := gatewayv1.GatewaySpec{
 		GatewayClassName: KubernetesGatewayClass,
 		Listeners: []gatewayv1.Listener{{
@@ -88,7 +88,7 @@ func (c *IstioMesh) kubernetesGateway(ctx *pulumi.Context, s IstioMeshSpec, pare
 			Port:     80,
 			Protocol: gatewayv1.HTTPProtocolType,
 			AllowedRoutes: &gatewayv1.AllowedRoutes{Namespaces: &gatewayv1.RouteNamespaces{
-				From: &sameNamespaceAsApp,
+				From: &fromSelector,
 				Selector: &apimetav1.LabelSelector{
 					MatchLabels: map[string]string{"kubernetes.io/metadata.name": s.AppNamespace},
 				},
@@ -108,27 +108,7 @@ func (c *IstioMesh) kubernetesGateway(ctx *pulumi.Context, s IstioMeshSpec, pare
 		return err
 	}
 	c.Attachment.Routes = []pulumi.Resource{c.KubernetesGateway}
-	c.kubernetesGatewayAddress(s.Ingress, ns)
 	return nil
-}
-
-// kubernetesGatewayAddress sets the ingress outputs: a NodePort at the
-// configured host and the node port the options fix, a LoadBalancer at
-// the address istiod reported in the Gateway's status.
-func (c *IstioMesh) kubernetesGatewayAddress(in IngressSpec, ns pulumi.StringOutput) {
-	switch in.Type {
-	case ServiceTypeNodePort:
-		c.IngressHost = pulumi.String(in.Host).ToStringOutput()
-		c.IngressPort = pulumi.Int(in.HTTPNodePort).ToIntOutput()
-	case ServiceTypeLoadBalancer:
-		c.IngressHost = c.KubernetesGateway.OtherFields.ApplyT(func(fields map[string]interface{}) string {
-			return gatewayStatusAddress(fields)
-		}).(pulumi.StringOutput)
-		c.IngressPort = pulumi.Int(80).ToIntOutput()
-	default:
-		c.IngressHost = InClusterHost(ProvisionedGatewayName(KubernetesGatewayName), ns)
-		c.IngressPort = pulumi.Int(80).ToIntOutput()
-	}
 }
 
 // gatewayStatusAddress is the first address in a Gateway's status.
@@ -164,11 +144,12 @@ func gatewayOverlays(s IstioMeshSpec) (map[string]string, error) {
 		pod["topologySpreadConstraints"] = topologySpreadValues(map[string]string{GatewayNameLabel: KubernetesGatewayName})
 	}
 	deployment := values{"spec": values{"replicas": in.Replicas, "template": values{"spec": pod}}}
-	service := values{"spec": values{"type": string(in.Type)}}
-	if in.Type.HasNodePorts() && in.HTTPNodePort != 0 {
-		// Service ports merge by port number: this is the listener's.
-		service["spec"].(values)["ports"] = []interface{}{values{"port": 80, "nodePort": in.HTTPNodePort}}
+	provisioned := in.Type
+	if in.holdsServiceOfItsOwn() {
+		// The stack's own Service holds the node port (ingressService).
+		provisioned = ServiceTypeClusterIP
 	}
+	service := values{"spec": values{"type": string(provisioned)}}
 	out := map[string]string{}
 	for key, overlay := range map[string]values{"deployment": deployment, "service": service} {
 		raw, err := yaml.Marshal(overlay)

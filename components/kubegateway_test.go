@@ -55,14 +55,11 @@ func TestIstioMeshGatewayAPI(t *testing.T) {
 	}
 	component := mocks.Find(t, components.IstioMeshToken, "istio")
 
-	// istiod provisions the gateway: no gateway chart, no Service of ours.
+	// istiod provisions the gateway: no gateway chart.
 	for _, r := range mocks.OfType(releaseType) {
 		if r.Name == components.GatewayReleaseName {
 			t.Error("the gateway chart is installed with the Gateway API ingress")
 		}
-	}
-	for _, r := range mocks.OfType("kubernetes:core/v1:Service") {
-		t.Errorf("Service %s registered; istiod provisions the gateway's", r.Name)
 	}
 
 	// The standard channel's CRDs, parented to the mesh, before istiod.
@@ -129,12 +126,29 @@ func TestIstioMeshGatewayAPI(t *testing.T) {
 	if tol := pod["tolerations"].([]interface{}); len(tol) != 1 || tol[0].(map[string]interface{})["value"] != "ingress" {
 		t.Errorf("deployment overlay tolerations = %v", pod["tolerations"])
 	}
+	// The node port is held by the stack's own Service, the one the istio
+	// ingress API uses too (a switch updates its selector): what istiod
+	// provisions stays ClusterIP.
 	service := overlay(t, options, "service")["spec"].(map[string]interface{})
-	if service["type"] != "NodePort" {
-		t.Errorf("service overlay type = %v", service["type"])
+	if service["type"] != "ClusterIP" || service["ports"] != nil {
+		t.Errorf("service overlay = %v, want type ClusterIP and no node port", service)
 	}
-	if port := service["ports"].([]interface{})[0].(map[string]interface{}); port["port"] != 80.0 || port["nodePort"] != 31380.0 {
-		t.Errorf("service overlay port = %v, want 80 on the tutorial's node port 31380", port)
+	front := mocks.Find(t, "kubernetes:core/v1:Service", components.GatewayReleaseName)
+	for path, want := range map[string]interface{}{
+		"spec.type":             "NodePort",
+		"spec.ports.0.port":     80.0,
+		"spec.ports.0.nodePort": 31380.0,
+		`spec.selector.gateway\.networking\.k8s\.io/gateway-name`: "ingress",
+	} {
+		if got := front.Get(path); got != want {
+			t.Errorf("ingress Service %s = %v, want %v", path, got, want)
+		}
+	}
+	if got := front.Get("spec.selector.app"); got != nil {
+		t.Errorf("ingress Service selects the gateway chart's app label %v: istiod's pods do not carry it", got)
+	}
+	if !mocks.Find(t, components.ServiceToken, components.GatewayReleaseName).DependsOn(gw.URN) {
+		t.Errorf("the ingress Service does not wait for the Gateway to be Programmed")
 	}
 	if got := url.Value(t); got != "http://127.0.0.1:31380" {
 		t.Errorf("ingress URL = %q", got)
@@ -180,6 +194,12 @@ func TestIstioMeshGatewayAPIIngressTypes(t *testing.T) {
 			if service["type"] != string(tc.typ) || service["ports"] != nil {
 				t.Errorf("service overlay = %v, want type %s and no node port", service, tc.typ)
 			}
+			// The Gateway's own Service fronts the gateway: none of the stack's.
+			for _, svc := range mocks.OfType("kubernetes:core/v1:Service") {
+				if svc.Name == components.GatewayReleaseName {
+					t.Errorf("the stack registers its own ingress Service for a %s Gateway", tc.typ)
+				}
+			}
 		})
 	}
 }
@@ -191,8 +211,8 @@ func TestIngressAPIRules(t *testing.T) {
 		wantPath string
 	}{
 		{"unknown API", func(s *components.IstioMeshSpec) { s.Ingress.API = "nginx" }, "ingress.api"},
-		{"gateway-api NodePort without a fixed port", func(s *components.IstioMeshSpec) {
-			s.Ingress.API, s.Ingress.HTTPNodePort = components.IngressAPIGateway, 0
+		{"gateway-api LoadBalancer with a fixed node port", func(s *components.IstioMeshSpec) {
+			s.Ingress.API, s.Ingress.Type = components.IngressAPIGateway, components.ServiceTypeLoadBalancer
 		}, "ingress.httpNodePort"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -204,10 +224,12 @@ func TestIngressAPIRules(t *testing.T) {
 			}
 		})
 	}
-	s := meshSpec()
-	s.Ingress.API = components.IngressAPIGateway
-	if errs := s.Validate(); len(errs) != 0 {
-		t.Errorf("the default mesh with the Gateway API ingress is refused: %v", errs)
+	for _, port := range []int{0, 31380} {
+		s := meshSpec()
+		s.Ingress.API, s.Ingress.HTTPNodePort = components.IngressAPIGateway, port
+		if errs := s.Validate(); len(errs) != 0 {
+			t.Errorf("the default mesh with the Gateway API ingress on node port %d is refused: %v", port, errs)
+		}
 	}
 }
 

@@ -31,6 +31,8 @@ const (
 	// simulatedLabel labels and taints the kwok node that stands in for
 	// the nodes Envoy would need.
 	simulatedLabel = "play-kubernetes.io/simulated"
+	// simulatedIngressNode is that node's name.
+	simulatedIngressNode = "sandbox-ingress"
 )
 
 // sandboxKubeconfig is the absolute path of the sandbox's admin

@@ -14,7 +14,6 @@ import (
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
 	"github.com/play-kubernetes/play-kubernetes/internal/recovery"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -55,40 +54,8 @@ func (e *buildError) Error() string { return "go build ./cmd/playk8s: " + e.err.
 // recovers both by itself and completes; a preview after it is clean.
 func checkKilledUpRecovers(t *testing.T, kubeconfig string) {
 	ctx := context.Background()
-	bin, err := playk8sBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, err := utils.ProjectDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("PULUMI_CONFIG_PASSPHRASE", "e2e-killed-up")
-	eng, err := engine.New(ctx, engine.Options{Root: root, StateDir: t.TempDir(), Progress: &utils.SyncBuffer{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	charts, err := engine.IstioModuleCharts(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	scratch, err := eng.NewScratch(ctx, "sandbox", map[string]auto.ConfigValue{
-		"kubernetes:kubeconfig": {Value: kubeconfig},
-		"istio:chartDir":        {Value: charts},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer scratch.Close()
-	// playk8s -root finds the built tools under the project root it is given.
-	if err := os.Symlink(filepath.Join(root, ".tools"), filepath.Join(scratch.Dir(), ".tools")); err != nil {
-		t.Fatal(err)
-	}
-	playk8s := func(ctx context.Context, args ...string) *exec.Cmd {
-		cmd := exec.CommandContext(ctx, bin, append(args, "-stack", "sandbox", "-root", scratch.Dir())...)
-		cmd.Env = append(os.Environ(), "PULUMI_BACKEND_URL="+scratch.BackendURL())
-		return cmd
-	}
+	cli := newCLIStack(t, kubeconfig, "e2e-killed-up")
+	scratch, playk8s := cli.scratch, cli.playk8s
 
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {

@@ -216,6 +216,7 @@ func TestStackOnSandbox(t *testing.T) {
 	step("a never-ready rollout fails up and keeps the old pods", func(t *testing.T) { checkBrokenProbe(t, d) })
 	step("a refused config changes neither state nor cluster", func(t *testing.T) { checkRefusedConfigChangesNothing(t, d) })
 	step("drift is seen by preview --refresh and repaired by up --refresh", func(t *testing.T) { checkDriftRepaired(t, d) })
+	step("the ingress switches to the Kubernetes Gateway API and back, one up each", func(t *testing.T) { checkGatewayAPIIngress(t, d) })
 	step("an unreachable cluster or refused credentials stop up before it starts", func(t *testing.T) { checkClusterAccessRefused(t, d) })
 	step("destroy", func(t *testing.T) {
 		start := time.Now()
@@ -228,4 +229,5 @@ func TestStackOnSandbox(t *testing.T) {
 	})
 	step("the cluster stays sealed after destroy", checkNetworkSealed)
 	step("a killed up is recovered by the next up", func(t *testing.T) { checkKilledUpRecovers(t, kubectl.Kubeconfig) })
+	step("the user's shell: pulumi config set, up, rollout and stack history, pulumi cancel", func(t *testing.T) { checkUserShell(t, kubectl.Kubeconfig) })
 }

@@ -105,6 +105,12 @@ func str(v interface{}) string {
 // get walks a dotted path through a manifest.
 func get(obj interface{}, path string) interface{} { return utils.Field(obj, path) }
 
+// selectorOf is a Service's spec.selector (its keys hold dots).
+func selectorOf(svc interface{}) map[string]interface{} {
+	m, _ := get(svc, "spec.selector").(map[string]interface{})
+	return m
+}
+
 func TestRenderedStacksCarryTheTutorial(t *testing.T) {
 	eng := newEngine(t)
 	for _, tc := range []struct {
@@ -181,7 +187,9 @@ func TestRenderedStacksCarryTheTutorial(t *testing.T) {
 // the istio API's objects; the policies follow the provisioned gateway.
 func TestRenderedGatewayAPIIngress(t *testing.T) {
 	eng := newEngine(t)
-	for _, tc := range []struct{ stack, serviceType string }{{"dev", "NodePort"}, {"prod", "LoadBalancer"}} {
+	// provisioned is the type istiod's Service gets; on NodePort the
+	// stack's own ingress Service holds the node port.
+	for _, tc := range []struct{ stack, serviceType, provisioned string }{{"dev", "NodePort", "ClusterIP"}, {"prod", "LoadBalancer", "LoadBalancer"}} {
 		t.Run(tc.stack, func(t *testing.T) {
 			o := overrides(t, tc.stack)
 			o["istio:ingress"] = auto.ConfigValue{Value: `{"api": "gateway-api", "type": "` + tc.serviceType + `", "httpNodePort": 31380, "host": "127.0.0.1"}`}
@@ -208,14 +216,23 @@ func TestRenderedGatewayAPIIngress(t *testing.T) {
 				t.Errorf("Gateway = %v", gw)
 			}
 			options := m["ConfigMap/istio-system/ingress-options"]
-			if !strings.Contains(str(get(options, "data.service")), "type: "+tc.serviceType) {
-				t.Errorf("ingress options service = %q, want type %s", get(options, "data.service"), tc.serviceType)
+			if !strings.Contains(str(get(options, "data.service")), "type: "+tc.provisioned) {
+				t.Errorf("ingress options service = %q, want type %s", get(options, "data.service"), tc.provisioned)
+			}
+			front := m["Service/istio-system/istio-ingressgateway"]
+			if tc.serviceType == "NodePort" {
+				if get(front, "spec.type") != "NodePort" || get(front, "spec.ports.0.nodePort") != 31380.0 ||
+					selectorOf(front)["gateway.networking.k8s.io/gateway-name"] != "ingress" {
+					t.Errorf("the ingress Service on NodePort = %v, want node port 31380 selecting the provisioned pods", get(front, "spec"))
+				}
+			} else if front != nil {
+				t.Errorf("the stack renders its own ingress Service beside the Gateway's load balancer: %v", get(front, "spec"))
 			}
 			route := m["HTTPRoute/playground/service-a"]
 			if get(route, "spec.parentRefs.0.name") != "ingress" || get(route, "spec.rules.0.backendRefs.0.name") != "service-a" {
 				t.Errorf("HTTPRoute = %v", get(route, "spec"))
 			}
-			for _, gone := range []string{"Service/istio-system/istio-ingressgateway", "VirtualService/playground/virtual-service", "Gateway/playground/gateway"} {
+			for _, gone := range []string{"VirtualService/playground/virtual-service", "Gateway/playground/gateway"} {
 				if m[gone] != nil {
 					t.Errorf("%s rendered with the Gateway API ingress", gone)
 				}
