@@ -374,51 +374,68 @@ func (b *bench) noop(ctx context.Context, rounds int) error {
 }
 
 // imageChange: a new web server image rolled out and awaited, both ways.
-// Each step sets an image the live Deployment does not run, so every one
-// is a real rollout.
+// The sandbox has two web server images (nothing can be pulled): each
+// step sets the one the live Deployment does not run, so every one is a
+// real rollout of real pods. After kubectl's step the Deployment is set
+// back, unmeasured, to what the stack's state says it runs, so the
+// engine's next change is a real rollout too.
 func (b *bench) imageChange(ctx context.Context, rounds int) error {
-	base := playk8s.Version("NGINX_IMAGE")
-	repo := base[:strings.LastIndex(base, ":")]
-	engineImages := []string{repo + ":alpine", base}
-	kubectlImages := []string{repo + ":mainline-alpine", repo + ":stable"}
+	images := [2]string{playk8s.Version("SANDBOX_NGINX_IMAGE"), playk8s.Version("SANDBOX_NGINX_UPDATE_IMAGE")}
+	configured, err := b.scratch.Stack.GetConfig(ctx, "webserver:image")
+	if err != nil {
+		return err
+	}
+	live := configured.Value
+	other := func(image string) string {
+		if image == images[0] {
+			return images[1]
+		}
+		return images[0]
+	}
 	c := Comparison{
 		Task:        "image change",
-		EngineHow:   "`up` after `webserver:image` changed (program, diff of every resource, the Deployment's rollout awaited)",
+		EngineHow:   "`up` after `webserver:image` changed (program, diff of every resource, the Deployment's rollout of real pods awaited)",
 		TutorialHow: "`kubectl set image deployment/webserver` and `kubectl rollout status`",
 		Target:      1.2,
 	}
 	if _, _, err := b.engineUp(ctx); err != nil { // deployed, as after the no-op step
 		return err
 	}
+	setImage := func(image string) error {
+		if _, err := b.kubectl.Run("set", "image", "deployment/webserver", "nginx="+image, "-n", "playground"); err != nil {
+			return err
+		}
+		_, err := b.kubectl.Run("rollout", "status", "deployment/webserver", "-n", "playground", "--timeout=5m")
+		return err
+	}
 	for i := 0; i < rounds; i++ {
 		engine := func() error {
-			if err := b.scratch.Stack.SetConfig(ctx, "webserver:image", auto.ConfigValue{Value: engineImages[i%2]}); err != nil {
+			next := other(live)
+			if err := b.scratch.Stack.SetConfig(ctx, "webserver:image", auto.ConfigValue{Value: next}); err != nil {
 				return err
 			}
 			d, _, err := b.engineUp(ctx)
 			if err != nil {
 				return err
 			}
+			live = next
 			c.Engine.add(d)
 			return nil
 		}
 		tutorial := func() error {
 			start := time.Now()
-			if _, err := b.kubectl.Run("set", "image", "deployment/webserver", "nginx="+kubectlImages[i%2], "-n", "playground"); err != nil {
-				return err
-			}
-			if _, err := b.kubectl.Run("rollout", "status", "deployment/webserver", "-n", "playground", "--timeout=5m"); err != nil {
+			if err := setImage(other(live)); err != nil {
 				return err
 			}
 			c.Tutorial.add(time.Since(start))
-			return nil
+			return setImage(live)
 		}
 		if err := alternate(i, engine, tutorial); err != nil {
 			return err
 		}
 	}
 	b.results.Comparisons = append(b.results.Comparisons, c)
-	if err := b.scratch.Stack.RemoveConfig(ctx, "webserver:image"); err != nil {
+	if err := b.scratch.Stack.SetConfig(ctx, "webserver:image", configured); err != nil {
 		return err
 	}
 	return b.engineDown(ctx)
