@@ -29,6 +29,10 @@ type MeshAttachment struct {
 	// injection webhook) and istio-cni (its node agent). Created before,
 	// a pod would run without its sidecar. Empty when injection is off.
 	Injector []pulumi.Resource
+	// PodAnnotations go on the pods of every workload in the app namespace:
+	// the istiod revision they are injected by, so that moving a revision
+	// tag rolls them. Empty without revisions or injection.
+	PodAnnotations map[string]string
 	// Gateway is the ingress gateway, for Gateways and the policies that let it in.
 	Gateway GatewayIdentity
 	// Routes is what a Gateway API route to the ingress waits for: the

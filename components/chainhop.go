@@ -1,6 +1,8 @@
 package components
 
 import (
+	"strconv"
+
 	"fmt"
 
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
@@ -99,11 +101,11 @@ func hopDeployment(s SampleChainSpec, i int, image hopImage, mesh MeshAttachment
 			Template: &corev1.PodTemplateSpecArgs{
 				Metadata: &metav1.ObjectMetaArgs{
 					Labels: stringMap(labels),
-					Annotations: pulumi.StringMap{
-						"prometheus.io/scrape": pulumi.String("true"),
-						"prometheus.io/port":   pulumi.Sprintf("%d", s.Port),
-						"prometheus.io/path":   pulumi.String("/metrics"),
-					},
+					Annotations: stringMap(mergeMaps(mesh.PodAnnotations, map[string]string{
+						"prometheus.io/scrape": "true",
+						"prometheus.io/port":   strconv.Itoa(s.Port),
+						"prometheus.io/path":   "/metrics",
+					})),
 				},
 				Spec: &corev1.PodSpecArgs{
 					TopologySpreadConstraints:    topologySpread(s.TopologySpread, map[string]string{"app": name}),

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	admissionregistrationv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/admissionregistration/v1"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
@@ -46,9 +47,14 @@ type IstioMesh struct {
 	CNINamespace    *corev1.Namespace
 	Base            *helmv3.Release
 	CNI             *helmv3.Release
-	Istiod          *helmv3.Release
-	Gateway         *helmv3.Release
-	IngressService  *Service
+	// Istiod is the istiod the app namespace runs on; Istiods every istiod
+	// release by revision ("" for the revision-less one).
+	Istiod  *helmv3.Release
+	Istiods map[string]*helmv3.Release
+	Gateway *helmv3.Release
+	// RevisionTags are the revision tags' injection webhooks, by tag.
+	RevisionTags   map[string]*admissionregistrationv1.MutatingWebhookConfiguration
+	IngressService *Service
 	// GatewayAPI is the Gateway API's standard channel and KubernetesGateway
 	// the ingress Gateway (the gateway-api ingress only).
 	GatewayAPI        []pulumi.Resource
@@ -68,6 +74,9 @@ type IstioMesh struct {
 	AppNamespaceName pulumi.StringOutput `pulumi:"appNamespace"`
 	// SidecarInjection says whether the app namespace is labeled for injection.
 	SidecarInjection pulumi.BoolOutput `pulumi:"sidecarInjection"`
+	// IstiodRevision is the istiod revision the app namespace runs on ("" for
+	// the revision-less istiod).
+	IstiodRevision pulumi.StringOutput `pulumi:"istiodRevision"`
 	// IngressAPI is the API the ingress is configured with (istio, gateway-api).
 	IngressAPI pulumi.StringOutput `pulumi:"ingressApi"`
 	// IngressHost, IngressPort and IngressURL are where the ingress gateway answers HTTP.
@@ -149,11 +158,13 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 	component.AppNamespaceName = component.Attachment.AppNamespace
 	component.SidecarInjection = pulumi.Bool(s.SidecarInjection).ToBoolOutput()
 	component.IngressAPI = pulumi.String(string(s.Ingress.API)).ToStringOutput()
+	component.IstiodRevision = pulumi.String(s.AppIstiodRevision()).ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"namespace":        component.Namespace,
 		"appNamespace":     component.AppNamespaceName,
 		"sidecarInjection": component.SidecarInjection,
 		"ingressApi":       component.IngressAPI,
+		"istiodRevision":   component.IstiodRevision,
 		"ingressHost":      component.IngressHost,
 		"ingressPort":      component.IngressPort,
 		"ingressUrl":       component.IngressURL,
@@ -178,8 +189,13 @@ func (c *IstioMesh) namespaces(ctx *pulumi.Context, s IstioMeshSpec, parent pulu
 	if err != nil {
 		return err
 	}
-	c.AppNamespace, err = newNamespace(ctx, s.AppNamespace,
-		mergeMaps(podSecurityLabels(s.PodSecurity.App), map[string]string{InjectionLabel: injection}), parent)
+	selection := map[string]string{InjectionLabel: injection}
+	if s.SidecarInjection && len(s.Revisions) > 0 {
+		// A revision's (or tag's) webhook injects namespaces labeled with
+		// it and no istio-injection label.
+		selection = s.revisionSelection()
+	}
+	c.AppNamespace, err = newNamespace(ctx, s.AppNamespace, mergeMaps(podSecurityLabels(s.PodSecurity.App), selection), parent)
 	if err != nil || !s.CNI.Enabled {
 		return err
 	}
@@ -199,67 +215,6 @@ func newNamespace(ctx *pulumi.Context, name string, labels map[string]string, op
 	}, opts...)
 }
 
-// releaseOrder is what each release waits for, besides its namespace: the
-// CRDs (base) before anything, istiod before the gateway (whose pods it
-// injects). istio-cni and istiod only need base, so they install side by side.
-var releaseOrder = map[IstioChart][]IstioChart{
-	IstioChartCNI:     {IstioChartBase},
-	IstioChartIstiod:  {IstioChartBase},
-	IstioChartGateway: {IstioChartIstiod},
-}
-
-// releases registers one Helm release per installed chart, in order, or
-// records them as skipped in render mode.
-func (c *IstioMesh) releases(ctx *pulumi.Context, args *IstioMeshArgs, charts map[IstioChart]chartRef, values map[IstioChart]values, parent pulumi.ResourceOption) error {
-	installed := map[IstioChart]*helmv3.Release{}
-	revisions := pulumi.IntMap{}
-	namespaces := pulumi.StringMap{}
-	for _, chart := range args.Spec.installedCharts() {
-		name := ReleaseName(chart)
-		if args.SkipReleases {
-			c.SkippedReleases = append(c.SkippedReleases, name)
-			continue
-		}
-		ns := c.SystemNamespace
-		deps := []pulumi.Resource{c.SystemNamespace}
-		if chart == IstioChartCNI {
-			ns = c.CNINamespace
-			deps = append(deps, c.CNINamespace)
-		}
-		for _, before := range releaseOrder[chart] {
-			deps = append(deps, installed[before])
-		}
-		if chart == IstioChartIstiod {
-			// istiod serves the Gateway API when its CRDs are there at start.
-			deps = append(deps, c.GatewayAPI...)
-		}
-		ref := charts[chart]
-		release, err := helmv3.NewRelease(ctx, name, &helmv3.ReleaseArgs{
-			// An explicit name: without it the provider appends a random suffix.
-			Name:           pulumi.String(name),
-			Namespace:      ns.Metadata.Name().Elem(),
-			Chart:          pulumi.String(ref.chart),
-			Version:        optionalString(ref.version),
-			RepositoryOpts: ref.repositoryOpts(),
-			Values:         pulumi.ToMap(values[chart]),
-			// Roll a failed upgrade's new objects back, and keep the history short.
-			CleanupOnFail: pulumi.Bool(true),
-			MaxHistory:    pulumi.Int(10),
-			Timeout:       optionalInt(args.Spec.TimeoutSeconds),
-		}, parent, pulumi.DependsOn(deps))
-		if err != nil {
-			return err
-		}
-		installed[chart] = release
-		revisions[string(chart)] = release.Status.Revision().Elem()
-		namespaces[name] = release.Status.Namespace().Elem()
-	}
-	c.Base, c.CNI, c.Istiod, c.Gateway = installed[IstioChartBase], installed[IstioChartCNI], installed[IstioChartIstiod], installed[IstioChartGateway]
-	c.Revisions = revisions.ToIntMapOutput()
-	c.Releases = namespaces.ToStringMapOutput()
-	return nil
-}
-
 // attachment is what workloads in the mesh wait for and need to know.
 func (c *IstioMesh) attachment(s IstioMeshSpec, gateway GatewayIdentity, tracing Tracing) MeshAttachment {
 	a := MeshAttachment{
@@ -273,17 +228,25 @@ func (c *IstioMesh) attachment(s IstioMeshSpec, gateway GatewayIdentity, tracing
 	if c.Base != nil {
 		a.IstioAPI = []pulumi.Resource{c.Base}
 	}
-	if c.Istiod != nil {
-		a.IstioAPI = append(a.IstioAPI, c.Istiod)
+	// Every istiod: each one's validation webhook judges Istio's resources.
+	for _, istiod := range s.istiods() {
+		if r := c.Istiods[istiod.revision]; r != nil {
+			a.IstioAPI = append(a.IstioAPI, r)
+		}
 	}
 	if s.SidecarInjection {
-		// Pods get their sidecar from istiod's injection webhook, and with
-		// istio-cni their traffic redirection from its node agent.
+		// Pods get their sidecar from istiod's injection webhook (through
+		// the tag they select, with revisions), and with istio-cni their
+		// traffic redirection from its node agent.
+		if tag := c.RevisionTags[s.AppRevision]; tag != nil {
+			a.Injector = append(a.Injector, tag)
+		}
 		for _, r := range []*helmv3.Release{c.Istiod, c.CNI} {
 			if r != nil {
 				a.Injector = append(a.Injector, r)
 			}
 		}
+		a.PodAnnotations = s.revisionPodAnnotations()
 	}
 	return a
 }

@@ -50,6 +50,14 @@ type IstioMeshSpec struct {
 	SidecarInjection bool `json:"sidecarInjection"`
 	// TopologySpread spreads istiod's and the gateway's replicas over zones and nodes.
 	TopologySpread bool `json:"topologySpread"`
+	// Revisions installs one istiod per revision instead of the
+	// revision-less one: Istio's canary upgrade (istiorevision.go).
+	Revisions []IstiodRevision `json:"revisions"`
+	// RevisionTags maps each revision tag to the revision it points at.
+	RevisionTags map[string]string `json:"revisionTags"`
+	// AppRevision is the tag or revision the app namespace and the ingress
+	// gateway select (istio.io/rev), with revisions.
+	AppRevision string `json:"appRevision"`
 }
 
 // IngressSpec shapes the ingress gateway (`istio:ingress`).
@@ -154,6 +162,7 @@ func (s *IstioMeshSpec) ResolvePaths(root string) {
 	if s.Dir != "" && !filepath.IsAbs(s.Dir) {
 		s.Dir = filepath.Join(root, s.Dir)
 	}
+	s.resolveRevisionPaths(root)
 }
 
 // Validate refuses, all at once, every value Helm, Istio or the API server
@@ -173,6 +182,7 @@ func (s IstioMeshSpec) Validate() field.ErrorList {
 	errs = append(errs, rule.AtLeast(field.NewPath("timeoutSeconds"), s.TimeoutSeconds, 30)...)
 	errs = append(errs, rule.EmptyOrOneOf(field.NewPath("platform"), s.Platform, IstioPlatforms()...)...)
 	errs = append(errs, rule.OneOf(field.NewPath("mtls"), s.MTLS, MTLSModes()...)...)
+	errs = append(errs, s.validateRevisions()...)
 	return append(errs, s.validatePodSecurity()...)
 }
 

@@ -38,6 +38,8 @@ type istioResource struct {
 	spec interface{}
 	// annotations are added to the owned ones (e.g. pulumi.com/waitFor).
 	annotations map[string]string
+	// labels are the resource's labels (e.g. istio.io/rev).
+	labels map[string]string
 }
 
 func newIstioResource(ctx *pulumi.Context, resourceName string, r istioResource, opts ...pulumi.ResourceOption) (*apiextensions.CustomResource, error) {
@@ -70,6 +72,7 @@ func registerIstioResource(ctx *pulumi.Context, resourceName string, r istioReso
 			Annotations: ownedAnnotations(r.annotations),
 			Name:        pulumi.String(r.name),
 			Namespace:   r.namespace,
+			Labels:      stringMap(r.labels),
 		},
 		OtherFields: kubernetes.UntypedArgs{"spec": spec},
 	}, opts...)

@@ -17,12 +17,37 @@ func (a *IstioMeshArgs) chartValues(tracing Tracing, gatewaySelector map[string]
 	if err != nil {
 		return nil, err
 	}
+	base := values{"global": a.globalValues(false)}
+	gateway := a.gatewayValues(gatewaySelector)
+	if len(a.Spec.Revisions) > 0 {
+		// The cluster-wide validation webhook (istiod-default-validator)
+		// calls the revision the app runs on; the gateway's pods are
+		// injected by the tag (or revision) the app selects.
+		base["defaultRevision"] = a.Spec.AppIstiodRevision()
+		gateway["revision"] = a.Spec.AppRevision
+		gateway["podAnnotations"] = stringValues(a.Spec.revisionPodAnnotations())
+	}
 	return map[IstioChart]values{
-		IstioChartBase:    {"global": a.globalValues(false)},
+		IstioChartBase:    base,
 		IstioChartCNI:     a.cniValues(),
 		IstioChartIstiod:  istiod,
-		IstioChartGateway: a.gatewayValues(gatewaySelector),
+		IstioChartGateway: gateway,
 	}, nil
+}
+
+// istiodRevisionValues are istiod's values installed as revision rev
+// (unchanged for the revision-less istiod): Istio's `revision` names its
+// Deployment, Service and webhooks istiod-<rev> and labels its pods
+// istio.io/rev, and its replicas spread among themselves only.
+func (a *IstioMeshArgs) istiodRevisionValues(v values, rev string) values {
+	if rev == "" {
+		return v
+	}
+	out := mergeMaps(v, values{"revision": rev})
+	if a.Spec.TopologySpread {
+		out["topologySpreadConstraints"] = topologySpreadValues(map[string]string{"app": "istiod", RevisionLabel: rev})
+	}
+	return out
 }
 
 // globalValues are the `global` values the charts share; images is set for

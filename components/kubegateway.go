@@ -103,6 +103,8 @@ func (c *IstioMesh) kubernetesGateway(ctx *pulumi.Context, s IstioMeshSpec, pare
 		apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", name: KubernetesGatewayName, namespace: ns, spec: spec,
 		// Programmed: istiod accepted the Gateway and provisioned its Service.
 		annotations: map[string]string{"pulumi.com/waitFor": "condition=Programmed"},
+		// The revision (or tag) whose istiod provisions it and injects its pods.
+		labels: s.revisionSelection(),
 	}, parent, pulumi.DependsOn(deps))
 	if err != nil {
 		return err
@@ -143,7 +145,11 @@ func gatewayOverlays(s IstioMeshSpec) (map[string]string, error) {
 	if s.TopologySpread {
 		pod["topologySpreadConstraints"] = topologySpreadValues(map[string]string{GatewayNameLabel: KubernetesGatewayName})
 	}
-	deployment := values{"spec": values{"replicas": in.Replicas, "template": values{"spec": pod}}}
+	template := values{"spec": pod}
+	if annotations := s.revisionPodAnnotations(); len(annotations) > 0 {
+		template["metadata"] = values{"annotations": stringValues(annotations)}
+	}
+	deployment := values{"spec": values{"replicas": in.Replicas, "template": template}}
 	provisioned := in.Type
 	if in.holdsServiceOfItsOwn() {
 		// The stack's own Service holds the node port (ingressService).

@@ -136,7 +136,8 @@ func prometheusAccount(ctx *pulumi.Context, ns pulumi.StringInput, parent pulumi
 	return sa, nil
 }
 
-// prometheusConfig scrapes istiod and every pod that asks to be scraped.
+// prometheusConfig scrapes istiod (each revision's Service istiod-<revision>
+// too) and every pod that asks to be scraped.
 // Istio's metrics merging (on by default) rewrites an injected pod's
 // prometheus.io annotations to the sidecar's port 15020, which serves Envoy's
 // and the application's metrics together: one job covers sidecars and sample-app.
@@ -150,7 +151,7 @@ func prometheusConfig(s PrometheusSpec) map[string]interface{} {
 				"relabel_configs": []interface{}{map[string]interface{}{
 					"source_labels": []string{"__meta_kubernetes_service_name", "__meta_kubernetes_endpoint_port_name"},
 					"action":        "keep",
-					"regex":         "istiod;http-monitoring",
+					"regex":         "istiod(-[a-z0-9-]+)?;http-monitoring",
 				}},
 			},
 			map[string]interface{}{

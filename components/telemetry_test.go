@@ -141,7 +141,7 @@ func TestTelemetryPrometheus(t *testing.T) {
 	}
 	cm := mocks.Find(t, "kubernetes:core/v1:ConfigMap", "prometheus")
 	text := cm.Get("data").(map[string]interface{})["prometheus.yml"].(string)
-	for _, want := range []string{"job_name: istiod", "istiod;http-monitoring", "job_name: kubernetes-pods", "__meta_kubernetes_pod_annotation_prometheus_io_scrape"} {
+	for _, want := range []string{"job_name: istiod", "istiod(-[a-z0-9-]+)?;http-monitoring", "job_name: kubernetes-pods", "__meta_kubernetes_pod_annotation_prometheus_io_scrape"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("prometheus.yml lacks %q:\n%s", want, text)
 		}

@@ -85,7 +85,7 @@ func NewWebServer(ctx *pulumi.Context, name string, args *WebServerArgs, opts ..
 	if err != nil {
 		return nil, err
 	}
-	deployment, err := appsv1.NewDeployment(ctx, name, webServerDeployment(s, ns, sa), parent,
+	deployment, err := appsv1.NewDeployment(ctx, name, webServerDeployment(s, ns, sa, args.Mesh.PodAnnotations), parent,
 		rolloutTimeout(s.TimeoutSeconds), pulumi.DependsOn(args.Mesh.Injector))
 	if err != nil {
 		return nil, err
@@ -136,7 +136,8 @@ func NewWebServer(ctx *pulumi.Context, name string, args *WebServerArgs, opts ..
 
 // webServerDeployment is the nginx Deployment: restricted pods that never
 // drop below the desired count during a rollout.
-func webServerDeployment(s WebServerSpec, ns pulumi.StringInput, sa *corev1.ServiceAccount) *appsv1.DeploymentArgs {
+// meshAnnotations are the mesh's own pod annotations (MeshAttachment.PodAnnotations).
+func webServerDeployment(s WebServerSpec, ns pulumi.StringInput, sa *corev1.ServiceAccount, meshAnnotations map[string]string) *appsv1.DeploymentArgs {
 	container := corev1.ContainerArgs{
 		Name:  pulumi.String("nginx"),
 		Image: pulumi.String(s.Image),
@@ -193,7 +194,7 @@ func webServerDeployment(s WebServerSpec, ns pulumi.StringInput, sa *corev1.Serv
 			Template: &corev1.PodTemplateSpecArgs{
 				Metadata: &metav1.ObjectMetaArgs{
 					Labels:      stringMap(webServerPods),
-					Annotations: stringMap(mergeMaps(s.PodAnnotations, map[string]string{ChangeCauseAnnotation: s.changeCause()})),
+					Annotations: stringMap(mergeMaps(s.PodAnnotations, meshAnnotations, map[string]string{ChangeCauseAnnotation: s.changeCause()})),
 				},
 				Spec: podSpec,
 			},

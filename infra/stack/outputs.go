@@ -20,6 +20,7 @@ func export(ctx *pulumi.Context, mesh *components.IstioMesh, telemetry *componen
 	ctx.Export("istioReleases", mesh.Releases)
 	ctx.Export("sidecarInjection", mesh.SidecarInjection)
 	ctx.Export("ingressApi", mesh.IngressAPI)
+	ctx.Export("istiodRevision", mesh.IstiodRevision)
 	ctx.Export("webserverUrl", web.URL)
 	ctx.Export("webserverNodePort", web.NodePort)
 	ctx.Export("webserverImage", web.Image)

@@ -33,6 +33,7 @@ func apiChecks(c *Cluster, t Target) []check {
 		{name: CheckEndpoints, level: LevelAPI, fn: func(ctx context.Context) (string, error) { return servicesHaveEndpoints(ctx, c, t) }},
 		{name: CheckReleases, level: LevelAPI, fn: func(ctx context.Context) (string, error) { return releasesDeployed(ctx, c, t) }},
 		{name: CheckRouting, level: LevelAPI, fn: func(ctx context.Context) (string, error) { return routesToFirstHop(ctx, c, t) }},
+		{name: CheckRevisions, level: LevelAPI, fn: func(ctx context.Context) (string, error) { return revisionsRun(ctx, c, t) }},
 	}
 }
 
@@ -52,6 +53,9 @@ func injectionLabeled(ctx context.Context, c *Cluster, t Target) (string, error)
 	ns, err := c.Kube.CoreV1().Namespaces().Get(ctx, t.Namespace, metav1.GetOptions{})
 	if err != nil {
 		return "", err
+	}
+	if t.IstiodRevision != "" {
+		return revisionSelected(ctx, c, t, ns.Labels)
 	}
 	if v := ns.Labels[components.InjectionLabel]; v != "enabled" {
 		return "", fmt.Errorf("namespace %s: label %s=%q, want enabled", t.Namespace, components.InjectionLabel, v)

@@ -104,12 +104,18 @@ func meshedPod(hop string, i int, sidecar bool, ready ...bool) *corev1.Pod {
 	names := []string{"sample-app"}
 	if sidecar {
 		names = append(names, sidecarName)
+		p.Annotations = injectedBy("default")
 	}
 	for j, n := range names {
 		p.Spec.Containers = append(p.Spec.Containers, corev1.Container{Name: n})
 		p.Status.ContainerStatuses = append(p.Status.ContainerStatuses, corev1.ContainerStatus{Name: n, Ready: j < len(ready) && ready[j]})
 	}
 	return p
+}
+
+// injectedBy is the annotation Istio's injector writes, for a revision.
+func injectedBy(revision string) map[string]string {
+	return map[string]string{sidecarStatusAnnotation: `{"containers":["istio-proxy"],"revision":"` + revision + `"}`}
 }
 
 // healthyObjects is the whole stack, every check's happy path.

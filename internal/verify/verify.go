@@ -120,6 +120,9 @@ type Target struct {
 	SidecarInjection bool
 	// IngressAPI is how the ingress is configured: istio or gateway-api (output ingressApi).
 	IngressAPI components.IngressAPI
+	// IstiodRevision is the istiod revision the workloads should run on,
+	// "" for the revision-less istiod (output istiodRevision).
+	IstiodRevision string
 }
 
 // Options tune a run.
@@ -289,6 +292,7 @@ func TargetFromOutputs(outputs map[string]interface{}) Target {
 	if api := str("ingressApi"); api != "" {
 		t.IngressAPI = components.IngressAPI(api)
 	}
+	t.IstiodRevision = str("istiodRevision")
 	t.SidecarInjection = true
 	if v, ok := outputs["sidecarInjection"].(bool); ok {
 		t.SidecarInjection = v

@@ -334,7 +334,7 @@ func TestRunOnSimulatedNodes(t *testing.T) {
 			t.Errorf("%s: %+v, want SKIP saying the nodes are simulated", name, res)
 		}
 	}
-	if !strings.Contains(out.String(), "6 of 11 checks skipped") {
+	if !strings.Contains(out.String(), "6 of 12 checks skipped") {
 		t.Errorf("the report does not say what was not checked:\n%s", out.String())
 	}
 }
@@ -381,7 +381,7 @@ func onNode(p *corev1.Pod, node string) *corev1.Pod {
 // simulated one for the ingress gateway, no sidecars.
 func sandboxObjects() []runtime.Object {
 	objs := []runtime.Object{node("sandbox-node", false), node("sandbox-ingress", true),
-		onNode(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: testIstio, Name: "gw-0", Labels: map[string]string{"app": "istio-ingressgateway"}}}, "sandbox-ingress"),
+		onNode(&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: testIstio, Name: "gw-0", Labels: map[string]string{"app": "istio-ingressgateway"}, Annotations: injectedBy("default")}}, "sandbox-ingress"),
 		namespace(testNS, map[string]string{"istio-injection": "disabled"}),
 	}
 	for _, o := range healthyObjects(false) {

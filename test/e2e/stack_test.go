@@ -217,6 +217,7 @@ func TestStackOnSandbox(t *testing.T) {
 	step("a refused config changes neither state nor cluster", func(t *testing.T) { checkRefusedConfigChangesNothing(t, d) })
 	step("drift is seen by preview --refresh and repaired by up --refresh", func(t *testing.T) { checkDriftRepaired(t, d) })
 	step("the ingress switches to the Kubernetes Gateway API and back, one up each", func(t *testing.T) { checkGatewayAPIIngress(t, d) })
+	step("a canary upgrade by revision: adopt, add, move the tag, remove, back; one up each", func(t *testing.T) { checkCanaryUpgrade(t, d) })
 	step("an unreachable cluster or refused credentials stop up before it starts", func(t *testing.T) { checkClusterAccessRefused(t, d) })
 	step("destroy", func(t *testing.T) {
 		start := time.Now()

@@ -50,6 +50,7 @@ func checkVerify(t *testing.T, d *deployment) {
 		verify.CheckEndpoints:   verify.StatusPass,
 		verify.CheckReleases:    verify.StatusPass,
 		verify.CheckRouting:     verify.StatusPass,
+		verify.CheckRevisions:   verify.StatusPass, // the gateway's pods, injected by the real istiod
 		verify.CheckSidecars:    verify.StatusSkip, // no Envoy
 		verify.CheckChain:       verify.StatusSkip, // the gateway runs on the simulated node
 		verify.CheckChainEntry:  verify.StatusPass,

@@ -106,8 +106,11 @@ func str(v interface{}) string {
 func get(obj interface{}, path string) interface{} { return utils.Field(obj, path) }
 
 // selectorOf is a Service's spec.selector (its keys hold dots).
-func selectorOf(svc interface{}) map[string]interface{} {
-	m, _ := get(svc, "spec.selector").(map[string]interface{})
+func selectorOf(svc interface{}) map[string]interface{} { return mapAt(svc, "spec.selector") }
+
+// mapAt is the map at path, for maps whose keys hold dots (labels, annotations).
+func mapAt(obj interface{}, path string) map[string]interface{} {
+	m, _ := get(obj, path).(map[string]interface{})
 	return m
 }
 
@@ -240,6 +243,50 @@ func TestRenderedGatewayAPIIngress(t *testing.T) {
 			allow := m["AuthorizationPolicy/playground/service-a"]
 			if got := get(allow, "spec.rules.0.from.0.source.principals.0"); got != "cluster.local/ns/istio-system/sa/ingress-istio" {
 				t.Errorf("service-a allows %v, want the provisioned gateway's identity", got)
+			}
+		})
+	}
+}
+
+// TestRenderedRevisions: `make render` of dev and prod with istiod as two
+// revisions and a tag: the tag's injection webhook calls the revision it
+// points at, the app namespace selects the tag instead of istio-injection,
+// the workloads carry the revision they run on, and the release list names
+// one istiod per revision.
+func TestRenderedRevisions(t *testing.T) {
+	eng := newEngine(t)
+	for _, stack := range []string{"dev", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			o := overrides(t, stack)
+			o["istio:revisions"] = auto.ConfigValue{Value: `[{"name": "1-31-4"}, {"name": "canary"}]`}
+			o["istio:revisionTags"] = auto.ConfigValue{Value: `{"prod-stable": "canary"}`}
+			o["istio:appRevision"] = auto.ConfigValue{Value: "prod-stable"}
+			dir := t.TempDir()
+			res, err := eng.Render(context.Background(), stack, dir, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, release := range []string{"istiod-1-31-4", "istiod-canary"} {
+				if !slices.Contains(res.NotRendered, release) {
+					t.Errorf("release %s not in the stack's releases: %v", release, res.NotRendered)
+				}
+			}
+			if slices.Contains(res.NotRendered, "istiod") {
+				t.Errorf("the revision-less istiod is still in the stack: %v", res.NotRendered)
+			}
+			m := manifests(t, dir)
+			tag := m["MutatingWebhookConfiguration//istio-revision-tag-prod-stable"]
+			if mapAt(tag, "metadata.labels")["istio.io/rev"] != "canary" || get(tag, "webhooks.0.clientConfig.service.name") != "istiod-canary" {
+				t.Errorf("tag webhook = %v", tag)
+			}
+			app := m["Namespace//playground"]
+			if labels := mapAt(app, "metadata.labels"); labels["istio.io/rev"] != "prod-stable" || labels["istio-injection"] != nil {
+				t.Errorf("app namespace labels = %v, want istio.io/rev=prod-stable and no istio-injection", get(app, "metadata.labels"))
+			}
+			for _, d := range []string{"Deployment/playground/service-a", "Deployment/playground/webserver"} {
+				if got := mapAt(m[d], "spec.template.metadata.annotations")["playk8s.io/istio-revision"]; got != "canary" {
+					t.Errorf("%s pods' revision = %v, want canary", d, got)
+				}
 			}
 		})
 	}
