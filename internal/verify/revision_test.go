@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/play-kubernetes/play-kubernetes/components"
@@ -67,15 +66,7 @@ func TestRevisionChecks(t *testing.T) {
 				t.Fatal(err)
 			}
 			res, _ := r.Result(tt.check)
-			if tt.wantFail != "" {
-				if res.Status != StatusFail || !strings.Contains(res.Detail, tt.wantFail) {
-					t.Errorf("%s: %s %q, want FAIL containing %q", tt.check, res.Status, res.Detail, tt.wantFail)
-				}
-				return
-			}
-			if res.Status != StatusPass || !strings.Contains(res.Detail, tt.wantPass) {
-				t.Errorf("%s: %s %q, want PASS containing %q", tt.check, res.Status, res.Detail, tt.wantPass)
-			}
+			checkResult(t, tt.check, res, tt.wantFail, tt.wantPass)
 		})
 	}
 	if got := TargetFromOutputs(map[string]interface{}{"istiodRevision": "canary"}).IstiodRevision; got != "canary" {

@@ -110,15 +110,7 @@ func TestAPIChecks(t *testing.T) {
 			if !ok {
 				t.Fatalf("no result for %q", tt.check)
 			}
-			if tt.wantFail != "" {
-				if res.Status != StatusFail || !strings.Contains(res.Detail, tt.wantFail) {
-					t.Errorf("%s: %s %q, want FAIL containing %q", tt.check, res.Status, res.Detail, tt.wantFail)
-				}
-				return
-			}
-			if res.Status != StatusPass || !strings.Contains(res.Detail, tt.wantPass) {
-				t.Errorf("%s: %s %q, want PASS containing %q", tt.check, res.Status, res.Detail, tt.wantPass)
-			}
+			checkResult(t, tt.check, res, tt.wantFail, tt.wantPass)
 		})
 	}
 }
@@ -529,5 +521,20 @@ func TestTargetFromOutputs(t *testing.T) {
 	_, err := Run(context.Background(), fakeCluster(nil), TargetFromOutputs(map[string]interface{}{}), fastOptions)
 	if err == nil || !strings.Contains(err.Error(), "appNamespace, istioNamespace, chainHops, serviceUrl, istioReleases") || !strings.Contains(err.Error(), "make up") {
 		t.Errorf("missing outputs: %v, want one error naming them and make up", err)
+	}
+}
+
+// checkResult fails the test unless res FAILs with a detail containing
+// wantFail or, when wantFail is "", PASSes with one containing wantPass.
+func checkResult(t *testing.T, check string, res Result, wantFail, wantPass string) {
+	t.Helper()
+	if wantFail != "" {
+		if res.Status != StatusFail || !strings.Contains(res.Detail, wantFail) {
+			t.Errorf("%s: %s %q, want FAIL containing %q", check, res.Status, res.Detail, wantFail)
+		}
+		return
+	}
+	if res.Status != StatusPass || !strings.Contains(res.Detail, wantPass) {
+		t.Errorf("%s: %s %q, want PASS containing %q", check, res.Status, res.Detail, wantPass)
 	}
 }
