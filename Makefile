@@ -102,7 +102,7 @@ bench-sample-app: ## sample-app: handler benchmarks, the chain load test, and th
 
 BENCH_ROUNDS ?= 3
 .PHONY: bench-deploy
-bench-deploy: tools helm ## On a fresh sandbox: cold deploy, no-op preview, image change and chain growth vs. helm install + kubectl (bench/out/deploy.md).
+bench-deploy: tools helm ## On a fresh sandbox: cold deploy, no-op preview (in-process and as whole processes), image change and chain growth vs. helm install + kubectl (bench/out/deploy.md).
 	hack/sandbox.sh down >/dev/null
 	hack/sandbox.sh up
 	rc=0; $(GO) run ./test/bench -rounds $(BENCH_ROUNDS) -out bench/out || rc=1; \

@@ -349,27 +349,84 @@ func (b *bench) noop(ctx context.Context, rounds int) error {
 			c.Engine.add(time.Since(start))
 			return nil
 		}
-		tutorial := func() error {
-			start := time.Now()
-			// Exit code 1 means differences were found (server-set fields); >1 is an error.
-			kubectl, err := utils.KubectlBinary()
-			if err != nil {
-				return err
-			}
-			cmd := exec.CommandContext(ctx, kubectl, "--kubeconfig", b.kubeconfig, "diff", "-R", "-f", b.rendered)
-			out, err := cmd.CombinedOutput()
-			var exit *exec.ExitError
-			if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
-				return fmt.Errorf("kubectl diff: %w\n%s", err, out)
-			}
-			c.Tutorial.add(time.Since(start))
-			return nil
-		}
-		if err := alternate(i, engine, tutorial); err != nil {
+		if err := alternate(i, engine, func() error { return b.kubectlDiff(ctx, &c) }); err != nil {
 			return err
 		}
 	}
 	b.results.Comparisons = append(b.results.Comparisons, c)
+	return nil
+}
+
+// wholeProcessPreview: the no-op preview as a user types it, a whole
+// process from start to exit, against `kubectl diff`'s whole process: once
+// as `make preview` runs it (`go run ./cmd/playk8s preview`, with go's
+// staleness check of the program's packages), once as the built playk8s
+// binary. Both read the scratch stack's directory and backend, the way
+// the make targets read the project's.
+func (b *bench) wholeProcessPreview(ctx context.Context, rounds int) error {
+	if _, _, err := b.engineUp(ctx); err != nil {
+		return err
+	}
+	// playk8s -root finds the built tools under the root it is given.
+	link := filepath.Join(b.scratch.Dir(), ".tools")
+	if _, err := os.Lstat(link); err != nil {
+		if err := os.Symlink(filepath.Join(b.root, ".tools"), link); err != nil {
+			return err
+		}
+	}
+	bin := filepath.Join(b.work, "playk8s")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/playk8s")
+	build.Dir = b.root
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./cmd/playk8s: %w\n%s", err, out)
+	}
+	args := []string{"preview", "-stack", "sandbox", "-root", b.scratch.Dir()}
+	for _, way := range []struct {
+		task, how string
+		argv      []string
+	}{
+		{"no-op preview, whole `make preview` process", "`go run ./cmd/playk8s preview` from start to exit, as `make preview` runs it (go's staleness check, CLI and provider start-up, preflight, the program, the diff)",
+			append([]string{"go", "run", "./cmd/playk8s"}, args...)},
+		{"no-op preview, whole playk8s process", "the built `playk8s preview` from start to exit (no go run)", append([]string{bin}, args...)},
+	} {
+		c := Comparison{Task: way.task, EngineHow: way.how, TutorialHow: "`kubectl diff -R` of the rendered manifests, from start to exit", Target: 1.0}
+		for i := 0; i < rounds; i++ {
+			engine := func() error {
+				cmd := exec.CommandContext(ctx, way.argv[0], way.argv[1:]...)
+				cmd.Dir = b.root
+				cmd.Env = append(os.Environ(), "PULUMI_BACKEND_URL="+b.scratch.BackendURL(), "KUBECONFIG="+b.kubeconfig)
+				start := time.Now()
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					return fmt.Errorf("%s: %w\n%s", strings.Join(way.argv, " "), err, out)
+				}
+				c.Engine.add(time.Since(start))
+				return nil
+			}
+			if err := alternate(i, engine, func() error { return b.kubectlDiff(ctx, &c) }); err != nil {
+				return err
+			}
+		}
+		b.results.Comparisons = append(b.results.Comparisons, c)
+	}
+	return nil
+}
+
+// kubectlDiff times one `kubectl diff -R` of the rendered manifests into
+// the comparison's tutorial side.
+func (b *bench) kubectlDiff(ctx context.Context, c *Comparison) error {
+	kubectl, err := utils.KubectlBinary()
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	// Exit code 1 means differences were found (server-set fields); >1 is an error.
+	out, err := exec.CommandContext(ctx, kubectl, "--kubeconfig", b.kubeconfig, "diff", "-R", "-f", b.rendered).CombinedOutput()
+	var exit *exec.ExitError
+	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
+		return fmt.Errorf("kubectl diff: %w\n%s", err, out)
+	}
+	c.Tutorial.add(time.Since(start))
 	return nil
 }
 

@@ -74,6 +74,11 @@ func run(rounds int, kubeconfig, helmBin, out, growth string, tasks []string) er
 	}
 	defer os.RemoveAll(work)
 
+	// One passphrase for the bench's engine and the playk8s processes it
+	// times (wholeProcessPreview), as a user's shell would hold it.
+	if err := os.Setenv("PULUMI_CONFIG_PASSPHRASE", "play-kubernetes bench"); err != nil {
+		return err
+	}
 	eng, err := engine.New(ctx, engine.Options{Root: root, StateDir: filepath.Join(work, "state"), Progress: &utils.SyncBuffer{}})
 	if err != nil {
 		return err
@@ -93,6 +98,7 @@ func run(rounds int, kubeconfig, helmBin, out, growth string, tasks []string) er
 	}{
 		{"cold", "cold deploy", b.coldDeploy},
 		{"noop", "no-op preview", b.noop},
+		{"noop", "no-op preview, whole processes", b.wholeProcessPreview},
 		{"image", "image change", b.imageChange},
 	}
 	for _, s := range steps {
