@@ -127,4 +127,3 @@ func first(releases []pulumi.Resource) *helmv3.Release {
 	}
 	return releases[0].(*helmv3.Release)
 }
-

@@ -2,9 +2,9 @@ package components
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
-	"sort"
 
 	"github.com/play-kubernetes/play-kubernetes/components/internal/rule"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -113,14 +113,7 @@ func RevisionTagWebhookName(tag, namespace string) string {
 }
 
 // sortedTags are the revision tags in name order, for a stable registration.
-func (s IstioMeshSpec) sortedTags() []string {
-	tags := make([]string, 0, len(s.RevisionTags))
-	for tag := range s.RevisionTags {
-		tags = append(tags, tag)
-	}
-	sort.Strings(tags)
-	return tags
-}
+func (s IstioMeshSpec) sortedTags() []string { return slices.Sorted(maps.Keys(s.RevisionTags)) }
 
 // resolveRevisionPaths makes relative revision chart directories relative to root.
 func (s *IstioMeshSpec) resolveRevisionPaths(root string) {

@@ -102,7 +102,7 @@ func tagWebhooks(tag, istiodService, namespace string) admissionregistrationv1.M
 // tagWebhookResources are what a gateway injected through a tag waits for.
 func (c *IstioMesh) tagWebhookResources() []pulumi.Resource {
 	out := make([]pulumi.Resource, 0, len(c.RevisionTags))
-	for _, tag := range slices.Sorted(maps.Keys(c.RevisionTags)) {
+	for _, tag := range slices.Sorted(maps.Keys(c.RevisionTags)) { // a stable order
 		out = append(out, c.RevisionTags[tag])
 	}
 	return out

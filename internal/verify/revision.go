@@ -52,7 +52,7 @@ func revisionsRun(ctx context.Context, c *Cluster, t Target) (string, error) {
 				continue
 			}
 			workload := g.namespace + "/" + workloadOf(p)
-			got, err := injectedRevision(p)
+			got, err := InjectedRevision(p.Annotations)
 			switch {
 			case err != nil:
 				problems = append(problems, fmt.Sprintf("%s (pod %s): %v", workload, p.Name, err))
@@ -86,10 +86,11 @@ func revisionsRun(ctx context.Context, c *Cluster, t Target) (string, error) {
 	return detail, nil
 }
 
-// injectedRevision is the revision Istio's injector recorded on the pod,
-// "" when it injected nothing.
-func injectedRevision(p corev1.Pod) (string, error) {
-	raw, ok := p.Annotations[sidecarStatusAnnotation]
+// InjectedRevision is the revision Istio's injector recorded in a pod's
+// annotations ("default" for the revision-less istiod), "" when it
+// injected nothing.
+func InjectedRevision(annotations map[string]string) (string, error) {
+	raw, ok := annotations[sidecarStatusAnnotation]
 	if !ok {
 		return "", nil
 	}

@@ -325,7 +325,8 @@ func (b *bench) coldDeploy(ctx context.Context, rounds int) error {
 	return nil
 }
 
-// noop: nothing to change, both ways asked what they would change.
+// noop: nothing to change, both ways asked what they would change: the
+// engine call, then the whole processes (wholeProcessPreview).
 func (b *bench) noop(ctx context.Context, rounds int) error {
 	if _, _, err := b.engineUp(ctx); err != nil {
 		return err
@@ -354,7 +355,7 @@ func (b *bench) noop(ctx context.Context, rounds int) error {
 		}
 	}
 	b.results.Comparisons = append(b.results.Comparisons, c)
-	return nil
+	return b.wholeProcessPreview(ctx, rounds)
 }
 
 // wholeProcessPreview: the no-op preview as a user types it, a whole
@@ -363,10 +364,8 @@ func (b *bench) noop(ctx context.Context, rounds int) error {
 // staleness check of the program's packages), once as the built playk8s
 // binary. Both read the scratch stack's directory and backend, the way
 // the make targets read the project's.
+// The stack is deployed (noop, which runs this after the engine call).
 func (b *bench) wholeProcessPreview(ctx context.Context, rounds int) error {
-	if _, _, err := b.engineUp(ctx); err != nil {
-		return err
-	}
 	// playk8s -root finds the built tools under the root it is given.
 	link := filepath.Join(b.scratch.Dir(), ".tools")
 	if _, err := os.Lstat(link); err != nil {

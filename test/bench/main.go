@@ -97,8 +97,7 @@ func run(rounds int, kubeconfig, helmBin, out, growth string, tasks []string) er
 		fn         func(context.Context, int) error
 	}{
 		{"cold", "cold deploy", b.coldDeploy},
-		{"noop", "no-op preview", b.noop},
-		{"noop", "no-op preview, whole processes", b.wholeProcessPreview},
+		{"noop", "no-op preview (the engine call, then whole processes)", b.noop},
 		{"image", "image change", b.imageChange},
 	}
 	for _, s := range steps {

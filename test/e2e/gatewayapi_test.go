@@ -27,17 +27,23 @@ func setIngressAPI(t *testing.T, d *deployment, api components.IngressAPI) {
 func planned(ops map[string]apitype.OpType) map[string]map[apitype.OpType]int {
 	out := map[string]map[apitype.OpType]int{}
 	for urn, op := range ops {
-		parts := strings.Split(urn, "::")
-		typ := parts[len(parts)-2]
-		if i := strings.LastIndex(typ, "$"); i >= 0 {
-			typ = typ[i+1:]
-		}
+		typ, _ := urnTypeName(urn)
 		if out[typ] == nil {
 			out[typ] = map[apitype.OpType]int{}
 		}
 		out[typ][op]++
 	}
 	return out
+}
+
+// urnTypeName is a resource URN's own type (without its parents') and name.
+func urnTypeName(urn string) (typ, name string) {
+	parts := strings.Split(urn, "::")
+	typ = parts[len(parts)-2]
+	if i := strings.LastIndex(typ, "$"); i >= 0 {
+		typ = typ[i+1:]
+	}
+	return typ, parts[len(parts)-1]
 }
 
 // conditionsTrue fails the test unless the object's conditions at path

@@ -12,8 +12,12 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 )
 
-// The canary tag the drill moves.
-const canaryTag = "prod-stable"
+// The canary tag the drill moves, and a namespace labeled with it where
+// dry-run pods show which revision the tag's webhook injects.
+const (
+	canaryTag    = "prod-stable"
+	tagNamespace = "e2e-revision-tag"
+)
 
 // setRevisions sets the three revision keys as a user edits the stack
 // file; revisions nil removes all three (the revision-less install).
@@ -39,10 +43,8 @@ func setRevisions(t *testing.T, d *deployment, revisions []string, target string
 func byName(ops map[string]apitype.OpType) map[string]apitype.OpType {
 	out := map[string]apitype.OpType{}
 	for urn, op := range ops {
-		parts := strings.Split(urn, "::")
-		typ := parts[len(parts)-2]
-		kind := typ[strings.LastIndex(typ, ":")+1:]
-		out[kind+"/"+parts[len(parts)-1]] = op
+		typ, name := urnTypeName(urn)
+		out[typ[strings.LastIndex(typ, ":")+1:]+"/"+name] = op
 	}
 	return out
 }
@@ -64,15 +66,10 @@ func checkPlan(t *testing.T, step string, ops map[string]apitype.OpType, want ma
 }
 
 // injectorRecord is the revision Istio's injector recorded in a pod's
-// sidecar.istio.io/status annotation, "" when it injected nothing.
+// annotations (verify's reading of them), "" for none or an unreadable one.
 func injectorRecord(annotations map[string]string) string {
-	var status struct {
-		Revision string `json:"revision"`
-	}
-	if raw, ok := annotations["sidecar.istio.io/status"]; ok && json.Unmarshal([]byte(raw), &status) == nil {
-		return status.Revision
-	}
-	return ""
+	rev, _ := verify.InjectedRevision(annotations)
+	return rev
 }
 
 // checkRevisionRuns: the revision's istiod is what serves the tag now,
@@ -96,11 +93,7 @@ func checkRevisionRuns(t *testing.T, d *deployment, revision string) {
 		t.Errorf("%s has no caBundle a minute after up: istiod %s did not patch the tag's webhook", webhook, revision)
 	}
 
-	const ns = "e2e-revision-tag"
-	d.run(t, "create", "namespace", ns)
-	defer func() { _, _ = d.kubectl.Run("delete", "namespace", ns, "--wait=false") }()
-	d.run(t, "label", "namespace", ns, components.RevisionLabel+"="+canaryTag)
-	out := d.run(t, "run", "injected", "-n", ns, "--image="+toolboxImage, "--restart=Never", "--dry-run=server", "-o", "json", "--", "lookup", "x")
+	out := d.run(t, "run", "injected", "-n", tagNamespace, "--image="+toolboxImage, "--restart=Never", "--dry-run=server", "-o", "json", "--", "lookup", "x")
 	var pod struct {
 		Metadata struct {
 			Annotations map[string]string `json:"annotations"`
@@ -181,6 +174,11 @@ func checkCanaryUpgrade(t *testing.T, d *deployment) {
 			base: apitype.OpUpdate, gateway: apitype.OpUpdate,
 		}, ""},
 	}
+	// One namespace for every step: a deleted namespace lingers while it
+	// terminates, and a new one of the same name is refused meanwhile.
+	d.run(t, "create", "namespace", tagNamespace)
+	defer func() { _, _ = d.kubectl.Run("delete", "namespace", tagNamespace, "--wait=false") }()
+	d.run(t, "label", "namespace", tagNamespace, components.RevisionLabel+"="+canaryTag)
 	for _, s := range steps {
 		setRevisions(t, d, s.revisions, s.target)
 		checkPlan(t, s.name, d.previewOps(t), s.plan)
