@@ -7,9 +7,8 @@ import (
 	"strings"
 
 	playk8s "github.com/play-kubernetes/play-kubernetes"
+	"github.com/play-kubernetes/play-kubernetes/components/helmrelease"
 	"github.com/play-kubernetes/play-kubernetes/components/internal/rule"
-	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -142,11 +141,11 @@ type chartRef struct {
 	chart, version, repo string
 }
 
-func (c chartRef) repositoryOpts() helmv3.RepositoryOptsPtrInput {
+func (c chartRef) repositoryOpts() *helmrelease.RepositoryOpts {
 	if c.repo == "" {
 		return nil
 	}
-	return &helmv3.RepositoryOptsArgs{Repo: pulumi.String(c.repo)}
+	return &helmrelease.RepositoryOpts{Repo: &c.repo}
 }
 
 // refs resolves each chart to its local path, or its name in the repository.

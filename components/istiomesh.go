@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/play-kubernetes/play-kubernetes/components/helmrelease"
 	admissionregistrationv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/admissionregistration/v1"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
-	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -45,13 +45,13 @@ type IstioMesh struct {
 	SystemNamespace *corev1.Namespace
 	AppNamespace    *corev1.Namespace
 	CNINamespace    *corev1.Namespace
-	Base            *helmv3.Release
-	CNI             *helmv3.Release
+	Base            *helmrelease.Release
+	CNI             *helmrelease.Release
 	// Istiod is the istiod the app namespace runs on; Istiods every istiod
 	// release by revision ("" for the revision-less one).
-	Istiod  *helmv3.Release
-	Istiods map[string]*helmv3.Release
-	Gateway *helmv3.Release
+	Istiod  *helmrelease.Release
+	Istiods map[string]*helmrelease.Release
+	Gateway *helmrelease.Release
 	// RevisionTags are the revision tags' injection webhooks, by tag.
 	RevisionTags   map[string]*admissionregistrationv1.MutatingWebhookConfiguration
 	IngressService *Service
@@ -241,7 +241,7 @@ func (c *IstioMesh) attachment(s IstioMeshSpec, gateway GatewayIdentity, tracing
 		if tag := c.RevisionTags[s.AppRevision]; tag != nil {
 			a.Injector = append(a.Injector, tag)
 		}
-		for _, r := range []*helmv3.Release{c.Istiod, c.CNI} {
+		for _, r := range []*helmrelease.Release{c.Istiod, c.CNI} {
 			if r != nil {
 				a.Injector = append(a.Injector, r)
 			}

@@ -3,7 +3,7 @@ package components
 import (
 	"fmt"
 
-	helmv3 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v3"
+	"github.com/play-kubernetes/play-kubernetes/components/helmrelease"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -24,7 +24,7 @@ var releaseOrder = map[IstioChart][]IstioChart{
 func (c *IstioMesh) releases(ctx *pulumi.Context, args *IstioMeshArgs, charts map[IstioChart]chartRef, values map[IstioChart]values, parent pulumi.ResourceOption) error {
 	s := args.Spec
 	set := &releaseSet{installed: map[IstioChart][]pulumi.Resource{}, revisions: pulumi.IntMap{}, namespaces: pulumi.StringMap{}}
-	c.Istiods = map[string]*helmv3.Release{}
+	c.Istiods = map[string]*helmrelease.Release{}
 	for _, chart := range s.installedCharts() {
 		switch chart {
 		case IstioChartIstiod:
@@ -79,7 +79,7 @@ type releaseSet struct {
 // release registers one Helm release of a chart after its namespace, the
 // releases of the charts it follows (releaseOrder) and extra; nil in
 // render mode, where it is recorded as skipped.
-func (c *IstioMesh) release(ctx *pulumi.Context, args *IstioMeshArgs, set *releaseSet, chart IstioChart, name string, ref chartRef, v values, parent pulumi.ResourceOption, extra ...pulumi.Resource) (*helmv3.Release, error) {
+func (c *IstioMesh) release(ctx *pulumi.Context, args *IstioMeshArgs, set *releaseSet, chart IstioChart, name string, ref chartRef, v values, parent pulumi.ResourceOption, extra ...pulumi.Resource) (*helmrelease.Release, error) {
 	if args.SkipReleases {
 		c.SkippedReleases = append(c.SkippedReleases, name)
 		return nil, nil
@@ -93,7 +93,7 @@ func (c *IstioMesh) release(ctx *pulumi.Context, args *IstioMeshArgs, set *relea
 	for _, before := range releaseOrder[chart] {
 		deps = append(deps, set.installed[before]...)
 	}
-	release, err := helmv3.NewRelease(ctx, name, &helmv3.ReleaseArgs{
+	release, err := helmrelease.NewRelease(ctx, name, &helmrelease.ReleaseArgs{
 		// An explicit name: without it the provider appends a random suffix.
 		Name:           pulumi.String(name),
 		Namespace:      ns.Metadata.Name().Elem(),
@@ -121,9 +121,9 @@ func (c *IstioMesh) release(ctx *pulumi.Context, args *IstioMeshArgs, set *relea
 }
 
 // first is a chart's only release, or nil.
-func first(releases []pulumi.Resource) *helmv3.Release {
+func first(releases []pulumi.Resource) *helmrelease.Release {
 	if len(releases) == 0 {
 		return nil
 	}
-	return releases[0].(*helmv3.Release)
+	return releases[0].(*helmrelease.Release)
 }
