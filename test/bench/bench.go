@@ -379,21 +379,38 @@ func (b *bench) wholeProcessPreview(ctx context.Context, rounds int) error {
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build ./cmd/playk8s: %w\n%s", err, out)
 	}
+	host := filepath.Join(b.work, "golanghost", "pulumi-language-go")
+	build = exec.CommandContext(ctx, "go", "build", "-o", host, "./test/golanghost")
+	build.Dir = b.root
+	if out, err := build.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build ./test/golanghost: %w\n%s", err, out)
+	}
+	// The standard path's environment: the pinned CLI and the stand-in Go
+	// language host first on PATH, the bench engine's PULUMI_HOME.
+	standardEnv := []string{"PATH=" + filepath.Dir(host) + string(os.PathListSeparator) + filepath.Dir(b.eng.Layout().CLI) + string(os.PathListSeparator) + os.Getenv("PATH")}
+	for k, v := range b.eng.Layout().CLIEnv() {
+		standardEnv = append(standardEnv, k+"="+v)
+	}
+	// A language host on PATH is ambient: let the CLI find the stand-in.
+	standardEnv = append(standardEnv, "PULUMI_IGNORE_AMBIENT_PLUGINS=false")
 	args := []string{"preview", "-stack", "sandbox", "-root", b.scratch.Dir()}
 	for _, way := range []struct {
 		task, how string
 		argv      []string
+		env       []string
 	}{
 		{"no-op preview, whole `make preview` process", "`go run ./cmd/playk8s preview` from start to exit, as `make preview` runs it (go's staleness check, CLI and provider start-up, preflight, the program, the diff)",
-			append([]string{"go", "run", "./cmd/playk8s"}, args...)},
-		{"no-op preview, whole playk8s process", "the built `playk8s preview` from start to exit (no go run)", append([]string{bin}, args...)},
+			append([]string{"go", "run", "./cmd/playk8s"}, args...), nil},
+		{"no-op preview, whole playk8s process", "the built `playk8s preview` from start to exit (no go run)", append([]string{bin}, args...), nil},
+		{"no-op preview, standard `pulumi preview`", "`pulumi preview -s sandbox` in the checkout from start to exit: the CLI, the Go language host's `go build` of infra/ to Pulumi.yaml's buildTarget (test/golanghost stands in for pulumi-language-go), the program, the diff",
+			[]string{b.eng.Layout().CLI, "preview", "--stack", "sandbox", "--non-interactive", "--expect-no-changes", "--config-file", filepath.Join(b.scratch.Dir(), "Pulumi.sandbox.yaml")}, standardEnv},
 	} {
 		c := Comparison{Task: way.task, EngineHow: way.how, TutorialHow: "`kubectl diff -R` of the rendered manifests, from start to exit", Target: 1.0}
 		for i := 0; i < rounds; i++ {
 			engine := func() error {
 				cmd := exec.CommandContext(ctx, way.argv[0], way.argv[1:]...)
 				cmd.Dir = b.root
-				cmd.Env = append(os.Environ(), "PULUMI_BACKEND_URL="+b.scratch.BackendURL(), "KUBECONFIG="+b.kubeconfig)
+				cmd.Env = append(append(os.Environ(), way.env...), "PULUMI_BACKEND_URL="+b.scratch.BackendURL(), "KUBECONFIG="+b.kubeconfig)
 				start := time.Now()
 				out, err := cmd.CombinedOutput()
 				if err != nil {

@@ -21,7 +21,10 @@ import (
 )
 
 // playk8sBinary builds cmd/playk8s once per test binary.
-var playk8sBinary = sync.OnceValues(func() (string, error) {
+var playk8sBinary = sync.OnceValues(func() (string, error) { return buildBinary("./cmd/playk8s", "playk8s") })
+
+// buildBinary builds the package into a new directory as name.
+func buildBinary(pkg, name string) (string, error) {
 	root, err := utils.ProjectDir()
 	if err != nil {
 		return "", err
@@ -30,21 +33,22 @@ var playk8sBinary = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	bin := filepath.Join(dir, "playk8s")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/playk8s")
+	bin := filepath.Join(dir, name)
+	build := exec.Command("go", "build", "-o", bin, pkg)
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
-		return "", &buildError{err: err, out: string(out)}
+		return "", &buildError{pkg: pkg, err: err, out: string(out)}
 	}
 	return bin, nil
-})
+}
 
 type buildError struct {
+	pkg string
 	err error
 	out string
 }
 
-func (e *buildError) Error() string { return "go build ./cmd/playk8s: " + e.err.Error() + "\n" + e.out }
+func (e *buildError) Error() string { return "go build " + e.pkg + ": " + e.err.Error() + "\n" + e.out }
 
 // checkKilledUpRecovers is the drill for a run killed mid-way: `playk8s up`
 // of the sandbox stack (in a scratch copy, with its own backend) is killed

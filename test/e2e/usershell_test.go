@@ -64,6 +64,8 @@ func checkUserShell(t *testing.T, kubeconfig string) {
 		}
 	}()
 	up()
+	// The same stack, previewed the standard way from Pulumi.yaml.
+	checkStandardPath(t, cli, shell)
 
 	// The pinned tools are the shell's.
 	if got := shell(`kubectl version --client -o json | grep -o '"gitVersion": *"[^"]*"'`); !strings.Contains(got, playk8s.Version("K8S_VERSION")) {
