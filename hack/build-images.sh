@@ -14,6 +14,9 @@
 # Usage: hack/build-images.sh [name ...]   (default: all)
 # The image names are versions.env's SANDBOX_*_IMAGE; the builds are
 # reproducible (same inputs, same digest), so re-importing is a no-op.
+# `make tools` (cmd/tools) runs this only for the images whose inputs
+# changed since they were built (<name>.tar.inputs holds their key); keep
+# inputs() below and specInputs of cmd/tools/images.go together.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
@@ -106,9 +109,16 @@ if [[ ${#names[@]} -eq 0 ]]; then
 		names+=("$(basename "$spec" .json)")
 	done
 fi
+# cmd/sandbox skips an image whose packed files are unchanged (its
+# <name>.tar.key); <name>.tar.builder records which build of cmd/sandbox
+# packed it, so a changed builder (its code, its dependencies, the Go
+# toolchain) packs the image again.
+builder_sum="$(sha256sum "$sandbox_bin" | cut -d' ' -f1)"
 for name in "${names[@]}"; do
 	inputs "$name"
 	out="$out_dir/$name.tar"
+	[[ "$(cat "$out.builder" 2>/dev/null)" == "$builder_sum" ]] || rm -f "$out.key"
 	"$sandbox_bin" image -spec "hack/sandbox/images/$name.json" -o "$out" >/dev/null
+	echo "$builder_sum" >"$out.builder"
 	echo "$out"
 done

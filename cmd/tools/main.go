@@ -12,8 +12,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,17 +41,50 @@ func main() {
 	}
 	for i, step := range plan {
 		prefix := fmt.Sprintf("[%d/%d] %s", i+1, len(plan), step.Name)
+		if step.Script == imagesScript {
+			k, err := newKeyer(root, plan)
+			if err != nil {
+				fail(fmt.Errorf("%s: %w", prefix, err))
+			}
+			buildImages(prefix, step, k)
+			continue
+		}
 		if step.Done(root) {
 			fmt.Fprintf(os.Stderr, "%s: built\n", prefix)
 			continue
 		}
-		fmt.Fprintf(os.Stderr, "%s: building, about %s on 2 cores if cold...\n", prefix, toolbuild.Minutes(step.Cold))
-		start := time.Now()
-		if err := run(step); err != nil {
-			fail(fmt.Errorf("%s: %w", prefix, err))
-		}
-		fmt.Fprintf(os.Stderr, "%s: done in %s\n", prefix, toolbuild.Elapsed(time.Since(start)))
+		build(prefix, step)
 	}
+}
+
+// buildImages runs the images step for the images whose inputs changed
+// since they were built (all of them on a cold machine), and records
+// their keys once the script succeeded. It runs last, after the steps
+// that build the binaries it keys.
+func buildImages(prefix string, step toolbuild.Step, k keyer) {
+	stale, err := k.staleImages(func(err error) { fmt.Fprintf(os.Stderr, "%s: %v; rebuilt every time\n", prefix, err) })
+	if err != nil {
+		fail(fmt.Errorf("%s: %w", prefix, err))
+	}
+	if len(stale) == 0 {
+		fmt.Fprintf(os.Stderr, "%s: built\n", prefix)
+		return
+	}
+	step.Args = slices.Sorted(maps.Keys(stale))
+	build(fmt.Sprintf("%s (%s)", prefix, strings.Join(step.Args, ", ")), step)
+	if err := k.record(stale); err != nil {
+		fail(fmt.Errorf("%s: %w", prefix, err))
+	}
+}
+
+// build runs one step with its progress lines.
+func build(prefix string, step toolbuild.Step) {
+	fmt.Fprintf(os.Stderr, "%s: building, about %s on 2 cores if cold...\n", prefix, toolbuild.Minutes(step.Cold))
+	start := time.Now()
+	if err := run(step); err != nil {
+		fail(fmt.Errorf("%s: %w", prefix, err))
+	}
+	fmt.Fprintf(os.Stderr, "%s: done in %s\n", prefix, toolbuild.Elapsed(time.Since(start)))
 }
 
 // run runs the step's script; its stdout (the built paths) is dropped, its
