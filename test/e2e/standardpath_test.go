@@ -40,7 +40,7 @@ func checkStandardPath(t *testing.T, cli *cliStack, shell func(string) string) {
 	if err := os.Remove(program); err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
-	out := shell(`cd ` + root + ` && PULUMI_IGNORE_AMBIENT_PLUGINS=false PATH=` + filepath.Dir(host) + `:$PATH pulumi preview --non-interactive --expect-no-changes --diff --config-file ` +
+	out := shell(`cd ` + root + ` && PULUMI_IGNORE_AMBIENT_PLUGINS=false PATH=` + filepath.Dir(host) + `:$PATH pulumi preview --stack sandbox --non-interactive --expect-no-changes --diff --config-file ` +
 		filepath.Join(cli.scratch.Dir(), "Pulumi.sandbox.yaml") + ` 2>&1`)
 	if !strings.Contains(out, "unchanged") {
 		t.Errorf("pulumi preview from Pulumi.yaml reports no unchanged resources:\n%s", out)
