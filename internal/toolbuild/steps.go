@@ -44,8 +44,8 @@ func Steps() Plan {
 			Outputs: in(".tools/pause-"+v["PAUSE_VERSION"], "pause"), Cold: 5 * time.Second},
 		{Name: "Jaeger " + v["JAEGER_VERSION"], Script: "hack/build-jaeger.sh",
 			Outputs: in(".tools/jaeger-"+v["JAEGER_VERSION"], "jaeger"), Cold: 10 * time.Minute},
-		// Always rebuilt: sample-app and the toolbox are this checkout's
-		// sources; unchanged inputs give the same images in seconds.
+		// No outputs of its own: cmd/tools keys each image by its inputs
+		// (cmd/tools/images.go) and rebuilds only the images whose key changed.
 		{Name: "the sandbox's images", Script: "hack/build-images.sh", Cold: time.Minute},
 	}
 }
