@@ -4,11 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
-	"sort"
+
+	"github.com/play-kubernetes/play-kubernetes/internal/contenthash"
 )
 
 // ImageBuild says how SampleChain builds sample-app with pulumi-docker (`chain:build`).
@@ -49,49 +48,20 @@ func (b ImageBuild) dockerfile() string {
 // ContextDigest hashes every regular file under dir (relative path and
 // content), so an image tag derived from it changes exactly when the build
 // context does: a code change rolls the Deployments, a rebuild of the same
-// code changes nothing.
+// code changes nothing. .git and links do not count; tests and docs do,
+// though .dockerignore keeps them out of the build (it is not read here).
 func ContextDigest(dir string) (string, error) {
-	var files []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && d.Name() == ".git" {
-			return filepath.SkipDir
-		}
-		if d.Type().IsRegular() {
-			files = append(files, path)
-		}
-		return nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("build context %s: %w", dir, err)
-	}
-	sort.Strings(files)
 	h := sha256.New()
-	for _, path := range files {
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
-			return "", err
-		}
-		if err := hashFile(h, filepath.ToSlash(rel), path); err != nil {
-			return "", err
-		}
+	if err := contenthash.Tree(h, dir, ".", contextSkip); err != nil {
+		return "", fmt.Errorf("build context %s: %w", dir, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func hashFile(h io.Writer, name, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
+// contextSkip leaves out .git and whatever is not a regular file.
+func contextSkip(d fs.DirEntry) bool {
+	if d.IsDir() {
+		return d.Name() == ".git"
 	}
-	defer f.Close()
-	// The name and a separator first, so moving bytes between files changes the digest.
-	fmt.Fprintf(h, "%s\x00", name)
-	if _, err := io.Copy(h, f); err != nil {
-		return err
-	}
-	_, err = h.Write([]byte{0})
-	return err
+	return !d.Type().IsRegular()
 }

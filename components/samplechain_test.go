@@ -311,6 +311,39 @@ func TestContextDigestFollowsContent(t *testing.T) {
 	}
 }
 
+// TestContextDigestIsPinned: the digest is the image tag recorded in every
+// deployed stack, so hashing the same context differently would make each
+// stack show a diff and roll its Deployments. The pinned value is
+// sha256 of "Dockerfile\0FROM scratch\n\0internal.go\0...": each regular
+// file's slash path, NUL, bytes, NUL, in the order of the paths (internal.go
+// before internal/), without .git or links. Change it only on purpose.
+func TestContextDigestIsPinned(t *testing.T) {
+	dir := t.TempDir()
+	for rel, body := range map[string]string{
+		"Dockerfile":                "FROM scratch\n",
+		"main.go":                   "package main\n",
+		"main_test.go":              "package main\n",
+		"internal.go":               "package main\n",
+		"internal/server/server.go": "package server\n",
+		".git/HEAD":                 "ref: refs/heads/main\n",
+	} {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("main.go", filepath.Join(dir, "link.go")); err != nil {
+		t.Fatal(err)
+	}
+	const want = "d361634544e5d5a00b1bf3993116c90acdb0c41da2ee37f55bb176609cd17b88"
+	if got, err := components.ContextDigest(dir); err != nil || got != want {
+		t.Errorf("ContextDigest = %s, %v; want %s: every deployed image tag would change", got, err, want)
+	}
+}
+
 func TestSampleChainRefusesItsSpec(t *testing.T) {
 	cases := map[string]func(*components.SampleChainSpec){
 		"no hops":                       func(s *components.SampleChainSpec) { s.Hops = nil },

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/contenthash"
 	"github.com/play-kubernetes/play-kubernetes/internal/toolbuild"
 )
 
@@ -245,43 +246,23 @@ func (k keyer) hashInputs(h io.Writer, in inputSet) error {
 
 // hashFile: a file by content.
 func (k keyer) hashFile(h io.Writer, rel string) error {
-	f, err := os.Open(filepath.Join(k.root, rel))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	fmt.Fprintf(h, "file %s\n", rel)
-	if _, err := io.Copy(h, f); err != nil {
-		return err
-	}
-	_, err = fmt.Fprintln(h)
-	return err
+	return contenthash.File(h, rel, filepath.Join(k.root, rel))
 }
 
 // hashTree: every file of a source tree that can reach a binary, by
-// content. Tests, testdata and Markdown cannot (go build reads none of
-// them), so editing them rebuilds nothing; anything else might (a
-// //go:embed, go.mod), so it counts.
+// content.
 func (k keyer) hashTree(h io.Writer, tree string) error {
-	return filepath.WalkDir(filepath.Join(k.root, tree), func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if d.Name() == "testdata" {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if strings.HasSuffix(p, "_test.go") || strings.HasSuffix(p, ".md") {
-			return nil
-		}
-		rel, err := filepath.Rel(k.root, p)
-		if err != nil {
-			return err
-		}
-		return k.hashFile(h, filepath.ToSlash(rel))
-	})
+	return contenthash.Tree(h, k.root, tree, notBuilt)
+}
+
+// notBuilt: tests, testdata and Markdown cannot reach a binary (go build
+// reads none of them), so editing them rebuilds nothing; anything else
+// might (a //go:embed, go.mod), so it counts.
+func notBuilt(d fs.DirEntry) bool {
+	if d.IsDir() {
+		return d.Name() == "testdata"
+	}
+	return strings.HasSuffix(d.Name(), "_test.go") || strings.HasSuffix(d.Name(), ".md")
 }
 
 // hashStat: a built binary by size and modification time.

@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/blang/semver"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/constant"
@@ -193,7 +194,9 @@ func requiredPlugins(programDir string) ([]plugin, error) {
 	}
 	seen := map[string]bool{}
 	var plugins []plugin
-	for _, dir := range splitLines(out) {
+	// One directory a line. FieldsFunc, unlike Split, yields no empty
+	// line, which would name the working directory.
+	for _, dir := range strings.FieldsFunc(string(out), func(r rune) bool { return r == '\n' }) {
 		raw, err := os.ReadFile(filepath.Join(dir, "pulumi-plugin.json"))
 		if err != nil {
 			continue
@@ -222,18 +225,4 @@ func installed(p plugin) bool {
 	}
 	_, err = os.Stat(filepath.Join(home, "plugins", fmt.Sprintf("resource-%s-v%s", p.Name, v)))
 	return err == nil
-}
-
-func splitLines(b []byte) []string {
-	var out []string
-	start := 0
-	for i, c := range b {
-		if c == '\n' {
-			if i > start {
-				out = append(out, string(b[start:i]))
-			}
-			start = i + 1
-		}
-	}
-	return out
 }
