@@ -1,22 +1,26 @@
 package main
 
 import (
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
 // TestRunSmall runs the whole tool with a tiny load, so it cannot rot
-// unnoticed: both modes, both loads, a report with every row and no errors.
+// unnoticed: every mode, both loads, a report with every row and no errors.
 func TestRunSmall(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "report.md")
 	err := run(options{
 		rate: 200, openDuration: 300 * time.Millisecond,
 		workers: 2, closedDuration: 200 * time.Millisecond,
 		warmup: 20, timeout: 5 * time.Second, maxInFlight: 100, maxRequests: 100_000,
-		modes: []string{"off", "on"}, rounds: 1, output: out, waitIdle: 0,
+		modes: []string{"off", "on", "sampled"}, rounds: 1, output: out, waitIdle: 0, samplePercent: 50,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -31,20 +35,84 @@ func TestRunSmall(t *testing.T) {
 		"| on | open loop, 200 rps for 300ms | 1 (0) | 60 | 0 |",
 		"| off | closed loop, 2 workers for 200ms |",
 		"| on | closed loop, 2 workers for 200ms |",
+		"| sampled | open loop, 200 rps for 300ms | 1 (0) | 60 | 0 |",
+		"| sampled | closed loop, 2 workers for 200ms |",
 		"Target p99 <= 5 ms at 200 rps, tracing off",
-		"Target tracing costs <= 10% of max throughput",
+		"Target tracing costs <= 10% of max throughput, every request sampled (on)",
+		"Target tracing costs <= 10% of max throughput, 50% sampled by the ingress (sampled)",
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}
 	}
-	// Tracing on exports all 8 spans of each request (3 on A, 3 on B, 2 on C).
+	// Tracing on exports all 6 spans of each request (2 on A, 2 on B, 2 on
+	// C); sampled half of them, as the ingress decided (one request more or
+	// less in a run of 60: the decisions are spread over the warm-up too).
 	for _, line := range strings.Split(report, "\n") {
-		if strings.HasPrefix(line, "| on |") && !strings.HasSuffix(line, "| 8.0 |") {
-			t.Errorf("spans per request not 8: %s", line)
+		if strings.HasPrefix(line, "| on |") && !strings.HasSuffix(line, "| 6.00 |") {
+			t.Errorf("spans per request not 6: %s", line)
+		}
+		if strings.HasPrefix(line, "| sampled |") {
+			cells := strings.Split(strings.TrimSuffix(line, " |"), "| ")
+			spans, err := strconv.ParseFloat(strings.TrimSpace(cells[len(cells)-1]), 64)
+			if err != nil || spans < 2.8 || spans > 3.2 {
+				t.Errorf("spans per request with half sampled is not about 3 (%v): %s", err, line)
+			}
 		}
 	}
 	if strings.Contains(report, "First error") {
 		t.Errorf("errors in the run:\n%s", report)
+	}
+}
+
+// TestIngressSamplesEvenly: the stand-in ingress samples exactly the share
+// asked for, spread evenly, and every request carries a valid B3 context.
+func TestIngressSamplesEvenly(t *testing.T) {
+	tests := []struct {
+		percent     float64
+		requests    int
+		wantSampled int
+		maxRun      int // longest run of unsampled requests
+	}{
+		{percent: 0, requests: 1000, wantSampled: 0, maxRun: 1000},
+		{percent: 1, requests: 1000, wantSampled: 10, maxRun: 99},
+		{percent: 25, requests: 1000, wantSampled: 250, maxRun: 3},
+		{percent: 100, requests: 1000, wantSampled: 1000, maxRun: 0},
+	}
+	b3ID := regexp.MustCompile(`^[0-9a-f]+$`)
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.percent), func(t *testing.T) {
+			g := &ingress{percent: tt.percent}
+			sampled, run, maxRun := 0, 0, 0
+			traces := map[string]bool{}
+			for range tt.requests {
+				h := http.Header{}
+				g.inject(h)
+				tid, sid := h.Get("X-B3-Traceid"), h.Get("X-B3-Spanid")
+				if len(tid) != 32 || len(sid) != 16 || !b3ID.MatchString(tid) || !b3ID.MatchString(sid) || sid == strings.Repeat("0", 16) {
+					t.Fatalf("invalid B3 ids: trace %q span %q", tid, sid)
+				}
+				traces[tid] = true
+				switch h.Get("X-B3-Sampled") {
+				case "1":
+					sampled++
+					run = 0
+				case "0":
+					run++
+					maxRun = max(maxRun, run)
+				default:
+					t.Fatalf("X-B3-Sampled = %q", h.Get("X-B3-Sampled"))
+				}
+			}
+			if sampled != tt.wantSampled {
+				t.Errorf("%d of %d sampled at %v%%, want %d", sampled, tt.requests, tt.percent, tt.wantSampled)
+			}
+			if maxRun > tt.maxRun {
+				t.Errorf("%d unsampled in a row at %v%%, want at most %d (evenly spread)", maxRun, tt.percent, tt.maxRun)
+			}
+			if len(traces) != tt.requests {
+				t.Errorf("%d distinct trace ids in %d requests", len(traces), tt.requests)
+			}
+		})
 	}
 }

@@ -127,7 +127,7 @@ func TestTracesReachJaeger(t *testing.T) {
 		}
 	}
 
-	tr := waitForTrace(t, j, callerTrace, 8)
+	tr := waitForTrace(t, j, callerTrace, 6)
 	t.Logf("trace %s: %s", callerTrace, tr.summary())
 	find := func(service, operation, kind string) jaegerSpan {
 		t.Helper()
@@ -143,10 +143,8 @@ func TestTracesReachJaeger(t *testing.T) {
 		return found[0]
 	}
 	aServer := find("service-a", "GET /service", "server")
-	aCall := find("service-a", "call-next", "internal")
 	aClient := find("service-a", "HTTP GET", "client")
 	bServer := find("service-b", "GET /service", "server")
-	bCall := find("service-b", "call-next", "internal")
 	bClient := find("service-b", "HTTP GET", "client")
 	cServer := find("service-c", "GET /service", "server")
 	cBuild := find("service-c", "build-response", "internal")
@@ -157,11 +155,9 @@ func TestTracesReachJaeger(t *testing.T) {
 		parent string
 	}{
 		{"A server <- caller", aServer, callerSpan},
-		{"A call-next <- A server", aCall, aServer.SpanID},
-		{"A client <- A call-next", aClient, aCall.SpanID},
+		{"A client <- A server", aClient, aServer.SpanID},
 		{"B server <- A client", bServer, aClient.SpanID},
-		{"B call-next <- B server", bCall, bServer.SpanID},
-		{"B client <- B call-next", bClient, bCall.SpanID},
+		{"B client <- B server", bClient, bServer.SpanID},
 		{"C server <- B client", cServer, bClient.SpanID},
 		{"C build-response <- C server", cBuild, cServer.SpanID},
 	}

@@ -7,7 +7,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 )
+
+// hasException: the span recorded an error (RecordError's event).
+func hasException(s tracetest.SpanStub) bool {
+	for _, e := range s.Events {
+		if e.Name == "exception" {
+			return true
+		}
+	}
+	return false
+}
 
 // fakeNext starts a loopback server standing in for the next hop.
 func fakeNext(t *testing.T, h http.HandlerFunc) string {
@@ -142,7 +155,7 @@ func TestDownstreamFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			next := tt.next(t)
-			a := startHop(t, newConfig(t, map[string]string{"SERVICE_TYPE": "A", "NEXT": next, "DOWNSTREAM_TIMEOUT": "5s"}), hopOptions{})
+			a := startHop(t, newConfig(t, map[string]string{"SERVICE_TYPE": "A", "NEXT": next, "DOWNSTREAM_TIMEOUT": "5s"}), hopOptions{exporter: tracetest.NewInMemoryExporter()})
 
 			status, body, _ := get(t, newTestClient(), a.URL+"/service", nil)
 			if status != tt.wantStatus {
@@ -167,6 +180,15 @@ func TestDownstreamFailures(t *testing.T) {
 			}
 			if n := counterValue(t, a.Metrics, "sample_app_http_requests_total", map[string]string{"route": "/service", "code": strconv.Itoa(tt.wantStatus)}); n != 1 {
 				t.Errorf("requests{/service,%d} = %v, want 1", tt.wantStatus, n)
+			}
+			// The failure is on the server span (the client span cannot see
+			// a bad body): an exception event and error.type = the reason.
+			server := findSpan(t, waitForSpans(t, a.Exporter, 2), trace.SpanKindServer, "GET /service")
+			if got, _ := attr(server, "error.type"); got != tt.wantReason {
+				t.Errorf("server span error.type = %q, want %q", got, tt.wantReason)
+			}
+			if !hasException(server) {
+				t.Errorf("server span has no exception event: %+v", server.Events)
 			}
 			// The hop itself is still healthy.
 			if status, _, _ := get(t, newTestClient(), a.URL+"/", nil); status != http.StatusOK {
