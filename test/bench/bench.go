@@ -360,10 +360,12 @@ func (b *bench) noop(ctx context.Context, rounds int) error {
 
 // wholeProcessPreview: the no-op preview as a user types it, a whole
 // process from start to exit, against `kubectl diff`'s whole process: once
-// as `make preview` runs it (`go run ./cmd/playk8s preview`, with go's
-// staleness check of the program's packages), once as the built playk8s
-// binary. Both read the scratch stack's directory and backend, the way
-// the make targets read the project's.
+// as `go run ./cmd/playk8s preview` (go's staleness check of the program's
+// packages on every run), once as the built playk8s binary, which is what
+// `make preview` runs (.tools/bin/playk8s, relinked by make when a source
+// changed), once as the standard `pulumi preview`. All read the scratch
+// stack's directory and backend, the way the make targets read the
+// project's.
 // The stack is deployed (noop, which runs this after the engine call).
 func (b *bench) wholeProcessPreview(ctx context.Context, rounds int) error {
 	// playk8s -root finds the built tools under the root it is given.
@@ -399,9 +401,9 @@ func (b *bench) wholeProcessPreview(ctx context.Context, rounds int) error {
 		argv      []string
 		env       []string
 	}{
-		{"no-op preview, whole `make preview` process", "`go run ./cmd/playk8s preview` from start to exit, as `make preview` runs it (go's staleness check, CLI and provider start-up, preflight, the program, the diff)",
+		{"no-op preview, whole `go run` process", "`go run ./cmd/playk8s preview` from start to exit (go's staleness check, CLI and provider start-up, preflight, the program, the diff)",
 			append([]string{"go", "run", "./cmd/playk8s"}, args...), nil},
-		{"no-op preview, whole playk8s process", "the built `playk8s preview` from start to exit (no go run)", append([]string{bin}, args...), nil},
+		{"no-op preview, whole playk8s process", "the built `playk8s preview` from start to exit, what `make preview` runs (no go run)", append([]string{bin}, args...), nil},
 		{"no-op preview, standard `pulumi preview`", "`pulumi preview -s sandbox` in the checkout from start to exit: the CLI, the Go language host's `go build` of infra/ to Pulumi.yaml's buildTarget (test/golanghost stands in for pulumi-language-go), the program, the diff",
 			[]string{b.eng.Layout().CLI, "preview", "--stack", "sandbox", "--non-interactive", "--expect-no-changes", "--config-file", filepath.Join(b.scratch.Dir(), "Pulumi.sandbox.yaml")}, standardEnv},
 	} {
