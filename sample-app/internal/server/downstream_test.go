@@ -181,9 +181,9 @@ func TestDownstreamFailures(t *testing.T) {
 			if n := counterValue(t, a.Metrics, "sample_app_http_requests_total", map[string]string{"route": "/service", "code": strconv.Itoa(tt.wantStatus)}); n != 1 {
 				t.Errorf("requests{/service,%d} = %v, want 1", tt.wantStatus, n)
 			}
-			// The failure is on the server span (the client span cannot see
-			// a bad body): an exception event and error.type = the reason.
-			server := findSpan(t, waitForSpans(t, a.Exporter, 2), trace.SpanKindServer, "GET /service")
+			// The failure is on the server span, A's only span: an
+			// exception event and error.type = the reason.
+			server := findSpan(t, waitForSpans(t, a.Exporter, 1), trace.SpanKindServer, "GET /service")
 			if got, _ := attr(server, "error.type"); got != tt.wantReason {
 				t.Errorf("server span error.type = %q, want %q", got, tt.wantReason)
 			}

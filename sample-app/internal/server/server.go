@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
@@ -54,14 +53,14 @@ type Deps struct {
 	Logger *slog.Logger
 	// Metrics records request and downstream metrics; nil creates a fresh set.
 	Metrics *metrics.Metrics
-	// TracerProvider creates the server, client and app spans; nil gives a
+	// TracerProvider creates the server and app spans; nil gives a
 	// propagation-only provider.
 	TracerProvider trace.TracerProvider
 	// Propagator reads and writes trace context headers; nil uses
 	// tracing.NewPropagator().
 	Propagator propagation.TextMapPropagator
-	// Transport is the base transport to the next hop (tracing and request
-	// id handling are layered on top); nil uses NewDownstreamTransport().
+	// Transport is the base transport to the next hop (request id handling
+	// is layered on top); nil uses NewDownstreamTransport().
 	Transport http.RoundTripper
 }
 
@@ -71,7 +70,9 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	tracer  trace.Tracer
-	client  *http.Client
+	// propagator writes the trace context on the call to the next hop.
+	propagator propagation.TextMapPropagator
+	client     *http.Client
 	// closeIdleConnections closes the pooled connections to the next hop.
 	closeIdleConnections func()
 
@@ -111,10 +112,11 @@ func New(d Deps) *Server {
 		d.Transport = NewDownstreamTransport()
 	}
 	s := &Server{
-		cfg:     d.Config,
-		log:     d.Logger,
-		metrics: d.Metrics,
-		tracer:  d.TracerProvider.Tracer(instrumentationName),
+		cfg:        d.Config,
+		log:        d.Logger,
+		metrics:    d.Metrics,
+		tracer:     d.TracerProvider.Tracer(instrumentationName),
+		propagator: d.Propagator,
 	}
 	if next := d.Config.Next; next != nil {
 		s.nextURL = d.Config.NextServiceURL()
@@ -124,7 +126,7 @@ func New(d Deps) *Server {
 	// otelhttp would otherwise fall back to OpenTelemetry's global meter
 	// provider; the app's metrics come from Prometheus instead.
 	meterProvider := metricnoop.NewMeterProvider()
-	// otelhttp's Transport does not pass CloseIdleConnections on, so keep
+	// requestid's Transport does not pass CloseIdleConnections on, so keep
 	// the base transport to reach its pool directly.
 	if c, ok := d.Transport.(interface{ CloseIdleConnections() }); ok {
 		s.closeIdleConnections = c.CloseIdleConnections
@@ -132,12 +134,7 @@ func New(d Deps) *Server {
 		s.closeIdleConnections = func() {}
 	}
 	s.client = &http.Client{
-		Transport: otelhttp.NewTransport(
-			requestid.NewTransport(d.Transport),
-			otelhttp.WithTracerProvider(d.TracerProvider),
-			otelhttp.WithPropagators(d.Propagator),
-			otelhttp.WithMeterProvider(meterProvider),
-		),
+		Transport: requestid.NewTransport(d.Transport),
 		// A redirect from the next hop is a wrong answer, not something
 		// to follow.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

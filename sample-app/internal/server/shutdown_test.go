@@ -158,7 +158,7 @@ func (c *closeIdleTransport) CloseIdleConnections() { close(c.closed) }
 // TestShutdownClosesPooledConnections: a pooled connection to the next hop
 // that was dialled but never used would make the next hop's own shutdown
 // wait 5 s (net/http's rule for connections without a request), so Serve
-// closes the pool when it stops. otelhttp's Transport does not pass
+// closes the pool when it stops. requestid's Transport does not pass
 // CloseIdleConnections on; the server must reach the base transport itself.
 func TestShutdownClosesPooledConnections(t *testing.T) {
 	base := &closeIdleTransport{RoundTripper: server.NewDownstreamTransport(), closed: make(chan struct{})}
