@@ -18,7 +18,10 @@ help: ## List the targets.
 ## --- tests -----------------------------------------------------------------
 
 .PHONY: test
-test: lint unit-all jaeger-test engine-test e2e ## Everything: lint, unit and mock tests, sample-app against a real Jaeger, the stack under the real engine, render and on the sandbox.
+# engine-test comes before jaeger-test: its prerequisite, tools, builds
+# Jaeger beside the other tools on a cold machine (make jaeger alone builds
+# it one at a time).
+test: lint unit-all engine-test jaeger-test e2e ## Everything: lint, unit and mock tests, sample-app against a real Jaeger, the stack under the real engine, render and on the sandbox.
 
 .PHONY: unit
 unit: ## The fast subset: mock tests of the stack and sample-app's tests that need nothing built.
@@ -74,8 +77,9 @@ lint: ## go vet, staticcheck and gofmt over both modules, and actionlint over th
 ## --- tools -----------------------------------------------------------------
 
 .PHONY: tools
-tools: ## Build the pinned Pulumi CLI, kubernetes provider, the sandbox cluster, Jaeger and the sandbox's images into .tools/ (each skipped when built; a plan line first, then step n/N with its cold cost and elapsed time).
-	@$(GO) run ./cmd/tools
+TOOLS_JOBS ?= 2
+tools: ## Build the pinned Pulumi CLI, kubernetes provider, the sandbox cluster, Jaeger and the sandbox's images into .tools/, TOOLS_JOBS (default 2) builds at a time (each skipped when built; a plan line first, then step n/N with its cold cost, wall and CPU time).
+	@$(GO) run ./cmd/tools -jobs $(TOOLS_JOBS)
 
 .PHONY: jaeger
 jaeger: ## Build the pinned Jaeger v2 from the Go module proxy into .tools/ (skipped when built).

@@ -38,7 +38,11 @@ chmod -R u+w "$work"
 	go mod edit -replace "github.com/pulumi/pulumi-kubernetes/sdk/v4=github.com/pulumi/pulumi-kubernetes/sdk/v4@v${version}"
 	GOFLAGS=-mod=mod go mod download github.com/pulumi/pulumi-kubernetes/sdk/v4
 	echo "build-kubernetes-provider: generating the embedded schema..." >&2
-	(cd cmd/pulumi-resource-kubernetes && GOFLAGS=-mod=mod VERSION="${version}" go generate ./...)
+	# The generator (go run ./generate.go) imports pulumi's codegen/schema,
+	# which the provider imports too: run with the build's flags below, its
+	# packages are compiled once for both (with go run's defaults, cgo on
+	# and no -trimpath, every one of them was compiled twice on a cold cache).
+	(cd cmd/pulumi-resource-kubernetes && CGO_ENABLED=0 GOFLAGS="-mod=mod -trimpath" VERSION="${version}" go generate ./...)
 	echo "build-kubernetes-provider: building provider ${version} (about 20 CPU-minutes, 5 GB peak, on a cold cache)..." >&2
 	mkdir -p "$(dirname "$out")"
 	CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath \

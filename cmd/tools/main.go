@@ -1,10 +1,13 @@
 // Command tools builds the pinned tools into .tools/ (make tools): one
 // line with the plan first when anything is missing, then per step which
-// one of how many it is, what it costs cold, and how long it took; a step
-// already built says so in one line.
+// one of how many it is, what it costs cold, and how long it took (wall
+// and CPU); a step already built says so in one line. Two builds run at a
+// time by default (toolbuild.Plan.Run says which may); each line of a
+// build's output carries its step number.
 //
-//	go run ./cmd/tools          # build what is missing
-//	go run ./cmd/tools -plan    # only print what would be built
+//	go run ./cmd/tools            # build what is missing
+//	go run ./cmd/tools -jobs 1    # one build at a time
+//	go run ./cmd/tools -plan      # only print what would be built
 package main
 
 import (
@@ -24,6 +27,7 @@ import (
 
 func main() {
 	planOnly := flag.Bool("plan", false, "print what would be built, build nothing")
+	jobs := flag.Int("jobs", 2, "builds at a time")
 	flag.Parse()
 	root, err := os.Getwd()
 	if err != nil {
@@ -39,21 +43,24 @@ func main() {
 	if *planOnly {
 		return
 	}
-	for i, step := range plan {
+	err = plan.Run(*jobs, func(i int, step toolbuild.Step) error {
 		prefix := fmt.Sprintf("[%d/%d] %s", i+1, len(plan), step.Name)
+		tag := fmt.Sprintf("[%d/%d]", i+1, len(plan))
 		if step.Script == imagesScript {
 			k, err := newKeyer(root, plan)
 			if err != nil {
-				fail(fmt.Errorf("%s: %w", prefix, err))
+				return err
 			}
-			buildImages(prefix, step, k)
-			continue
+			return buildImages(prefix, tag, step, k)
 		}
 		if step.Done(root) {
 			fmt.Fprintf(os.Stderr, "%s: built\n", prefix)
-			continue
+			return nil
 		}
-		build(prefix, step)
+		return build(prefix, tag, step)
+	})
+	if err != nil {
+		fail(err)
 	}
 }
 
@@ -61,51 +68,63 @@ func main() {
 // since they were built (all of them on a cold machine), and records
 // their keys once the script succeeded. It runs last, after the steps
 // that build the binaries it keys.
-func buildImages(prefix string, step toolbuild.Step, k keyer) {
+func buildImages(prefix, tag string, step toolbuild.Step, k keyer) error {
 	stale, err := k.staleImages(func(err error) { fmt.Fprintf(os.Stderr, "%s: %v; rebuilt every time\n", prefix, err) })
 	if err != nil {
-		fail(fmt.Errorf("%s: %w", prefix, err))
+		return err
 	}
 	if len(stale) == 0 {
 		fmt.Fprintf(os.Stderr, "%s: built\n", prefix)
-		return
+		return nil
 	}
 	step.Args = slices.Sorted(maps.Keys(stale))
-	build(fmt.Sprintf("%s (%s)", prefix, strings.Join(step.Args, ", ")), step)
-	if err := k.record(stale); err != nil {
-		fail(fmt.Errorf("%s: %w", prefix, err))
+	if err := build(fmt.Sprintf("%s (%s)", prefix, strings.Join(step.Args, ", ")), tag, step); err != nil {
+		return err
 	}
+	return k.record(stale)
 }
 
-// build runs one step with its progress lines.
-func build(prefix string, step toolbuild.Step) {
+// build runs one step with its progress lines: the wall time, and the CPU
+// time of the script and every process it waited for (go build's compiles
+// and links), which shows how much of two cores the build kept busy.
+func build(prefix, tag string, step toolbuild.Step) error {
 	fmt.Fprintf(os.Stderr, "%s: building, about %s on 2 cores if cold...\n", prefix, toolbuild.Minutes(step.Cold))
 	start := time.Now()
-	if err := run(step); err != nil {
-		fail(fmt.Errorf("%s: %w", prefix, err))
+	cpu, err := run(tag, step)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(os.Stderr, "%s: done in %s\n", prefix, toolbuild.Elapsed(time.Since(start)))
+	fmt.Fprintf(os.Stderr, "%s: done in %s (%s CPU)\n", prefix, toolbuild.Elapsed(time.Since(start)), toolbuild.Elapsed(cpu))
+	return nil
 }
 
 // run runs the step's script; its stdout (the built paths) is dropped, its
-// stderr passed on without the module download lines.
-func run(step toolbuild.Step) error {
+// stderr passed on, each line tagged with the step, without the module
+// download lines. It returns the CPU time used (user and system).
+func run(tag string, step toolbuild.Step) (time.Duration, error) {
 	cmd := exec.Command(step.Script, step.Args...)
 	cmd.Stdout = io.Discard
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := cmd.Start(); err != nil {
-		return err
+		return 0, err
 	}
 	sc := bufio.NewScanner(stderr)
 	for sc.Scan() {
 		if line := sc.Text(); !strings.HasPrefix(line, "go: downloading ") {
-			fmt.Fprintln(os.Stderr, "  "+line)
+			fmt.Fprintln(os.Stderr, "  "+tag+" "+line)
 		}
 	}
-	return cmd.Wait()
+	// A line too long for the scanner ends the loop; the rest is dropped
+	// rather than left to fill the pipe and stall the build.
+	_, _ = io.Copy(io.Discard, stderr)
+	err = cmd.Wait()
+	if cmd.ProcessState == nil {
+		return 0, err
+	}
+	return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), err
 }
 
 func fail(err error) {

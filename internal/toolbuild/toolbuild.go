@@ -23,9 +23,15 @@ type Step struct {
 	// when all exist. A step without outputs always runs (cheap, and its
 	// inputs are this checkout's own sources).
 	Outputs []string
-	// Cold is what the build took on 2 cores with empty Go caches
-	// (measured; BENCHMARKS.md), so a user knows how long to wait.
+	// Cold is what the build took on 2 cores with empty Go caches, one
+	// build at a time (measured; BENCHMARKS.md), so a user knows how long
+	// to wait.
 	Cold time.Duration
+	// Graph names the wrapper module whose dependency graph the build
+	// compiles; steps of one graph never build at the same time (Run).
+	Graph string
+	// After makes the step wait for every step before it (Run).
+	After bool
 }
 
 // Done reports whether every output of the step exists under root.
