@@ -14,9 +14,11 @@ import (
 //   - a step After every earlier one (the images, which pack the binaries
 //     the others build) waits for all of them.
 //
-// One build rarely keeps two cores busy (a package waits for the one it
-// imports, a link runs alone), so a second build at the same time fills
-// the idle core; module downloads overlap too. After a failure no further
+// A build keeps the cores busy while it compiles, but not while it
+// downloads its modules, loads its packages or links, and a second build
+// fills those gaps: a cold `make tools` on 2 cores took 44 min two at a
+// time against about 48 one at a time (BENCHMARKS.md), although each build
+// alone got slower. After a failure no further
 // step starts; the steps running are waited for, and the first error is
 // returned.
 func (p Plan) Run(jobs int, build func(i int, s Step) error) error {
