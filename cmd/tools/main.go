@@ -44,8 +44,8 @@ func main() {
 		return
 	}
 	err = plan.Run(*jobs, func(i int, step toolbuild.Step) error {
-		prefix := fmt.Sprintf("[%d/%d] %s", i+1, len(plan), step.Name)
 		tag := fmt.Sprintf("[%d/%d]", i+1, len(plan))
+		prefix := tag + " " + step.Name
 		if step.Script == imagesScript {
 			k, err := newKeyer(root, plan)
 			if err != nil {

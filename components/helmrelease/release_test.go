@@ -1,11 +1,11 @@
 package helmrelease_test
 
 import (
-	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/printer"
 	"go/token"
+	"maps"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -99,10 +99,8 @@ func TestReleaseSendsWhatTheSDKSends(t *testing.T) {
 }
 
 func with(m map[string]any, k string, v any) map[string]any {
-	out := map[string]any{k: v}
-	for key, val := range m {
-		out[key] = val
-	}
+	out := maps.Clone(m)
+	out[k] = v
 	return out
 }
 
@@ -216,7 +214,7 @@ func reflectTags(t reflect.Type) map[string]string {
 		f := t.Field(i)
 		if tag := f.Tag.Get("pulumi"); tag != "" {
 			typ := strings.ReplaceAll(f.Type.String(), "helmrelease.", "")
-			out[tag] = strings.ReplaceAll(fmt.Sprint(typ), " ", "")
+			out[tag] = strings.ReplaceAll(typ, " ", "")
 		}
 	}
 	return out
