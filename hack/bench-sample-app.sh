@@ -4,6 +4,8 @@
 # sampled) and sampled (the mesh's default: the ingress samples 1%), and
 # prints a Markdown report (open loop at a fixed rate, closed loop at max
 # throughput; p50/p90/p99 latency, throughput, CPU per request, errors).
+# Traced hops export over OTLP/HTTP, as in production, to a sink on
+# 127.0.0.1 that drops the spans (-exporter count: dropped before export).
 #
 # Usage: hack/bench-sample-app.sh [loadgen flags]
 #   defaults: -rounds 3 -rate 1000 -duration 10s -workers 32 -closed-duration 10s

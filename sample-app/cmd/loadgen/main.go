@@ -1,17 +1,22 @@
 // Command loadgen measures the sample app's A -> B -> C chain on loopback.
 //
 // It starts the three hops in-process on 127.0.0.1 (ephemeral ports), once
-// per mode:
+// per mode. In every mode the generator stands in for the mesh's ingress
+// gateway: Envoy starts each trace and passes its sampling decision down in
+// B3 headers, which the hops' parent-based sampler follows, so every mode
+// parses and passes on the same trace headers and only the decision and the
+// tracer provider differ:
 //
-//   - off: propagation only, the default without an OTLP endpoint;
-//   - on: the SDK with the batching span processor as in production (spans
-//     counted and dropped instead of exported), every request sampled, as
-//     with telemetry:samplingPercent 100 (the tutorial's setting);
-//   - sampled: the same SDK, with the generator standing in for the mesh's
-//     ingress gateway: Envoy starts each trace and passes its sampling
-//     decision down in B3 headers, which the hops' parent-based sampler
-//     follows; -sample-percent of the requests are sampled (default 1,
-//     the stack's default telemetry:samplingPercent).
+//   - off: propagation only, the default without an OTLP endpoint (the
+//     decision travels on, nothing is recorded);
+//   - on: the SDK with the batching span processor and the OTLP/HTTP
+//     exporter as in production, every request sampled, as with
+//     telemetry:samplingPercent 100 (the tutorial's setting). The spans go
+//     to a sink on 127.0.0.1 that reads and drops them, so the export's cost
+//     is measured and no collector's; -exporter count drops them before the
+//     export instead, leaving the SDK's cost alone;
+//   - sampled: the same SDK, -sample-percent of the requests sampled
+//     (default 1, the stack's default telemetry:samplingPercent).
 //
 // For each it runs
 //
@@ -51,8 +56,6 @@ import (
 	"syscall"
 	"time"
 
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/config"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/server"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/tracing"
@@ -73,6 +76,7 @@ type options struct {
 	cpuProfile     string
 	waitIdle       time.Duration
 	samplePercent  float64
+	exporter       string
 }
 
 func main() {
@@ -87,7 +91,8 @@ func main() {
 	flag.IntVar(&o.maxInFlight, "max-in-flight", 5000, "open-loop cap on outstanding requests; arrivals over it count as errors")
 	flag.IntVar(&o.maxRequests, "max-requests", 2_000_000, "hard cap on requests of any single run")
 	flag.StringVar(&modes, "modes", "off,on,sampled", "tracing modes to run, comma-separated: off, on, sampled")
-	flag.Float64Var(&o.samplePercent, "sample-percent", 1, "mode sampled: the share of requests (percent) the stand-in ingress samples")
+	flag.StringVar(&o.exporter, "exporter", exporterOTLP, "where the traced modes' spans go: otlp (the app's OTLP/HTTP exporter, posting to a sink on 127.0.0.1 that reads and drops them) or count (counted and dropped in-process: the SDK's cost without the export)")
+	flag.Float64Var(&o.samplePercent, "sample-percent", 1, "modes sampled and off: the share of requests (percent) the stand-in ingress samples (mode on: all)")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds; each runs every mode once, each round starting one mode later, so drift in machine load hits all modes alike")
 	flag.StringVar(&o.output, "o", "", "write the Markdown report here instead of stdout")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run here")
@@ -109,6 +114,9 @@ func run(o options) error {
 		if m != "off" && m != "on" && m != "sampled" {
 			return fmt.Errorf("unknown mode %q (want off, on or sampled)", m)
 		}
+	}
+	if o.exporter != exporterOTLP && o.exporter != exporterCount {
+		return fmt.Errorf("unknown exporter %q (want %s or %s)", o.exporter, exporterOTLP, exporterCount)
 	}
 	if o.samplePercent < 0 || o.samplePercent > 100 {
 		return fmt.Errorf("sample-percent %v is not between 0 and 100", o.samplePercent)
@@ -171,28 +179,38 @@ func loadAverage() string {
 	return strings.Join(f[:3], " ")
 }
 
-// countingExporter drops spans but counts them, to show the batching
-// processor kept up (spans per request) rather than silently dropping.
-type countingExporter struct{ spans atomic.Int64 }
-
-func (e *countingExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
-	e.spans.Add(int64(len(spans)))
-	return nil
-}
-
-func (*countingExporter) Shutdown(context.Context) error { return nil }
-
 // chain is A -> B -> C on loopback.
 type chain struct {
 	url       string // A's /service
 	providers []tracing.Provider
-	exporter  *countingExporter
+	spans     atomic.Int64 // spans handed to the exporters
+	sink      *otlpSink    // nil unless traced with the OTLP exporter
 	stop      func() error
 }
 
-func startChain(traced bool) (*chain, error) {
-	ch := &chain{exporter: &countingExporter{}}
+// startChain starts C, B and A. Traced, each hop has its own SDK provider
+// and exporter, as each pod does; with the OTLP exporter they all post to
+// one sink, as to one collector.
+func startChain(traced bool, exporter string) (*chain, error) {
+	ch := &chain{}
+	if traced && exporter == exporterOTLP {
+		sink, err := startOTLPSink()
+		if err != nil {
+			return nil, err
+		}
+		ch.sink = sink
+	}
 	ctx, cancel := context.WithCancel(context.Background())
+	fail := func(err error) (*chain, error) {
+		cancel()
+		for _, tp := range ch.providers {
+			_ = tp.Shutdown(context.Background())
+		}
+		if ch.sink != nil {
+			_ = ch.sink.Close()
+		}
+		return nil, err
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 3)
 	next := ""
@@ -203,12 +221,18 @@ func startChain(traced bool) (*chain, error) {
 		}
 		cfg, err := config.FromEnv(config.MapLookup(env))
 		if err != nil {
-			cancel()
-			return nil, err
+			return fail(err)
 		}
 		var tp tracing.Provider = tracing.NewPropagationOnlyProvider()
 		if traced {
-			tp = tracing.NewProvider(tracing.Options{ServiceName: cfg.ServiceName, Exporter: ch.exporter})
+			exp := countingExporter{spans: &ch.spans}
+			if ch.sink != nil {
+				// The app's own exporter, as main.go builds it from OTEL_EXPORTER_OTLP_TRACES_ENDPOINT.
+				if exp.next, err = tracing.NewOTLPExporter(ctx, ch.sink.url); err != nil {
+					return fail(err)
+				}
+			}
+			tp = tracing.NewProvider(tracing.Options{ServiceName: cfg.ServiceName, Exporter: exp})
 		}
 		ch.providers = append(ch.providers, tp)
 		srv := server.New(server.Deps{
@@ -218,8 +242,7 @@ func startChain(traced bool) (*chain, error) {
 		})
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			cancel()
-			return nil, err
+			return fail(err)
 		}
 		wg.Add(1)
 		go func() {
@@ -239,8 +262,12 @@ func startChain(traced bool) (*chain, error) {
 		for err := range errs {
 			all = append(all, err)
 		}
+		// The providers flush their last spans into the sink before it closes.
 		for _, tp := range ch.providers {
 			all = append(all, tp.Shutdown(context.Background()))
+		}
+		if ch.sink != nil {
+			all = append(all, ch.sink.Close())
 		}
 		return errors.Join(all...)
 	}
@@ -249,13 +276,13 @@ func startChain(traced bool) (*chain, error) {
 
 func runMode(o options, mode string) ([]result, error) {
 	traced := mode != "off"
-	ch, err := startChain(traced)
+	ch, err := startChain(traced, o.exporter)
 	if err != nil {
 		return nil, err
 	}
-	var caller *ingress
-	if mode == "sampled" {
-		caller = &ingress{percent: o.samplePercent}
+	caller := &ingress{percent: o.samplePercent}
+	if mode == "on" {
+		caller.percent = 100
 	}
 	target, err := url.Parse(ch.url)
 	if err != nil || !isLoopback(target.Hostname()) {
@@ -280,30 +307,42 @@ func runMode(o options, mode string) ([]result, error) {
 	}
 	// Spans of earlier runs are flushed before counting the next run's.
 	flush()
-	flushAndCount := func(r *result, before int64) {
+	// exported is what the exporters were handed and, with the OTLP
+	// exporter, what reached the sink.
+	exported := func() (spans, bytes int64) {
+		if ch.sink != nil {
+			bytes = ch.sink.bytes.Load()
+		}
+		return ch.spans.Load(), bytes
+	}
+	flushAndCount := func(r *result, spansBefore, bytesBefore int64) {
 		flush()
+		spans, bytes := exported()
 		if traced && r.ok > 0 {
-			r.spansPerRequest = float64(ch.exporter.spans.Load()-before) / float64(r.ok+r.failed)
+			r.spansPerRequest = float64(spans-spansBefore) / float64(r.ok+r.failed)
+		}
+		if ch.sink != nil && spans > spansBefore {
+			r.bytesPerSpan = float64(bytes-bytesBefore) / float64(spans-spansBefore)
 		}
 	}
 
 	waitForIdle(o.waitIdle)
-	before := ch.exporter.spans.Load()
+	spansBefore, bytesBefore := exported()
 	cpu := startCPUMeter()
 	r := openLoop(client, ch.url, caller, o)
 	r.othersCPU, r.cpu = cpu.othersCores(), cpu.selfTime()
 	r.mode = mode
-	flushAndCount(&r, before)
+	flushAndCount(&r, spansBefore, bytesBefore)
 	results = append(results, r)
 
 	if o.workers > 0 {
 		waitForIdle(o.waitIdle)
-		before = ch.exporter.spans.Load()
+		spansBefore, bytesBefore = exported()
 		cpu = startCPUMeter()
 		r = closedLoop(client, ch.url, caller, o.workers, o.closedDuration, o.maxRequests)
 		r.othersCPU, r.cpu = cpu.othersCores(), cpu.selfTime()
 		r.mode = mode
-		flushAndCount(&r, before)
+		flushAndCount(&r, spansBefore, bytesBefore)
 		results = append(results, r)
 	}
 	// Close the generator's pooled connections first: one the pool dialled
@@ -333,12 +372,13 @@ type result struct {
 	serviceTimes    []time.Duration // open loop: from the actual send
 	errSample       string
 	spansPerRequest float64
+	bytesPerSpan    float64       // OTLP request bytes per exported span (OTLP exporter only)
 	othersCPU       float64       // cores used by other processes during the run; -1 if unknown
 	cpu             time.Duration // CPU this process (generator and hops) used during the run
 }
 
-// ingress stands in for the mesh's ingress gateway in mode sampled: each
-// request starts a trace whose sampling decision travels in B3 headers, as
+// ingress stands in for the mesh's ingress gateway: each request starts a
+// trace whose sampling decision travels in B3 headers, as
 // Envoy's Zipkin tracer sends them. The sampled requests are spread
 // evenly: request n is sampled when n*percent/100 passes a whole number.
 type ingress struct {
@@ -361,16 +401,14 @@ func (g *ingress) inject(h http.Header) {
 	h.Set("X-B3-Sampled", sampled)
 }
 
-// get sends one request (with the stand-in ingress's trace headers when
-// there is one) and reads the whole answer.
+// get sends one request with the stand-in ingress's trace headers and
+// reads the whole answer.
 func get(client *http.Client, url string, caller *ingress) error {
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
-	if caller != nil {
-		caller.inject(req.Header)
-	}
+	caller.inject(req.Header)
 	resp, err := client.Do(req)
 	if err != nil {
 		return err
@@ -510,6 +548,7 @@ type summary struct {
 	cpuPerRequest       []float64 // per round, microseconds
 	latencies, lag, svc []time.Duration
 	spans               float64
+	bytesPerSpan        float64
 	errSample           string
 	excluded            int // disturbed runs left out
 }
@@ -553,6 +592,7 @@ func summarize(results []result, modes []string) []summary {
 				s.lag = append(s.lag, r.sendLag...)
 				s.svc = append(s.svc, r.serviceTimes...)
 				s.spans += r.spansPerRequest
+				s.bytesPerSpan += r.bytesPerSpan
 				if s.errSample == "" {
 					s.errSample = r.errSample
 				}
@@ -562,6 +602,7 @@ func summarize(results []result, modes []string) []summary {
 				continue
 			}
 			s.spans /= float64(n)
+			s.bytesPerSpan /= float64(n)
 			slices.Sort(s.latencies)
 			slices.Sort(s.lag)
 			slices.Sort(s.svc)
@@ -623,6 +664,29 @@ func writeSummary(bw *bufio.Writer, o options, sums []summary, loadBefore, loadA
 	}
 	fmt.Fprintln(bw)
 	fmt.Fprintln(bw, "Open-loop latency is measured from each request's scheduled send time (no coordinated omission), so it includes the generator's own lateness (send lag; Go timers have about 1 ms granularity); \"p99 from actual send\" leaves that out.")
+	fmt.Fprintln(bw)
+	writeExporter(bw, o, sums)
+}
+
+// writeExporter says where the traced modes' spans went and, over OTLP,
+// how large they were on the wire.
+func writeExporter(bw *bufio.Writer, o options, sums []summary) {
+	if o.exporter == exporterCount {
+		fmt.Fprintln(bw, "Spans were counted and dropped in-process (-exporter count): the SDK's cost, without the export's.")
+		fmt.Fprintln(bw)
+		return
+	}
+	var sizes []string
+	for _, s := range sums {
+		if s.kind == "closed" && s.mode != "off" && s.bytesPerSpan > 0 {
+			sizes = append(sizes, fmt.Sprintf("%.0f bytes per span (tracing %s, closed loop)", s.bytesPerSpan, s.mode))
+		}
+	}
+	fmt.Fprint(bw, "Spans went to each hop's OTLP/HTTP exporter (protobuf, the batching processor's defaults unless OTEL_BSP_* say otherwise), posting to one sink on 127.0.0.1 that reads and drops them")
+	if len(sizes) > 0 {
+		fmt.Fprintf(bw, ": %s", strings.Join(sizes, ", "))
+	}
+	fmt.Fprintln(bw, ".")
 	fmt.Fprintln(bw)
 }
 

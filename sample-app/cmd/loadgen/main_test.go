@@ -13,14 +13,37 @@ import (
 )
 
 // TestRunSmall runs the whole tool with a tiny load, so it cannot rot
-// unnoticed: every mode, both loads, a report with every row and no errors.
+// unnoticed: every mode, both loads, each exporter, a report with every row
+// and no errors.
 func TestRunSmall(t *testing.T) {
+	tests := []struct {
+		exporter string
+		want     *regexp.Regexp // what the report says of the spans' way out
+	}{
+		// Each span reached the sink over OTLP/HTTP: a server span with
+		// its dozen attributes is some hundreds of bytes of protobuf.
+		{exporterOTLP, regexp.MustCompile(`posting to one sink on 127\.0\.0\.1 that reads and drops them: ([0-9]{3,4}) bytes per span \(tracing on, closed loop\), ([0-9]{3,4}) bytes per span \(tracing sampled, closed loop\)\.`)},
+		{exporterCount, regexp.MustCompile(`Spans were counted and dropped in-process \(-exporter count\)`)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.exporter, func(t *testing.T) {
+			report := runSmall(t, tc.exporter)
+			if !tc.want.MatchString(report) {
+				t.Errorf("report does not match %s:\n%s", tc.want, report)
+			}
+		})
+	}
+}
+
+func runSmall(t *testing.T, exporter string) string {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "report.md")
 	err := run(options{
 		rate: 200, openDuration: 300 * time.Millisecond,
 		workers: 2, closedDuration: 200 * time.Millisecond,
 		warmup: 20, timeout: 5 * time.Second, maxInFlight: 100, maxRequests: 100_000,
 		modes: []string{"off", "on", "sampled"}, rounds: 1, output: out, waitIdle: 0, samplePercent: 50,
+		exporter: exporter,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -64,6 +87,7 @@ func TestRunSmall(t *testing.T) {
 	if strings.Contains(report, "First error") {
 		t.Errorf("errors in the run:\n%s", report)
 	}
+	return report
 }
 
 // TestIngressSamplesEvenly: the stand-in ingress samples exactly the share
