@@ -9,6 +9,15 @@ SHELL := /usr/bin/env bash
 # default, sandbox, is a local control plane (make sandbox) needing nothing installed.
 STACK ?= sandbox
 GO ?= go
+# The Go compiler and linker spend much of their CPU collecting garbage;
+# with more headroom they collect less often. Measured on a cold build of
+# Jaeger (2 cores): GOGC=400 took 18 % less CPU and wall time (503 -> 414
+# CPU-s, peak RSS 2.3 -> 3.4 GB); GOMEMLIMIT makes a process that nears it
+# collect as often as it must, so a large link cannot run away with the
+# machine's memory (with 3GiB the same build saved 12 %). Applied to what
+# compiles and analyses (lint, the unit tests, make tools), not to the
+# engine, sandbox and e2e processes. `make test BUILD_GC=` turns it off.
+BUILD_GC ?= GOGC=400 GOMEMLIMIT=6GiB
 JAEGER_BIN = $(CURDIR)/.tools/jaeger-$(JAEGER_VERSION)/jaeger
 
 .PHONY: help
@@ -25,13 +34,13 @@ test: lint unit-all engine-test jaeger-test e2e ## Everything: lint, unit and mo
 
 .PHONY: unit
 unit: ## The fast subset: mock tests of the stack and sample-app's tests that need nothing built.
-	$(GO) test -short ./...
-	cd sample-app && $(GO) test -short ./...
+	$(BUILD_GC) $(GO) test -short ./...
+	cd sample-app && $(BUILD_GC) $(GO) test -short ./...
 
 .PHONY: unit-all
 unit-all:
-	$(GO) test -short ./...
-	cd sample-app && $(GO) test -race -short ./...
+	$(BUILD_GC) $(GO) test -short ./...
+	cd sample-app && $(BUILD_GC) $(GO) test -race -short ./...
 
 # The config reader's fuzz run. `go test` (so make test) runs FuzzConfig's
 # seed corpus, the table tests' inputs, through the same properties; the
@@ -66,10 +75,10 @@ e2e: tools ## The tutorial replayed on a fresh sandbox with real pods, the failu
 STATICCHECK = $(GO) tool -modfile=$(CURDIR)/tools/staticcheck/go.mod staticcheck
 .PHONY: lint
 lint: ## go vet, staticcheck and gofmt over both modules, and actionlint over the GitHub workflows.
-	$(GO) vet ./...
-	cd sample-app && $(GO) vet ./...
-	$(STATICCHECK) ./...
-	cd sample-app && $(STATICCHECK) ./...
+	$(BUILD_GC) $(GO) vet ./...
+	cd sample-app && $(BUILD_GC) $(GO) vet ./...
+	$(BUILD_GC) $(STATICCHECK) ./...
+	cd sample-app && $(BUILD_GC) $(STATICCHECK) ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	cd tools/actionlint && $(GO) tool actionlint $(addprefix ../../,$(wildcard .github/workflows/*.yml))
@@ -79,15 +88,15 @@ lint: ## go vet, staticcheck and gofmt over both modules, and actionlint over th
 .PHONY: tools
 TOOLS_JOBS ?= 2
 tools: ## Build the pinned Pulumi CLI, kubernetes provider, the sandbox cluster, Jaeger and the sandbox's images into .tools/, TOOLS_JOBS (default 2) builds at a time (each skipped when built; a plan line first, then step n/N with its cold cost, wall and CPU time).
-	@$(GO) run ./cmd/tools -jobs $(TOOLS_JOBS)
+	@$(BUILD_GC) $(GO) run ./cmd/tools -jobs $(TOOLS_JOBS)
 
 .PHONY: jaeger
 jaeger: ## Build the pinned Jaeger v2 from the Go module proxy into .tools/ (skipped when built).
-	@hack/build-jaeger.sh >/dev/null
+	@$(BUILD_GC) hack/build-jaeger.sh >/dev/null
 
 .PHONY: helm
 helm: ## Build the pinned Helm v3 CLI from the Go module proxy into .tools/ (skipped when built; not part of make test).
-	@hack/build-helm.sh >/dev/null
+	@$(BUILD_GC) hack/build-helm.sh >/dev/null
 
 ## --- benchmarks ------------------------------------------------------------
 
