@@ -23,6 +23,13 @@ const sidecarStatusAnnotation = "sidecar.istio.io/status"
 // defaultRevision is how Istio names the revision-less istiod.
 const defaultRevision = "default"
 
+// gatewayManagedLabel marks the pods of a Deployment that istiod's gateway
+// controller rendered for a Gateway API Gateway. Such a pod is never
+// injected (its template sets sidecar.istio.io/inject "false" and holds the
+// proxy itself); the controller records the revision it rendered it with
+// in the pod's istio.io/rev annotation instead.
+const gatewayManagedLabel = "gateway.istio.io/managed"
+
 // revisionsRun reports, per workload, the istiod revision that injected
 // its pods (the injector's own record on each pod) and fails where it is
 // not the one the stack selects (output istiodRevision, Istio's "default"
@@ -52,7 +59,7 @@ func revisionsRun(ctx context.Context, c *Cluster, t Target) (string, error) {
 				continue
 			}
 			workload := g.namespace + "/" + workloadOf(p)
-			got, err := InjectedRevision(p.Annotations)
+			got, err := podRevision(p)
 			switch {
 			case err != nil:
 				problems = append(problems, fmt.Sprintf("%s (pod %s): %v", workload, p.Name, err))
@@ -84,6 +91,18 @@ func revisionsRun(ctx context.Context, c *Cluster, t Target) (string, error) {
 		detail += fmt.Sprintf(" (%s is not injected: istio:sidecarInjection is false)", t.Namespace)
 	}
 	return detail, nil
+}
+
+// podRevision is the istiod revision a pod runs on: the one istiod's
+// gateway controller rendered it with, or the one that injected it; ""
+// when neither did.
+func podRevision(p corev1.Pod) (string, error) {
+	if _, managed := p.Labels[gatewayManagedLabel]; managed {
+		if rev := p.Annotations[components.RevisionLabel]; rev != "" {
+			return rev, nil
+		}
+	}
+	return InjectedRevision(p.Annotations)
 }
 
 // InjectedRevision is the revision Istio's injector recorded in a pod's

@@ -29,6 +29,20 @@ func onRevision(selection string, revisions map[string]string, extra ...runtime.
 	return append(objs, extra...)
 }
 
+// renderedGatewayPod is a pod of the Deployment istiod's gateway
+// controller renders for the Gateway API ingress, by revision: labeled as
+// its template labels it, never injected.
+func renderedGatewayPod(revision string) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: testIstio, Name: "ingress-istio-0",
+		Labels: map[string]string{
+			components.GatewayNameLabel: components.KubernetesGatewayName,
+			gatewayManagedLabel:         "istio.io-gateway-controller",
+			"sidecar.istio.io/inject":   "false",
+		},
+		Annotations: map[string]string{components.RevisionLabel: revision},
+	}}
+}
+
 func withAnnotations(p *corev1.Pod, a map[string]string) *corev1.Pod {
 	p.Annotations = a
 	return p
@@ -43,6 +57,7 @@ func TestRevisionChecks(t *testing.T) {
 	tests := []struct {
 		name               string
 		revision           string
+		ingressAPI         components.IngressAPI
 		objs               []runtime.Object
 		check              string
 		wantPass, wantFail string
@@ -56,11 +71,20 @@ func TestRevisionChecks(t *testing.T) {
 		{name: "a workload not rolled", revision: "canary", objs: onRevision("prod-stable", map[string]string{"a": "canary", "b": "1-31-4", "c": "canary"}, tagWebhook("prod-stable", "canary")),
 			check: CheckRevisions, wantFail: "playground/service-b (pod service-b-0) runs on revision 1-31-4, the stack selects canary"},
 		{name: "a pod without its sidecar", objs: replace(healthyObjects(true), meshedPod("c", 0, false, true)), check: CheckRevisions, wantFail: "playground/service-c (pod service-c-0) has no sidecar"},
+		// The Gateway API's gateway is rendered by istiod, not injected.
+		{name: "the Gateway API's gateway, rendered by the revision", ingressAPI: components.IngressAPIGateway, objs: append(healthyObjects(true), renderedGatewayPod("default")),
+			check: CheckRevisions, wantPass: "revision default: istio-system/ingress, playground/service-a"},
+		{name: "the Gateway API's gateway, rendered by another revision", revision: "canary", ingressAPI: components.IngressAPIGateway,
+			objs:  append(onRevision("canary", all("canary")), renderedGatewayPod("1-31-4")),
+			check: CheckRevisions, wantFail: "istio-system/ingress (pod ingress-istio-0) runs on revision 1-31-4, the stack selects canary"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			target := testTarget
 			target.IstiodRevision = tt.revision
+			if tt.ingressAPI != "" {
+				target.IngressAPI = tt.ingressAPI
+			}
 			r, err := Run(context.Background(), fakeCluster(tt.objs, virtualService("service-a", "gateway")), target, fastOptions)
 			if err != nil {
 				t.Fatal(err)

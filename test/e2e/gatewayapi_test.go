@@ -124,7 +124,9 @@ func checkGatewayAPIIngress(t *testing.T, d *deployment) {
 	checkIngressService(t, d, components.IngressAPIGateway, podIPs)
 
 	report := runVerify(t, d, verify.Options{})
-	for _, name := range []string{verify.CheckRouting, verify.CheckEndpoints, verify.CheckDeployments} {
+	// The revision check reads the gateway's revision from what istiod's
+	// gateway controller rendered (its pods are not injected).
+	for _, name := range []string{verify.CheckRouting, verify.CheckEndpoints, verify.CheckDeployments, verify.CheckRevisions} {
 		if res, _ := report.Result(name); res.Status != verify.StatusPass {
 			t.Errorf("verify with gateway-api: %q %s (%s)", name, res.Status, res.Detail)
 		}
