@@ -108,10 +108,11 @@ func hopDeployment(s SampleChainSpec, i int, image hopImage, mesh MeshAttachment
 					})),
 				},
 				Spec: &corev1.PodSpecArgs{
-					TopologySpreadConstraints:    topologySpread(s.TopologySpread, map[string]string{"app": name}),
-					ServiceAccountName:           sa.Metadata.Name(),
-					AutomountServiceAccountToken: pulumi.Bool(false),
-					SecurityContext:              restrictedPodSecurityContext(SampleAppUID),
+					TerminationGracePeriodSeconds: s.Shutdown.gracePeriod(),
+					TopologySpreadConstraints:     topologySpread(s.TopologySpread, map[string]string{"app": name}),
+					ServiceAccountName:            sa.Metadata.Name(),
+					AutomountServiceAccountToken:  pulumi.Bool(false),
+					SecurityContext:               restrictedPodSecurityContext(SampleAppUID),
 					Containers: corev1.ContainerArray{corev1.ContainerArgs{
 						Name:            pulumi.String("sample-app"),
 						Image:           image.ref,
@@ -125,6 +126,7 @@ func hopDeployment(s SampleChainSpec, i int, image hopImage, mesh MeshAttachment
 						ReadinessProbe:  probe("/readyz"),
 						Resources:       s.Resources.args(),
 						SecurityContext: restrictedContainerSecurityContext(true),
+						Lifecycle:       s.Shutdown.lifecycle(),
 					}},
 				},
 			},

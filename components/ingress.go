@@ -1,6 +1,9 @@
 package components
 
 import (
+	"net"
+	"strconv"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -24,8 +27,16 @@ func (c *IstioMesh) ingress(ctx *pulumi.Context, s IstioMeshSpec, selector map[s
 		}
 	}
 	c.ingressAddress(s.Ingress)
-	c.IngressURL = pulumi.Sprintf("http://%s:%d", c.IngressHost, c.IngressPort)
+	c.IngressURL = pulumi.All(c.IngressHost, c.IngressPort).ApplyT(func(hostPort []interface{}) string {
+		return IngressURL(hostPort[0].(string), hostPort[1].(int))
+	}).(pulumi.StringOutput)
 	return nil
+}
+
+// IngressURL is the ingress's HTTP URL at host and port: an IPv6 address
+// is bracketed, as a URL needs it (http://[2001:db8::1]:31380).
+func IngressURL(host string, port int) string {
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(port))
 }
 
 // holdsServiceOfItsOwn says the stack's own Service fronts the gateway's

@@ -64,6 +64,10 @@ func ReleaseName(chart IstioChart) string {
 type ChartSource struct {
 	// Repo is the chart repository URL.
 	Repo string `json:"chartRepo"`
+	// AllowHTTP accepts a plain http:// Repo: off, only TLS (https://,
+	// oci://) is accepted, as a chart fetched in plain text can be altered
+	// on the way and it installs cluster-wide objects.
+	AllowHTTP bool `json:"chartRepoAllowHTTP"`
 	// Version is the chart version in Repo (the Istio release).
 	Version string `json:"version"`
 	// Dir is a local directory holding the charts, either as `helm pull --untar`
@@ -79,14 +83,22 @@ func defaultChartSource() ChartSource {
 
 // validate refuses a source Helm could not install the charts from: the
 // repository and version when they are used, the directory when it is.
+// Credentials in the repository URL are refused even when the directory
+// is used: the URL is stored in plain text all the same.
 func (c ChartSource) validate(charts []IstioChart) field.ErrorList {
+	errs := rule.URLWithoutCredentials(field.NewPath("chartRepo"), c.Repo)
 	if c.Dir != "" {
-		if _, err := LocalChartPaths(c.Dir, charts); err != nil {
-			return rule.Refuse(field.NewPath("chartDir"), c.Dir, "directory holding the Istio charts ("+err.Error()+")")
+		if pathErrs := rule.LocalPath(field.NewPath("chartDir"), c.Dir); len(pathErrs) > 0 {
+			return append(errs, pathErrs...)
 		}
-		return nil
+		if _, err := LocalChartPaths(c.Dir, charts); err != nil {
+			return append(errs, rule.Refuse(field.NewPath("chartDir"), c.Dir, "directory holding the Istio charts ("+err.Error()+")")...)
+		}
+		return errs
 	}
-	errs := rule.ChartRepo(field.NewPath("chartRepo"), c.Repo)
+	if len(errs) == 0 {
+		errs = rule.ChartRepo(field.NewPath("chartRepo"), c.Repo, c.AllowHTTP, field.NewPath("chartRepoAllowHTTP"))
+	}
 	return append(errs, rule.ChartVersion(field.NewPath("version"), c.Version)...)
 }
 

@@ -8,7 +8,6 @@ import (
 	admissionregistrationv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/admissionregistration/v1"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
-	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -199,20 +198,18 @@ func (c *IstioMesh) namespaces(ctx *pulumi.Context, s IstioMeshSpec, parent pulu
 	if err != nil || !s.CNI.Enabled {
 		return err
 	}
+	if !s.ownsCNINamespace() {
+		// The control plane's (privileged, by validation), or kube-system
+		// used as it is: no Namespace of the stack's.
+		if s.CNI.Namespace == s.Namespace {
+			c.CNINamespace = c.SystemNamespace
+		}
+		return nil
+	}
 	// The node agent writes the CNI config on every node: it must be
 	// privileged, so it is alone in a namespace that allows it.
 	c.CNINamespace, err = newNamespace(ctx, s.CNI.Namespace, podSecurityLabels(PodSecurityPrivileged), parent)
 	return err
-}
-
-func newNamespace(ctx *pulumi.Context, name string, labels map[string]string, opts ...pulumi.ResourceOption) (*corev1.Namespace, error) {
-	return corev1.NewNamespace(ctx, name, &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Annotations: ownedAnnotations(),
-			Name:        pulumi.String(name),
-			Labels:      stringMap(labels),
-		},
-	}, opts...)
 }
 
 // attachment is what workloads in the mesh wait for and need to know.

@@ -174,9 +174,10 @@ func (s IstioMeshSpec) Validate() field.ErrorList {
 		errs = append(errs, rule.Refuse(field.NewPath("appNamespace"), s.AppNamespace,
 			"other than namespace (the app namespace is labeled for sidecar injection; the control plane's must not be)")...)
 	}
+	errs = append(errs, s.validateNamespaces()...)
 	errs = append(errs, s.ChartSource.validate(s.installedCharts())...)
 	errs = append(errs, s.ImageSource.validate()...)
-	errs = append(errs, rule.AtLeast(field.NewPath("istiodReplicas"), s.IstiodReplicas, 1)...)
+	errs = append(errs, rule.Int32AtLeast(field.NewPath("istiodReplicas"), s.IstiodReplicas, 1)...)
 	errs = append(errs, s.IstiodResources.Validate(field.NewPath("istiodResources"))...)
 	errs = append(errs, s.Ingress.validate(field.NewPath("ingress"))...)
 	errs = append(errs, rule.AtLeast(field.NewPath("timeoutSeconds"), s.TimeoutSeconds, 30)...)
@@ -200,7 +201,9 @@ func (s IngressSpec) validate(at *field.Path) field.ErrorList {
 	if s.Type == ServiceTypeNodePort && s.Host == "" {
 		errs = append(errs, rule.Missing(at.Child("host"), "the address users reach a node at (e.g. the output of `minikube ip`) when ingress.type is NodePort")...)
 	}
-	errs = append(errs, rule.AtLeast(at.Child("replicas"), s.Replicas, 1)...)
+	// The host becomes the ingress URL's, http://<host>:<node port>.
+	errs = append(errs, rule.Host(at.Child("host"), s.Host)...)
+	errs = append(errs, rule.Int32AtLeast(at.Child("replicas"), s.Replicas, 1)...)
 	errs = append(errs, s.Resources.Validate(at.Child("resources"))...)
 	errs = append(errs, rule.Labels(at.Child("nodeSelector"), s.NodeSelector)...)
 	return append(errs, rule.Tolerations(at.Child("tolerations"), s.Tolerations)...)

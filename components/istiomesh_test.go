@@ -179,6 +179,7 @@ func TestIstioMeshIngressTypes(t *testing.T) {
 		wantType string
 	}{
 		{"minikube NodePort", components.IngressSpec{API: components.IngressAPIIstio, Type: components.ServiceTypeNodePort, HTTPNodePort: 31380, Host: "127.0.0.1", Replicas: 1}, "http://127.0.0.1:31380", "NodePort"},
+		{"NodePort at an IPv6 address", components.IngressSpec{API: components.IngressAPIIstio, Type: components.ServiceTypeNodePort, HTTPNodePort: 31380, Host: "2001:db8::1", Replicas: 1}, "http://[2001:db8::1]:31380", "NodePort"},
 		{"cloud LoadBalancer", components.IngressSpec{API: components.IngressAPIIstio, Type: components.ServiceTypeLoadBalancer, Replicas: 2}, "http://203.0.113.7:80", "LoadBalancer"},
 		{"in-cluster only", components.IngressSpec{API: components.IngressAPIIstio, Type: components.ServiceTypeClusterIP, Replicas: 1}, "http://istio-ingressgateway.istio-system.svc.cluster.local:80", "ClusterIP"},
 	}

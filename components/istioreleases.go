@@ -84,11 +84,14 @@ func (c *IstioMesh) release(ctx *pulumi.Context, args *IstioMeshArgs, set *relea
 		c.SkippedReleases = append(c.SkippedReleases, name)
 		return nil, nil
 	}
-	ns := c.SystemNamespace
+	ns := c.SystemNamespace.Metadata.Name().Elem()
 	deps := append([]pulumi.Resource{c.SystemNamespace}, extra...)
 	if chart == IstioChartCNI {
-		ns = c.CNINamespace
-		deps = append(deps, c.CNINamespace)
+		ns = pulumi.String(args.Spec.CNI.Namespace).ToStringOutput()
+		if c.CNINamespace != nil {
+			ns = c.CNINamespace.Metadata.Name().Elem()
+			deps = append(deps, c.CNINamespace)
+		}
 	}
 	for _, before := range releaseOrder[chart] {
 		deps = append(deps, set.installed[before]...)
@@ -96,7 +99,7 @@ func (c *IstioMesh) release(ctx *pulumi.Context, args *IstioMeshArgs, set *relea
 	release, err := helmrelease.NewRelease(ctx, name, &helmrelease.ReleaseArgs{
 		// An explicit name: without it the provider appends a random suffix.
 		Name:           pulumi.String(name),
-		Namespace:      ns.Metadata.Name().Elem(),
+		Namespace:      ns,
 		Chart:          pulumi.String(ref.chart),
 		Version:        optionalString(ref.version),
 		RepositoryOpts: ref.repositoryOpts(),

@@ -154,7 +154,9 @@ func (s IstioMeshSpec) validateRevisions() field.ErrorList {
 		if r.Version != "" && r.ChartDir == "" {
 			errs = append(errs, rule.ChartVersion(at.Child("version"), r.Version)...)
 		}
-		if r.ChartDir != "" {
+		if pathErrs := rule.LocalPath(at.Child("chartDir"), r.ChartDir); len(pathErrs) > 0 {
+			errs = append(errs, pathErrs...)
+		} else if r.ChartDir != "" {
 			if _, err := LocalChartPaths(r.ChartDir, []IstioChart{IstioChartIstiod}); err != nil {
 				errs = append(errs, rule.Refuse(at.Child("chartDir"), r.ChartDir, "directory holding an istiod chart ("+err.Error()+")")...)
 			}

@@ -49,7 +49,7 @@ func (c *IstioMesh) gatewayAPIStandard(ctx *pulumi.Context, parent pulumi.Resour
 			Kind:       pulumi.String(o.Kind),
 			Metadata: &metav1.ObjectMetaArgs{
 				Name:        pulumi.String(o.Name),
-				Annotations: ownedAnnotations(o.Annotations),
+				Annotations: ownedAnnotations(o.Annotations, stackAnnotations(ctx)),
 				Labels:      stringMap(o.Labels),
 			},
 			OtherFields: kubernetes.UntypedArgs(o.Fields),

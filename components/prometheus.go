@@ -45,20 +45,20 @@ const (
 	PrometheusPort    = 9090
 )
 
-// prometheus registers Prometheus: its account, its configuration, the
-// Deployment and svc/prometheus.
-func (c *Telemetry) prometheus(ctx *pulumi.Context, s PrometheusSpec, ns pulumi.StringInput, parent pulumi.ResourceOption) error {
-	sa, err := prometheusAccount(ctx, ns, parent)
+// prometheus registers Prometheus: its account and its read access in
+// each namespace it scrapes, its configuration, the Deployment and svc/prometheus.
+func (c *Telemetry) prometheus(ctx *pulumi.Context, s PrometheusSpec, mesh MeshAttachment, parent pulumi.ResourceOption) error {
+	ns := mesh.SystemNamespace
+	sa, err := prometheusAccount(ctx, ns, scrapedNamespaces(mesh), parent)
 	if err != nil {
 		return err
 	}
-	config, err := renderYAML(prometheusConfig(s))
-	if err != nil {
-		return err
-	}
+	config := pulumi.All(mesh.SystemNamespace, mesh.AppNamespace).ApplyT(func(names []interface{}) (string, error) {
+		return renderYAML(prometheusConfig(s, names[0].(string), names[1].(string)))
+	}).(pulumi.StringOutput)
 	cm, err := corev1.NewConfigMap(ctx, "prometheus", &corev1.ConfigMapArgs{
 		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String("prometheus"), Namespace: ns, Labels: pulumi.StringMap{"app": pulumi.String("prometheus")}},
-		Data:     pulumi.StringMap{"prometheus.yml": pulumi.String(config)},
+		Data:     pulumi.StringMap{"prometheus.yml": config},
 	}, parent)
 	if err != nil {
 		return err
@@ -88,66 +88,93 @@ func (c *Telemetry) prometheus(ctx *pulumi.Context, s PrometheusSpec, ns pulumi.
 	return err
 }
 
-// prometheusAccount is Prometheus' ServiceAccount, bound to a ClusterRole
-// that may only read what service discovery lists.
-func prometheusAccount(ctx *pulumi.Context, ns pulumi.StringInput, parent pulumi.ResourceOption) (*corev1.ServiceAccount, error) {
+// scrapedNamespace is a namespace Prometheus discovers targets in: the
+// suffix of its Role's resource name, and the namespace.
+type scrapedNamespace struct {
+	part string
+	name pulumi.StringOutput
+}
+
+// scrapedNamespaces are the namespaces Prometheus scrapes, and the only
+// ones it may read: the mesh's root namespace (istiod, the ingress
+// gateway, Jaeger) and the app namespace (every workload and its
+// sidecar). The gateway runs in the root namespace (IstioMesh places it
+// there with either ingress API). Pods of other namespaces are neither
+// scraped nor listed, whatever their annotations say.
+func scrapedNamespaces(mesh MeshAttachment) []scrapedNamespace {
+	return []scrapedNamespace{{"system", mesh.SystemNamespace}, {"app", mesh.AppNamespace}}
+}
+
+// prometheusAccount is Prometheus' ServiceAccount, with a Role in each
+// namespace it scrapes that may only read what service discovery lists
+// there. Kubernetes service discovery asks only for the namespaces its
+// config names (prometheusConfig), so no cluster-wide grant is needed.
+func prometheusAccount(ctx *pulumi.Context, ns pulumi.StringInput, scraped []scrapedNamespace, parent pulumi.ResourceOption) (*corev1.ServiceAccount, error) {
 	sa, err := corev1.NewServiceAccount(ctx, "prometheus", &corev1.ServiceAccountArgs{
 		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String("prometheus"), Namespace: ns},
 	}, parent)
 	if err != nil {
 		return nil, err
 	}
-	// Read-only discovery of scrape targets: the least Prometheus needs.
-	role, err := rbacv1.NewClusterRole(ctx, "prometheus", &rbacv1.ClusterRoleArgs{
-		// Auto-named (a cluster-wide name must not collide with another install).
-		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations()},
-		Rules: rbacv1.PolicyRuleArray{
-			rbacv1.PolicyRuleArgs{
-				ApiGroups: pulumi.StringArray{pulumi.String("")},
-				Resources: pulumi.StringArray{pulumi.String("pods"), pulumi.String("services"), pulumi.String("endpoints")},
-				Verbs:     pulumi.StringArray{pulumi.String("get"), pulumi.String("list"), pulumi.String("watch")},
+	read := pulumi.StringArray{pulumi.String("get"), pulumi.String("list"), pulumi.String("watch")}
+	for _, target := range scraped {
+		role, err := rbacv1.NewRole(ctx, "prometheus-"+target.part, &rbacv1.RoleArgs{
+			Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String("prometheus"), Namespace: target.name},
+			Rules: rbacv1.PolicyRuleArray{
+				rbacv1.PolicyRuleArgs{
+					ApiGroups: pulumi.StringArray{pulumi.String("")},
+					Resources: pulumi.StringArray{pulumi.String("pods"), pulumi.String("services"), pulumi.String("endpoints")},
+					Verbs:     read,
+				},
+				rbacv1.PolicyRuleArgs{
+					ApiGroups: pulumi.StringArray{pulumi.String("discovery.k8s.io")},
+					Resources: pulumi.StringArray{pulumi.String("endpointslices")},
+					Verbs:     read,
+				},
 			},
-			rbacv1.PolicyRuleArgs{
-				ApiGroups: pulumi.StringArray{pulumi.String("discovery.k8s.io")},
-				Resources: pulumi.StringArray{pulumi.String("endpointslices")},
-				Verbs:     pulumi.StringArray{pulumi.String("get"), pulumi.String("list"), pulumi.String("watch")},
+		}, parent)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := rbacv1.NewRoleBinding(ctx, "prometheus-"+target.part, &rbacv1.RoleBindingArgs{
+			Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String("prometheus"), Namespace: target.name},
+			RoleRef: &rbacv1.RoleRefArgs{
+				ApiGroup: pulumi.String("rbac.authorization.k8s.io"),
+				Kind:     pulumi.String("Role"),
+				Name:     role.Metadata.Name().Elem(),
 			},
-		},
-	}, parent)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := rbacv1.NewClusterRoleBinding(ctx, "prometheus", &rbacv1.ClusterRoleBindingArgs{
-		// Auto-named (a cluster-wide name must not collide with another install).
-		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations()},
-		RoleRef: &rbacv1.RoleRefArgs{
-			ApiGroup: pulumi.String("rbac.authorization.k8s.io"),
-			Kind:     pulumi.String("ClusterRole"),
-			Name:     role.Metadata.Name().Elem(),
-		},
-		Subjects: rbacv1.SubjectArray{rbacv1.SubjectArgs{
-			Kind:      pulumi.String("ServiceAccount"),
-			Name:      sa.Metadata.Name().Elem(),
-			Namespace: ns,
-		}},
-	}, parent); err != nil {
-		return nil, err
+			Subjects: rbacv1.SubjectArray{rbacv1.SubjectArgs{
+				Kind:      pulumi.String("ServiceAccount"),
+				Name:      sa.Metadata.Name().Elem(),
+				Namespace: ns,
+			}},
+		}, parent); err != nil {
+			return nil, err
+		}
 	}
 	return sa, nil
 }
 
 // prometheusConfig scrapes istiod (each revision's Service istiod-<revision>
-// too) and every pod that asks to be scraped.
+// too) in the mesh's root namespace, and every pod that asks to be scraped
+// in the root and the app namespace: service discovery lists those
+// namespaces only, the ones Prometheus' Roles cover.
 // Istio's metrics merging (on by default) rewrites an injected pod's
 // prometheus.io annotations to the sidecar's port 15020, which serves Envoy's
 // and the application's metrics together: one job covers sidecars and sample-app.
-func prometheusConfig(s PrometheusSpec) map[string]interface{} {
+func prometheusConfig(s PrometheusSpec, systemNamespace, appNamespace string) map[string]interface{} {
+	discover := func(role string, namespaces ...string) []interface{} {
+		return []interface{}{map[string]interface{}{
+			"role":       role,
+			"namespaces": map[string]interface{}{"names": namespaces},
+		}}
+	}
 	return map[string]interface{}{
 		"global": map[string]interface{}{"scrape_interval": s.ScrapeInterval},
 		"scrape_configs": []interface{}{
 			map[string]interface{}{
 				"job_name":              "istiod",
-				"kubernetes_sd_configs": []interface{}{map[string]interface{}{"role": "endpoints"}},
+				"kubernetes_sd_configs": discover("endpoints", systemNamespace),
 				"relabel_configs": []interface{}{map[string]interface{}{
 					"source_labels": []string{"__meta_kubernetes_service_name", "__meta_kubernetes_endpoint_port_name"},
 					"action":        "keep",
@@ -156,7 +183,7 @@ func prometheusConfig(s PrometheusSpec) map[string]interface{} {
 			},
 			map[string]interface{}{
 				"job_name":              "kubernetes-pods",
-				"kubernetes_sd_configs": []interface{}{map[string]interface{}{"role": "pod"}},
+				"kubernetes_sd_configs": discover("pod", systemNamespace, appNamespace),
 				"relabel_configs": []interface{}{
 					map[string]interface{}{"source_labels": []string{"__meta_kubernetes_pod_annotation_prometheus_io_scrape"}, "action": "keep", "regex": "true"},
 					map[string]interface{}{"source_labels": []string{"__meta_kubernetes_pod_annotation_prometheus_io_path"}, "action": "replace", "target_label": "__metrics_path__", "regex": "(.+)"},

@@ -31,7 +31,7 @@ func (c *IstioMesh) revisionTags(ctx *pulumi.Context, s IstioMeshSpec, parent pu
 		webhook, err := admissionregistrationv1.NewMutatingWebhookConfiguration(ctx, name, &admissionregistrationv1.MutatingWebhookConfigurationArgs{
 			Metadata: &metav1.ObjectMetaArgs{
 				Name:        pulumi.String(name),
-				Annotations: ownedAnnotations(),
+				Annotations: ownedAnnotations(stackAnnotations(ctx)),
 				Labels: pulumi.StringMap{
 					RevisionTagLabel:         pulumi.String(tag),
 					RevisionLabel:            pulumi.String(revision),

@@ -31,6 +31,9 @@ type SampleChainSpec struct {
 	GatewayHosts []string `json:"gatewayHosts"`
 	// TopologySpread spreads each hop's replicas over zones, then nodes.
 	TopologySpread bool `json:"topologySpread"`
+	// Shutdown keeps a leaving hop serving until no node sends it new
+	// connections, then sample-app drains its requests.
+	Shutdown
 }
 
 // Defaults are the tutorial's chain: a, b, c on port 8000, built from ./sample-app.
@@ -45,6 +48,7 @@ func (s *SampleChainSpec) Defaults() {
 		},
 		Build:        ImageBuild{Context: "sample-app", Repository: "sample-app"},
 		GatewayHosts: []string{"*"},
+		Shutdown:     DefaultShutdown(),
 	}
 }
 
@@ -79,17 +83,32 @@ func (s SampleChainSpec) Validate() field.ErrorList {
 		seen[hop] = true
 	}
 	errs = append(errs, rule.Port(field.NewPath("port"), s.Port)...)
-	errs = append(errs, rule.AtLeast(field.NewPath("replicas"), s.Replicas, 0)...)
+	errs = append(errs, rule.Int32AtLeast(field.NewPath("replicas"), s.Replicas, 0)...)
 	errs = append(errs, s.Resources.Validate(field.NewPath("resources"))...)
+	errs = append(errs, s.Shutdown.Validate()...)
 	errs = append(errs, s.validateHosts()...)
+	errs = append(errs, s.validatePassword()...)
 	if s.Image != "" {
 		return append(errs, rule.Image(field.NewPath("image"), s.Image)...)
 	}
-	errs = append(errs, s.Build.validate(field.NewPath("build"))...)
-	if b := s.Build; b.Push && b.Registry.Username != "" && s.RegistryPassword == "" {
-		errs = append(errs, rule.Missing(field.NewPath("registryPassword"), "a secret (pulumi config set --secret chain:registryPassword) when build.push is true with a build.registry.username")...)
+	return append(errs, s.Build.validate(field.NewPath("build"))...)
+}
+
+// validatePassword: the registry password is read by a push that logs
+// in with a username and by nothing else, so it is required there and
+// refused everywhere else (a secret the user believes is in use, kept for
+// nothing).
+func (s SampleChainSpec) validatePassword() field.ErrorList {
+	at := field.NewPath("registryPassword")
+	b := s.Build
+	read := s.Image == "" && b.Push && b.Registry.Username != ""
+	switch {
+	case read && s.RegistryPassword == "":
+		return rule.Missing(at, "a secret (pulumi config set --secret chain:registryPassword) when build.push is true with a build.registry.username")
+	case !read && s.RegistryPassword != "":
+		return rule.Refuse(at, rule.Secret, "unset unless build.push is true with a build.registry.username and image is unset (nothing else reads it)")
 	}
-	return errs
+	return nil
 }
 
 // validateHosts refuses hosts a VirtualService cannot name: each is "*"
@@ -121,8 +140,12 @@ func (b ImageBuild) validate(at *field.Path) field.ErrorList {
 		errs = append(errs, rule.Refuse(at.Child("dockerfile"), b.dockerfile(), "existing Dockerfile")...)
 	}
 	errs = append(errs, rule.Repository(at.Child("repository"), b.Repository)...)
-	if b.Push && b.Registry.Server == "" {
+	errs = append(errs, rule.Platform(at.Child("platform"), b.Platform)...)
+	switch {
+	case b.Push && b.Registry.Server == "":
 		errs = append(errs, rule.Missing(at.Child("registry", "server"), "the registry to push to (e.g. ghcr.io) when build.push is true")...)
+	case b.Push:
+		errs = append(errs, rule.PushTarget(at.Child("registry", "server"), b.Registry.Server, b.Repository)...)
 	}
 	return errs
 }

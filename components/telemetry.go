@@ -109,7 +109,7 @@ func NewTelemetry(ctx *pulumi.Context, name string, args *TelemetryArgs, opts ..
 	if err := component.jaeger(ctx, args.Spec.JaegerSpec, ns, parent); err != nil {
 		return nil, err
 	}
-	if err := component.prometheus(ctx, args.Spec.PrometheusSpec, ns, parent); err != nil {
+	if err := component.prometheus(ctx, args.Spec.PrometheusSpec, args.Mesh, parent); err != nil {
 		return nil, err
 	}
 	component.GrafanaPortForwardCommand = pulumi.String("").ToStringOutput()

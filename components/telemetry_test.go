@@ -2,6 +2,7 @@ package components_test
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -128,17 +129,6 @@ func TestTelemetryResource(t *testing.T) {
 
 func TestTelemetryPrometheus(t *testing.T) {
 	mocks, _ := runTelemetry(t, telemetrySpec())
-	role := mocks.Find(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "prometheus")
-	for _, rule := range role.Get("rules").([]interface{}) {
-		verbs := rule.(map[string]interface{})["verbs"]
-		if !reflect.DeepEqual(verbs, []interface{}{"get", "list", "watch"}) {
-			t.Errorf("prometheus may %v; it only needs to read", verbs)
-		}
-	}
-	binding := mocks.Find(t, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "prometheus")
-	if got := binding.Get("roleRef.name"); got == "cluster-admin" {
-		t.Error("prometheus is bound to cluster-admin")
-	}
 	cm := mocks.Find(t, "kubernetes:core/v1:ConfigMap", "prometheus")
 	text := cm.Get("data").(map[string]interface{})["prometheus.yml"].(string)
 	for _, want := range []string{"job_name: istiod", "istiod(-[a-z0-9-]+)?;http-monitoring", "job_name: kubernetes-pods", "__meta_kubernetes_pod_annotation_prometheus_io_scrape"} {
@@ -199,5 +189,85 @@ func TestTelemetryFollowsTheMesh(t *testing.T) {
 	}
 	if n := len(mocks.OfType(components.TelemetryToken)); n != 0 {
 		t.Error("a refused Telemetry registered itself")
+	}
+}
+
+// TestPrometheusReadsOnlyWhatItScrapes: Prometheus may read pods, Services
+// and endpoints in the namespaces it scrapes and nowhere else, and its
+// service discovery asks for exactly those namespaces (a job without
+// namespaces would list the whole cluster, and be refused).
+func TestPrometheusReadsOnlyWhatItScrapes(t *testing.T) {
+	mocks, _ := runTelemetry(t, telemetrySpec())
+	for _, typ := range []string{"kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"} {
+		if found := mocks.OfType(typ); len(found) != 0 {
+			t.Errorf("%d %s registered; Prometheus needs no cluster-wide grant", len(found), typ)
+		}
+	}
+	wantNamespaces := []string{"istio-system", "playground"}
+	var roleNamespaces []string
+	for _, role := range mocks.OfType("kubernetes:rbac.authorization.k8s.io/v1:Role") {
+		ns, _ := role.Get("metadata.namespace").(string)
+		roleNamespaces = append(roleNamespaces, ns)
+		for _, rule := range role.Get("rules").([]interface{}) {
+			if verbs := rule.(map[string]interface{})["verbs"]; !reflect.DeepEqual(verbs, []interface{}{"get", "list", "watch"}) {
+				t.Errorf("the Role in %s may %v; Prometheus only needs to read", ns, verbs)
+			}
+		}
+	}
+	slices.Sort(roleNamespaces)
+	if !slices.Equal(roleNamespaces, wantNamespaces) {
+		t.Errorf("Prometheus' Roles are in %v, want the scraped namespaces %v", roleNamespaces, wantNamespaces)
+	}
+	var bound []string
+	for _, binding := range mocks.OfType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding") {
+		if kind, name := binding.Get("roleRef.kind"), binding.Get("roleRef.name"); kind != "Role" || name != "prometheus" {
+			t.Errorf("a RoleBinding binds %v %v, want Prometheus' Role", kind, name)
+		}
+		subject := binding.Get("subjects.0").(map[string]interface{})
+		if subject["kind"] != "ServiceAccount" || subject["name"] != "prometheus" || subject["namespace"] != "istio-system" {
+			t.Errorf("a RoleBinding binds %v, want Prometheus' ServiceAccount", subject)
+		}
+		ns, _ := binding.Get("metadata.namespace").(string)
+		bound = append(bound, ns)
+	}
+	slices.Sort(bound)
+	if !slices.Equal(bound, wantNamespaces) {
+		t.Errorf("Prometheus is bound in %v, want %v", bound, wantNamespaces)
+	}
+
+	cm := mocks.Find(t, "kubernetes:core/v1:ConfigMap", "prometheus")
+	var config struct {
+		ScrapeConfigs []struct {
+			JobName string `json:"job_name"`
+			SD      []struct {
+				Role       string `json:"role"`
+				Namespaces *struct {
+					Names []string `json:"names"`
+				} `json:"namespaces"`
+			} `json:"kubernetes_sd_configs"`
+		} `json:"scrape_configs"`
+	}
+	if err := yaml.Unmarshal([]byte(cm.Get("data").(map[string]interface{})["prometheus.yml"].(string)), &config); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"istiod": {"istio-system"}, "kubernetes-pods": wantNamespaces}
+	for _, job := range config.ScrapeConfigs {
+		for _, sd := range job.SD {
+			if sd.Namespaces == nil {
+				t.Errorf("job %s discovers %ss in every namespace", job.JobName, sd.Role)
+				continue
+			}
+			if !slices.Equal(sd.Namespaces.Names, want[job.JobName]) {
+				t.Errorf("job %s discovers %ss in %v, want %v", job.JobName, sd.Role, sd.Namespaces.Names, want[job.JobName])
+			}
+			for _, ns := range sd.Namespaces.Names {
+				if !slices.Contains(roleNamespaces, ns) {
+					t.Errorf("job %s discovers in %s, where Prometheus may read nothing", job.JobName, ns)
+				}
+			}
+		}
+	}
+	if len(config.ScrapeConfigs) != len(want) {
+		t.Errorf("%d scrape jobs, want %d", len(config.ScrapeConfigs), len(want))
 	}
 }

@@ -53,7 +53,8 @@ func newTelemetryDeployment(ctx *pulumi.Context, w telemetryWorkload, parent pul
 		volumes = append(volumes, corev1.VolumeArgs{Name: pulumi.String(vol), EmptyDir: &corev1.EmptyDirVolumeSourceArgs{}})
 	}
 	// A ServiceAccount per workload. Only Prometheus (whose account is
-	// given, with its read-only ClusterRole) calls the API and mounts a token.
+	// given, with a read-only Role in each namespace it scrapes) calls the
+	// API and mounts a token.
 	sa := w.serviceAccount
 	automount := pulumi.Bool(sa != nil)
 	if sa == nil {

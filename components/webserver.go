@@ -149,12 +149,14 @@ func webServerDeployment(s WebServerSpec, ns pulumi.StringInput, sa *corev1.Serv
 		ReadinessProbe:  s.Readiness.args(s.ContainerPort),
 		Resources:       s.Resources.args(),
 		SecurityContext: restrictedContainerSecurityContext(s.ReadOnlyRootFilesystem),
+		Lifecycle:       s.Shutdown.lifecycle(),
 	}
 	podSpec := &corev1.PodSpecArgs{
-		ServiceAccountName:           sa.Metadata.Name(),
-		AutomountServiceAccountToken: pulumi.Bool(false),
-		SecurityContext:              restrictedPodSecurityContext(s.RunAsUser),
-		TopologySpreadConstraints:    topologySpread(s.TopologySpread, webServerPods),
+		TerminationGracePeriodSeconds: s.Shutdown.gracePeriod(),
+		ServiceAccountName:            sa.Metadata.Name(),
+		AutomountServiceAccountToken:  pulumi.Bool(false),
+		SecurityContext:               restrictedPodSecurityContext(s.RunAsUser),
+		TopologySpreadConstraints:     topologySpread(s.TopologySpread, webServerPods),
 	}
 	if s.ReadOnlyRootFilesystem {
 		// nginx writes its pid, temp files and cache; give it exactly those, writable.

@@ -44,6 +44,9 @@ type WebServerSpec struct {
 	PodAnnotations map[string]string `json:"podAnnotations"`
 	// TopologySpread spreads the replicas over zones, then nodes.
 	TopologySpread bool `json:"topologySpread"`
+	// Shutdown keeps a leaving pod serving until no node sends it new
+	// connections: the image change drops no request.
+	Shutdown
 }
 
 // WebServerServiceSpec is how the web server is exposed (`webserver:service`).
@@ -93,6 +96,7 @@ func (s *WebServerSpec) Defaults() {
 			Requests: ResourceList{CPU: "50m", Memory: "32Mi"},
 			Limits:   ResourceList{CPU: "200m", Memory: "64Mi"},
 		},
+		Shutdown:                DefaultShutdown(),
 		RevisionHistoryLimit:    10,
 		ProgressDeadlineSeconds: 120,
 		TimeoutSeconds:          300,
@@ -110,16 +114,19 @@ func (s *WebServerSpec) Defaults() {
 func (s WebServerSpec) Validate() field.ErrorList {
 	errs := rule.DNS1123Label(field.NewPath("name"), s.Name)
 	errs = append(errs, rule.Image(field.NewPath("image"), s.Image)...)
-	errs = append(errs, rule.AtLeast(field.NewPath("replicas"), s.Replicas, 0)...)
+	errs = append(errs, rule.Int32AtLeast(field.NewPath("replicas"), s.Replicas, 0)...)
 	errs = append(errs, rule.Port(field.NewPath("containerPort"), s.ContainerPort)...)
-	errs = append(errs, rule.AtLeast(field.NewPath("runAsUser"), s.RunAsUser, 0)...)
+	errs = append(errs, rule.UserID(field.NewPath("runAsUser"), s.RunAsUser)...)
 	errs = append(errs, s.Liveness.Validate(field.NewPath("liveness"))...)
 	errs = append(errs, s.Readiness.Validate(field.NewPath("readiness"))...)
 	errs = append(errs, s.Resources.Validate(field.NewPath("resources"))...)
-	errs = append(errs, rule.AtLeast(field.NewPath("revisionHistoryLimit"), s.RevisionHistoryLimit, 0)...)
-	errs = append(errs, rule.AtLeast(field.NewPath("progressDeadlineSeconds"), s.ProgressDeadlineSeconds, 1)...)
+	errs = append(errs, s.Shutdown.Validate()...)
+	errs = append(errs, rule.Int32AtLeast(field.NewPath("revisionHistoryLimit"), s.RevisionHistoryLimit, 0)...)
+	errs = append(errs, rule.Int32AtLeast(field.NewPath("progressDeadlineSeconds"), s.ProgressDeadlineSeconds, 1)...)
 	errs = append(errs, rule.AtLeast(field.NewPath("timeoutSeconds"), s.TimeoutSeconds, 1)...)
 	errs = append(errs, rule.Annotations(field.NewPath("podAnnotations"), s.PodAnnotations)...)
+	// The change cause is one more annotation of the same pods.
+	errs = append(errs, rule.AnnotationFits(field.NewPath("changeCause"), ChangeCauseAnnotation, s.changeCause(), s.PodAnnotations)...)
 	if s.Service.Enabled {
 		errs = append(errs, s.Service.validate(field.NewPath("service"))...)
 	}

@@ -25,10 +25,10 @@ type HTTPProbe struct {
 func (p HTTPProbe) Validate(at *field.Path) field.ErrorList {
 	errs := rule.HTTPPath(at.Child("path"), p.Path)
 	errs = append(errs, rule.PortOrZero(at.Child("port"), p.Port)...)
-	errs = append(errs, rule.AtLeast(at.Child("initialDelaySeconds"), p.InitialDelaySeconds, 0)...)
-	errs = append(errs, rule.AtLeast(at.Child("periodSeconds"), p.PeriodSeconds, 0)...)
-	errs = append(errs, rule.AtLeast(at.Child("timeoutSeconds"), p.TimeoutSeconds, 0)...)
-	return append(errs, rule.AtLeast(at.Child("failureThreshold"), p.FailureThreshold, 0)...)
+	errs = append(errs, rule.Int32AtLeast(at.Child("initialDelaySeconds"), p.InitialDelaySeconds, 0)...)
+	errs = append(errs, rule.Int32AtLeast(at.Child("periodSeconds"), p.PeriodSeconds, 0)...)
+	errs = append(errs, rule.Int32AtLeast(at.Child("timeoutSeconds"), p.TimeoutSeconds, 0)...)
+	return append(errs, rule.Int32AtLeast(at.Child("failureThreshold"), p.FailureThreshold, 0)...)
 }
 
 // args renders the probe, on containerPort unless it names its own port.

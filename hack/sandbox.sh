@@ -97,6 +97,9 @@ die() {
 
 kctl() { "$kubectl_bin" --kubeconfig "$kubeconfig" "$@"; }
 
+# refused is set when down meets a recorded entry it does not act on.
+refused=0
+
 # The node's part (network namespace, containerd, kubelet, kube-proxy,
 # images, DNS, the forwarder, and the clean-up of all of it).
 . hack/sandbox/node.sh
@@ -532,6 +535,7 @@ up() {
 	fi
 	mkdir -p "$logs" "$run"
 	echo "$mode" >"$run/mode"
+	[[ "$mode" == real ]] && echo "$netns_name" >"$run/netns"
 	make_pki
 	write_configs
 	if [[ "$mode" == real ]]; then
@@ -597,13 +601,17 @@ down() {
 		node_cleanup
 	fi
 	rm -rf "$state/etcd"
-	rm -f "$run/mode" "$run/up.key"
+	rm -f "$run/mode" "$run/netns" "$run/up.key"
+	if ((refused)); then
+		die "down refused the entries above; everything else the sandbox made is removed"
+	fi
 	log "down; the cluster's data is deleted (a stack deployed to it has stale state: refresh or remove it)"
 }
 
 status() {
 	local c pid rc=0
 	printf '%-24s %s\n' "mode" "$mode"
+	[[ "$mode" == real ]] && printf '%-24s %s\n' "network namespace" "$netns_name"
 	for c in "${components[@]}"; do
 		if pid="$(pid_of "$c")"; then
 			printf '%-24s running (pid %s)\n' "$c" "$pid"

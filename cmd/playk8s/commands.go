@@ -56,7 +56,7 @@ var commands = []command{
 	{name: "refresh", summary: "read the cluster's state into the stack's state",
 		engine: true, validate: validateForProgram, cluster: true, stack: true, recovers: true, run: refresh},
 	{name: "render", summary: "write the stack as plain manifests, no cluster needed",
-		flags: []string{"dir", "set", "set-secret"}, engine: true, validate: validateForProgram, run: render},
+		flags: []string{"dir", "set", "set-secret-env", "set-secret-file"}, engine: true, validate: validateForProgram, run: render},
 	{name: "verify", summary: "check the deployed stack: workloads, routing, traffic, traces, metrics",
 		flags: []string{"api-only", "wait"}, engine: true, validate: validateConfig, cluster: true, stack: true, run: verifyStack},
 	{name: "env", summary: "print shell exports for the pinned pulumi and kubectl on this stack: eval \"$(make -s env STACK=sandbox)\"",

@@ -134,7 +134,8 @@ func TestRunRefusesBeforeAnythingRuns(t *testing.T) {
 
 func TestParseFlagsTakesTheRowsFlags(t *testing.T) {
 	c, _ := lookup("render")
-	o, err := parseFlags(c, []string{"-stack", "prod", "-dir", "out", "-set", "chain:image=x", "-set-secret", "telemetry:grafanaAdminPassword=pw"}, io.Discard)
+	t.Setenv("GRAFANA_PASSWORD", "pw")
+	o, err := parseFlags(c, []string{"-stack", "prod", "-dir", "out", "-set", "chain:image=x", "-set-secret-env", "telemetry:grafanaAdminPassword=GRAFANA_PASSWORD"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

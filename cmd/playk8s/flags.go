@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,6 +23,9 @@ type options struct {
 	apiOnly bool
 	wait    time.Duration
 	sets    setFlags
+	// secretErrs are the refused secret overrides, reported after parsing
+	// (secretFlag never fails its Set: see there).
+	secretErrs []error
 }
 
 // parseFlags parses a command's flags, refusing an optional flag that the
@@ -37,9 +41,14 @@ func parseFlags(c command, args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.apiOnly, "api-only", false, "run only the API-level checks")
 	fs.DurationVar(&o.wait, "wait", 2*time.Minute, "how long to wait for traces and metrics to show up")
 	fs.Var(o.sets, "set", "override a config value, namespace:key=value (repeatable)")
-	fs.Var(secretFlags(o.sets), "set-secret", "override a config value as a secret (repeatable)")
+	fs.Var(secretFlag{o.sets, secretOnCommandLine, &o.secretErrs}, "set-secret", "refused: a secret's value on the command line is echoed and visible to every user; use -set-secret-env or -set-secret-file")
+	fs.Var(secretFlag{o.sets, secretFromEnv, &o.secretErrs}, "set-secret-env", "override a config value as a secret read from an environment variable, namespace:key=VARIABLE (repeatable)")
+	fs.Var(secretFlag{o.sets, secretFromFile, &o.secretErrs}, "set-secret-file", "override a config value as a secret read from a file, namespace:key=path (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if len(o.secretErrs) > 0 {
+		return o, errors.Join(o.secretErrs...)
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("%s: unexpected argument %q; flags go as -name value", c.name, fs.Arg(0))
@@ -74,12 +83,6 @@ func (s setFlags) set(v string, secret bool) error {
 	s[k] = auto.ConfigValue{Value: val, Secret: secret}
 	return nil
 }
-
-// secretFlags adds -set-secret values to the same overrides.
-type secretFlags setFlags
-
-func (s secretFlags) String() string     { return setFlags(s).String() }
-func (s secretFlags) Set(v string) error { return setFlags(s).set(v, true) }
 
 func envOr(key, fallback string) string {
 	if v := os.Getenv(key); v != "" {

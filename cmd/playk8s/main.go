@@ -2,7 +2,7 @@
 // through the Automation API, offline and without a Pulumi account:
 //
 //	playk8s preview|up|destroy|refresh [-stack dev] [-refresh]
-//	playk8s render [-stack dev] [-dir rendered/dev] [-set key=value ...]
+//	playk8s render [-stack dev] [-dir rendered/dev] [-set key=value ...] [-set-secret-env key=VARIABLE ...] [-set-secret-file key=path ...]
 //	playk8s verify [-stack dev] [-api-only]
 //	playk8s env [-stack sandbox]       # eval "$(playk8s env -stack sandbox)"
 //	playk8s doctor [-stack sandbox]

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/clustertarget"
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
 	"github.com/play-kubernetes/play-kubernetes/internal/preflight"
 	"github.com/play-kubernetes/play-kubernetes/internal/stackfile"
@@ -22,12 +23,12 @@ type invocation struct {
 	layout         engine.Layout // where tools and state are; known before the engine starts
 	stdout, stderr io.Writer
 
-	eng        *engine.Engine    // engine
-	values     map[string]string // stack file: its config, with -set overrides
-	secure     []string          // stack file: its secure keys and secret overrides
-	target     preflight.Target  // cluster
-	restConfig *rest.Config      // cluster
-	stack      auto.Stack        // stack
+	eng        *engine.Engine       // engine
+	values     map[string]string    // stack file: its config, with -set overrides
+	secure     []string             // stack file: its secure keys and secret overrides
+	target     clustertarget.Target // cluster
+	restConfig *rest.Config         // cluster
+	stack      auto.Stack           // stack
 }
 
 // step is one stage of a command.
@@ -97,7 +98,7 @@ func validateStackFile(inv *invocation) error {
 // checkCluster refuses an unreachable cluster, refused credentials, and a
 // user who may not do to namespaces what the command does.
 func checkCluster(inv *invocation) error {
-	target, restConfig, err := preflight.RESTConfig(inv.values)
+	target, restConfig, err := clustertarget.RESTConfig(inv.values)
 	if err != nil {
 		return fmt.Errorf("stack %s: %w", inv.opts.stack, err)
 	}

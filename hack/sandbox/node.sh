@@ -2,7 +2,17 @@
 # network namespace, containerd, kubelet and kube-proxy, the images it runs,
 # cluster DNS, the host forwarder, and the clean-up of all of it.
 
-netns_name="${SANDBOX_NETNS:-play-kubernetes-sandbox}"
+# The namespace's name, and with it every name and path below. `up`
+# records it before it makes anything, and it wins over SANDBOX_NETNS, so
+# `down` and `status` act on what `up` made whatever the environment says.
+# Names the sandbox would put in paths it deletes are checked first.
+if [[ -f "$run/netns" ]]; then
+	netns_name="$(<"$run/netns")"
+else
+	netns_name="${SANDBOX_NETNS:-play-kubernetes-sandbox}"
+fi
+[[ "$netns_name" =~ ^[a-z0-9]([a-z0-9-]{0,48}[a-z0-9])?$ ]] ||
+	die "network namespace name ${netns_name@Q} (SANDBOX_NETNS, or recorded in ${run#"$repo_root/"}/netns) is not accepted; want lower-case letters, digits and '-', at most 50"
 netns_path="/run/netns/$netns_name"
 # Runtime files: sockets (short paths, whatever the checkout's), CNI
 # configuration and plugins, IPAM leases, pod network namespaces.
@@ -459,17 +469,47 @@ node_cleanup() {
 	if [[ -e "$netns_path" ]]; then
 		ip netns del "$netns_name" || log "could not delete network namespace $netns_name"
 	fi
+	# The records are files under .state/: down, as root, acts only on the
+	# entries up can write (the kubelet's sysctls with a number, its
+	# hard-coded paths) and refuses any other by name.
 	if [[ -f "$state/host-sysctls" ]]; then
 		while IFS= read -r kv; do
+			if ! allowed_sysctl "$kv"; then
+				log "refusing ${kv@Q} in ${state#"$repo_root/"}/host-sysctls: not one of the kubelet's sysctls (${kubelet_sysctls[*]}) set to a number"
+				refused=1
+				continue
+			fi
 			sysctl -qw "$kv" 2>/dev/null || log "could not restore $kv"
 		done <"$state/host-sysctls"
 		rm -f "$state/host-sysctls"
 	fi
 	if [[ -f "$state/host-paths-created" ]]; then
 		while IFS= read -r p; do
-			[[ -n "$p" ]] && rm -rf "$p"
+			[[ -n "$p" ]] || continue
+			if ! in_list "$p" "${host_paths[@]}"; then
+				log "refusing ${p@Q} in ${state#"$repo_root/"}/host-paths-created: not one of the paths the sandbox creates (${host_paths[*]})"
+				refused=1
+				continue
+			fi
+			rm -rf "$p"
 		done <"$state/host-paths-created"
 		rm -f "$state/host-paths-created"
 	fi
 	rm -rf "$rt" "$state/containerd" "$state/kubelet" "$state/pod-logs"
+}
+
+# in_list <word> <list...>: whether word is one of the list.
+in_list() {
+	local w="$1" x
+	shift
+	for x in "$@"; do
+		[[ "$x" == "$w" ]] && return 0
+	done
+	return 1
+}
+
+# allowed_sysctl <key=value>: one of the kubelet's sysctls, set to a number.
+allowed_sysctl() {
+	local key="${1%%=*}" value="${1#*=}"
+	[[ "$1" == *=* && "$value" =~ ^-?[0-9]+$ ]] && in_list "$key" "${kubelet_sysctls[@]}"
 }

@@ -16,7 +16,14 @@ type Stack struct {
 	// RenderDir is the kubernetes provider's kubernetes:renderYamlToDirectory:
 	// set, the stack is rendered to manifests instead of applied.
 	RenderDir string
+	// Cluster are the kubernetes provider's keys that pick its cluster
+	// (kubernetes:kubeconfig, kubernetes:context), where set: the program
+	// checks ownership in the cluster the provider will change.
+	Cluster map[string]string
 }
+
+// clusterKeys are the kubernetes provider's keys that pick its cluster.
+var clusterKeys = []string{"kubernetes:kubeconfig", "kubernetes:context"}
 
 // spec is what every component spec is: defaults, then validation.
 type spec interface {
@@ -63,12 +70,20 @@ func Parse(src Source) (*Stack, error) {
 	}
 	checkUnknown(src.Keys, known, errs)
 	s.RenderDir, _ = src.Get("kubernetes:renderYamlToDirectory")
+	s.Cluster = map[string]string{}
+	for _, k := range clusterKeys {
+		if v, ok := src.Get(k); ok {
+			s.Cluster[k] = v
+		}
+	}
 	// A value of the wrong type was reported and left at its default, so
 	// the rules below judge what was read: type and rule errors come together.
 	for _, ns := range s.namespaces() {
 		errs.addAll(ns.name, ns.spec.Validate())
 	}
 	errs.addAll("webserver", components.WebServerCollisions(s.WebServer, s.Istio, s.Chain))
+	errs.addAll("webserver", components.WebServerSidecarRules(s.WebServer, s.Istio))
+	errs.addAll("chain", components.ChainSidecarRules(s.Chain, s.Istio))
 	errs.addAll("chain", components.GatewayHostRules(s.Chain.GatewayHosts, s.Istio.Ingress.API))
 	if err := errs.err(); err != nil {
 		return nil, err

@@ -115,7 +115,7 @@ var badInputs = []struct {
 	{"ExternalName for the web server", map[string]string{"webserver:service": `{"enabled": true, "name": "webserver-svc", "type": "ExternalName", "port": 80}`}, "webserver:service.type", "one of ClusterIP, NodePort, LoadBalancer"},
 	{"service name starting with a digit", map[string]string{"webserver:service": `{"enabled": true, "name": "1svc", "type": "NodePort", "port": 80}`}, "webserver:service.name", "DNS-1035"},
 	{"chart version not semver", map[string]string{"istio:version": "latest"}, "istio:version", "chart version"},
-	{"chart repo not a URL", map[string]string{"istio:chartRepo": "istio-release"}, "istio:chartRepo", "http://, https:// or oci:// URL"},
+	{"chart repo not a URL", map[string]string{"istio:chartRepo": "istio-release"}, "istio:chartRepo", "https:// or oci:// URL"},
 	{"chart dir without charts", map[string]string{"istio:chartDir": "no-such-dir"}, "istio:chartDir", "Istio charts"},
 	{"ingress ExternalName", map[string]string{"istio:ingress": `{"type": "ExternalName"}`}, "istio:ingress.type", "ClusterIP, NodePort, LoadBalancer"},
 	{"ingress node port on ClusterIP", map[string]string{"istio:ingress": `{"type": "ClusterIP", "httpNodePort": 31380}`}, "istio:ingress.httpNodePort", "NodePort or LoadBalancer"},
@@ -178,6 +178,57 @@ var badInputs = []struct {
 	{"grafana image malformed while off", map[string]string{"telemetry:grafanaImage": "Grafana"}, "telemetry:grafanaImage", "image reference"},
 	{"scrape interval zero", map[string]string{"telemetry:scrapeInterval": "0s"}, "telemetry:scrapeInterval", "greater than 0"},
 	{"two JSON values", map[string]string{"webserver:liveness": `{"port": 88} {"port": 89}`}, "webserver:liveness", "an object"},
+	// Numbers Kubernetes cannot hold in the field they become.
+	{"replicas beyond int32", map[string]string{"webserver:replicas": "2147483648"}, "webserver:replicas", "<= 2147483647 (an int32 in Kubernetes)"},
+	{"chain replicas beyond int32", map[string]string{"chain:replicas": "3000000000"}, "chain:replicas", "<= 2147483647"},
+	{"istiod replicas beyond int32", map[string]string{"istio:istiodReplicas": "2147483648"}, "istio:istiodReplicas", "<= 2147483647"},
+	{"gateway replicas beyond int32", map[string]string{"istio:ingress": `{"replicas": 2147483648}`}, "istio:ingress.replicas", "<= 2147483647"},
+	{"revision history beyond int32", map[string]string{"webserver:revisionHistoryLimit": "2147483648"}, "webserver:revisionHistoryLimit", "<= 2147483647"},
+	{"probe period beyond int32", map[string]string{"webserver:liveness": `{"periodSeconds": 2147483648}`}, "webserver:liveness.periodSeconds", "<= 2147483647"},
+	{"user id beyond int32", map[string]string{"webserver:runAsUser": "2147483648"}, "webserver:runAsUser", "user id from 0 to 2147483647"},
+	{"negative CPU request", map[string]string{"webserver:resources": `{"requests": {"cpu": "-100m"}}`}, "webserver:resources.requests.cpu", "Kubernetes quantity >= 0"},
+	{"negative memory limit", map[string]string{"istio:cni": `{"resources": {"limits": {"memory": "-1Gi"}}}`}, "istio:cni.resources.limits.memory", "Kubernetes quantity >= 0"},
+	{"change cause beyond the annotation limit", map[string]string{"webserver:changeCause": strings.Repeat("x", 256*1024)}, "webserver:changeCause", "limit of 262144 bytes"},
+	{"change cause and pod annotations beyond the limit together", map[string]string{"webserver:changeCause": strings.Repeat("x", 100*1024), "webserver:podAnnotations": `{"a": "` + strings.Repeat("y", 200*1024) + `"}`}, "webserver:changeCause", "with the other annotations"},
+	// Two Services asking for one node port.
+	{"web server node port of the ingress", map[string]string{"webserver:service": `{"type": "NodePort", "nodePort": 31380}`}, "webserver:service.nodePort", "other than istio:ingress.httpNodePort's 31380"},
+	{"web server load balancer on the ingress's node port", map[string]string{"webserver:service": `{"type": "LoadBalancer", "nodePort": 30080}`, "istio:ingress": `{"httpNodePort": 30080}`}, "webserver:service.nodePort", "httpNodePort's 30080"},
+	// Ports and the user the sidecar holds, while injection is on.
+	{"web server on the sidecar's inbound port", map[string]string{"webserver:containerPort": "15006"}, "webserver:containerPort", "Istio's sidecar ports"},
+	{"web server Service on the sidecar's health port", map[string]string{"webserver:service": `{"port": 15021}`}, "webserver:service.port", "while istio:sidecarInjection is true"},
+	{"chain on the sidecar's metrics port", map[string]string{"chain:port": "15090"}, "chain:port", "Istio's sidecar ports"},
+	{"web server as the sidecar's user", map[string]string{"webserver:runAsUser": "1337"}, "webserver:runAsUser", "a user other than 1337"},
+	// Texts shaped for their use.
+	{"ingress host with a scheme", map[string]string{"istio:ingress": `{"host": "http://192.168.49.2"}`}, "istio:ingress.host", "DNS name or IP address, without scheme, port or brackets"},
+	{"ingress host with a port", map[string]string{"istio:ingress": `{"host": "192.168.49.2:31380"}`}, "istio:ingress.host", "without scheme, port"},
+	{"ingress host bracketed", map[string]string{"istio:ingress": `{"host": "[2001:db8::1]"}`}, "istio:ingress.host", "brackets"},
+	{"ingress host with an IPv6 zone", map[string]string{"istio:ingress": `{"host": "fe80::1%eth0"}`}, "istio:ingress.host", "IPv6 zone"},
+	{"CNI bin dir with a newline", map[string]string{"istio:cni": `{"binDir": "/opt/cni/bin\n"}`}, "istio:cni.binDir", "without control characters"},
+	{"chart dir with an escape sequence", map[string]string{"istio:chartDir": "charts\x1b[31m"}, "istio:chartDir", "path without control characters"},
+	{"build platform without an os", map[string]string{"chain:build": `{"platform": "amd64"}`}, "chain:build.platform", "os/arch or os/arch/variant"},
+	{"build platform with a space", map[string]string{"chain:build": `{"platform": "linux/amd 64"}`}, "chain:build.platform", "os/arch"},
+	{"push to another registry than the repository's", map[string]string{"chain:build": `{"repository": "ghcr.io/o/sample-app", "push": true, "registry": {"server": "registry.example.com"}}`}, "chain:build.registry.server", "the registry build.repository is in (ghcr.io)"},
+	{"push to Docker Hub logged in elsewhere", map[string]string{"chain:build": `{"repository": "sample-app", "push": true, "registry": {"server": "ghcr.io"}}`}, "chain:build.registry.server", "(index.docker.io)"},
+	{"registry server with a scheme", map[string]string{"chain:build": `{"repository": "ghcr.io/o/sample-app", "push": true, "registry": {"server": "https://ghcr.io"}}`}, "chain:build.registry.server", "without scheme or path"},
+	// Objects decoded strictly: keys as written, each once.
+	{"field in another letter case", map[string]string{"webserver:liveness": `{"Port": 88}`}, "webserver:liveness", `"Port" is "port" in another letter case`},
+	{"field given twice", map[string]string{"webserver:liveness": `{"port": 88, "port": 89}`}, "webserver:liveness", `"port" is given twice`},
+	{"fields differing only by case", map[string]string{"istio:ingress": `{"httpNodePort": 31380, "HTTPNodePort": 31381}`}, "istio:ingress", `"HTTPNodePort" is "httpNodePort" in another letter case`},
+	{"nested field in another letter case", map[string]string{"istio:ingress": `{"resources": {"Limits": {"cpu": "1"}}}`}, "istio:ingress", `"resources.Limits" is "resources.limits"`},
+	{"toleration field in another letter case", map[string]string{"istio:ingress": `{"tolerations": [{"Key": "k", "operator": "Exists"}]}`}, "istio:ingress", `"tolerations[0].Key" is "tolerations[0].key"`},
+	{"revision field in another letter case", map[string]string{"istio:revisions": `[{"Name": "canary"}]`}, "istio:revisions", `"[0].Name" is "[0].name"`},
+	{"annotation given twice", map[string]string{"webserver:podAnnotations": `{"a": "1", "a": "2"}`}, "webserver:podAnnotations", `each key once ("a" is given twice)`},
+	// Namespaces that are near misses of ours.
+	{"namespace misspelled", map[string]string{"webservr:replicas": "3"}, "webservr:replicas", "did you mean webserver:replicas?"},
+	{"namespace in another letter case", map[string]string{"Webserver:replicas": "3"}, "Webserver:replicas", "did you mean webserver:replicas?"},
+	{"short namespace misspelled", map[string]string{"chian:hops": `["a"]`}, "chian:hops", "did you mean chain:hops?"},
+	{"namespace misspelled, key far from any", map[string]string{"Telemetry:colour": "blue"}, "Telemetry:colour", "a known key of the telemetry: namespace"},
+	// Credentials, plain text, and secrets nothing reads.
+	{"chart repo with credentials", map[string]string{"istio:chartRepo": "https://user:s3cret@charts.example.com/istio"}, "istio:chartRepo", "URL without a user or password"},
+	{"chart repo with a token as user", map[string]string{"istio:chartRepo": "oci://token@registry.example.com/istio", "istio:chartDir": "charts"}, "istio:chartRepo", `"oci://registry.example.com/istio" (credentials left out)`},
+	{"chart repo in plain http", map[string]string{"istio:chartRepo": "http://charts.example.com/istio"}, "istio:chartRepo", "http:// with chartRepoAllowHTTP: true"},
+	{"registry password without a push", map[string]string{"chain:registryPassword": "hunter2"}, "chain:registryPassword", "unset unless build.push is true"},
+	{"registry password beside a prebuilt image", map[string]string{"chain:image": "ghcr.io/o/sample-app:1", "chain:registryPassword": "hunter2"}, "chain:registryPassword", "and image is unset"},
 }
 
 func TestBadInputIsRefusedWithTheKey(t *testing.T) {
@@ -243,9 +294,75 @@ func TestOtherNamespacesAreNotOurs(t *testing.T) {
 		"kubernetes:kubeconfig": "/dev/null",
 		"pulumi:tags":           `{"project":"play-kubernetes"}`,
 		"docker:host":           "unix:///var/run/docker.sock",
+		// A user's own namespaces, even ones that share a word with ours.
+		"myteam:replicas":          "5",
+		"webserver-team:owner":     "ops",
+		"kubernetes-extra:context": "x",
 	}, root(t)))
 	if err != nil {
 		t.Fatalf("keys of providers' namespaces were refused: %v", err)
+	}
+}
+
+// TestValuesBesideTheRulesAreAccepted: each rule refuses what it names and
+// no more; these sit just beside one.
+func TestValuesBesideTheRulesAreAccepted(t *testing.T) {
+	push := func(repository, server string) string {
+		return `{"repository": "` + repository + `", "platform": "linux/arm64/v8", "push": true, "registry": {"server": "` + server + `", "username": "o"}}`
+	}
+	cases := []struct {
+		name    string
+		config  map[string]string
+		secrets []string
+	}{
+		{"largest int32 replicas", map[string]string{"webserver:replicas": "2147483647", "chain:replicas": "0"}, nil},
+		{"largest user id", map[string]string{"webserver:runAsUser": "2147483647"}, nil},
+		{"zero quantities", map[string]string{"webserver:resources": `{"requests": {"cpu": "0", "memory": "0"}}`}, nil},
+		{"sidecar ports without injection", map[string]string{"istio:sidecarInjection": "false", "webserver:containerPort": "15006", "chain:port": "15090"}, nil},
+		{"the sidecar's user without injection", map[string]string{"istio:sidecarInjection": "false", "webserver:runAsUser": "1337"}, nil},
+		{"a port beside the sidecar's", map[string]string{"webserver:containerPort": "15002", "chain:port": "15080"}, nil},
+		{"two node ports", map[string]string{"webserver:service": `{"type": "NodePort", "nodePort": 31381}`}, nil},
+		{"one node port, the ingress on a load balancer", map[string]string{"webserver:service": `{"type": "NodePort", "nodePort": 31380}`, "istio:ingress": `{"type": "LoadBalancer", "httpNodePort": 0}`}, nil},
+		{"IPv6 ingress host", map[string]string{"istio:ingress": `{"host": "2001:db8::1"}`}, nil},
+		{"ingress host name in capitals", map[string]string{"istio:ingress": `{"host": "Node-1.Example.com"}`}, nil},
+		{"plain http chart repo, opted in", map[string]string{"istio:chartRepo": "http://charts.example.com/istio", "istio:chartRepoAllowHTTP": "true"}, nil},
+		{"OCI chart repo", map[string]string{"istio:chartRepo": "oci://registry.example.com/istio"}, nil},
+		{"push to the repository's registry", map[string]string{"chain:build": push("registry.example.com:5000/o/sample-app", "registry.example.com:5000"), "chain:registryPassword": "x"}, []string{"chain:registryPassword"}},
+		{"push to Docker Hub", map[string]string{"chain:build": push("o/sample-app", "docker.io"), "chain:registryPassword": "x"}, []string{"chain:registryPassword"}},
+		{"a push without login", map[string]string{"chain:build": `{"repository": "ghcr.io/o/sample-app", "push": true, "registry": {"server": "ghcr.io"}}`}, nil},
+		{"pod annotations under the limit with the change cause", map[string]string{"webserver:podAnnotations": `{"a": "` + strings.Repeat("y", 200*1024) + `"}`, "webserver:changeCause": "rollout 2"}, nil},
+		{"map keys differing only by case", map[string]string{"webserver:podAnnotations": `{"example.com/a": "1", "example.com/A": "2"}`}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := config.Parse(config.FromMap(tc.config, root(t), tc.secrets...)); err != nil {
+				t.Errorf("Parse(%v) refused it:\n%v", tc.config, err)
+			}
+		})
+	}
+}
+
+// TestRefusalsWithholdCredentials: a refused value that holds a credential
+// is shown without it.
+func TestRefusalsWithholdCredentials(t *testing.T) {
+	cases := []struct {
+		name, secret string
+		config       map[string]string
+	}{
+		{"chart repo user and password", "s3cret", map[string]string{"istio:chartRepo": "https://user:s3cret@charts.example.com/istio"}},
+		{"chart repo token", "ghp_token", map[string]string{"istio:chartRepo": "https://ghp_token@charts.example.com/istio"}},
+		{"registry password nothing reads", "hunter2", map[string]string{"chain:registryPassword": "hunter2"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := config.Parse(config.FromMap(tc.config, root(t), "chain:registryPassword"))
+			if err == nil {
+				t.Fatalf("Parse(%v) accepted it", tc.config)
+			}
+			if strings.Contains(err.Error(), tc.secret) {
+				t.Errorf("the refusal shows the credential:\n%v", err)
+			}
+		})
 	}
 }
 

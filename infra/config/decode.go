@@ -1,12 +1,11 @@
 package config
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
+	kjson "sigs.k8s.io/json"
 	"strconv"
 	"strings"
 )
@@ -108,27 +107,102 @@ func decode(v reflect.Value, raw string) string {
 	return ""
 }
 
-// decodeJSON decodes exactly one JSON value, refusing unknown fields.
+// decodeJSON decodes exactly one JSON value as the API server reads
+// objects (sigs.k8s.io/json's strict mode): a field matches only in its
+// own letter case, and a field that matches none or a key given twice is
+// an error. encoding/json would take "Port" for port and let the last of
+// two keys win, both silently.
 func decodeJSON(raw string, dst interface{}) error {
-	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	strict, err := kjson.UnmarshalStrict([]byte(raw), dst)
+	if err != nil {
 		return err
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("more than one JSON value")
+	return errors.Join(strict...)
+}
+
+// strictHint says what a strict decoding error refused, in t (the type
+// the value decodes into): a key given twice, or a field no type has,
+// with the field it is in another letter case. fields is the struct whose
+// fields are listed: t, or the element of a list t.
+func strictHint(t, fields reflect.Type, err error) (string, bool) {
+	for _, e := range unwrapJoined(err) {
+		msg := strings.TrimPrefix(e.Error(), "json: ")
+		switch {
+		case strings.HasPrefix(msg, "duplicate field "):
+			return fmt.Sprintf("each field once (%q is given twice)", fieldPath(msg, "duplicate field ")), true
+		case strings.HasPrefix(msg, "unknown field ") && fields != nil:
+			path := fieldPath(msg, "unknown field ")
+			if want, ok := inLetterCase(t, path); ok {
+				return fmt.Sprintf("only the fields %s, in their letter case (%q is %q in another letter case)", fieldNames(fields), path, want), true
+			}
+			return fmt.Sprintf("only the fields %s (%s)", fieldNames(fields), msg), true
+		}
 	}
-	return nil
+	return "", false
+}
+
+// fieldPath is the quoted path of a strict error's message.
+func fieldPath(msg, prefix string) string {
+	return strings.Trim(strings.TrimPrefix(msg, prefix), `"`)
+}
+
+// inLetterCase finds the field a strict error's path names in another
+// letter case ("resources.Limits", "tolerations[0].Key"), walking t by
+// the JSON names of its fields, and returns the path as it should be.
+func inLetterCase(t reflect.Type, path string) (string, bool) {
+	parts := strings.Split(path, ".")
+	for i, part := range parts {
+		name, index, _ := strings.Cut(part, "[")
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if name != "" {
+			if t.Kind() != reflect.Struct {
+				return "", false
+			}
+			found := false
+			for _, f := range reflect.VisibleFields(t) {
+				tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+				if tag != "" && tag != "-" && strings.EqualFold(tag, name) {
+					parts[i], t, found = tag+strings.TrimPrefix(part, name), f.Type, true
+					break
+				}
+			}
+			if !found {
+				return "", false
+			}
+		}
+		for n := strings.Count("["+index, "["); index != "" && n > 0; n-- {
+			for t.Kind() == reflect.Pointer {
+				t = t.Elem()
+			}
+			if t.Kind() != reflect.Slice && t.Kind() != reflect.Array && t.Kind() != reflect.Map {
+				return "", false
+			}
+			t = t.Elem()
+		}
+	}
+	fixed := strings.Join(parts, ".")
+	return fixed, fixed != path
+}
+
+// unwrapJoined are the errors errors.Join joined, or err alone.
+func unwrapJoined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // objectHint turns a JSON decoding error into what the user should write.
 func objectHint(t reflect.Type, err error) string {
 	var typeErr *json.UnmarshalTypeError
+	if hint, ok := strictHint(t, t, err); ok {
+		return hint
+	}
 	switch {
 	case errors.As(err, &typeErr) && typeErr.Field != "":
 		return fmt.Sprintf("field %s to be a %s", typeErr.Field, typeErr.Type)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return fmt.Sprintf("only the fields %s (%s)", fieldNames(t), strings.TrimPrefix(err.Error(), "json: "))
 	default:
 		return fmt.Sprintf("an object with the fields %s", fieldNames(t))
 	}
@@ -137,6 +211,14 @@ func objectHint(t reflect.Type, err error) string {
 // collectionHint says what a list or map key accepts.
 func collectionHint(t reflect.Type, err error) string {
 	var typeErr *json.UnmarshalTypeError
+	if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct {
+		if hint, ok := strictHint(t, t.Elem(), err); ok {
+			return "a list of objects with " + hint
+		}
+	}
+	if hint, ok := strictHint(t, nil, err); ok && t.Kind() == reflect.Map {
+		return "an object of string keys to string values, " + strings.Replace(hint, "each field once", "each key once", 1)
+	}
 	switch {
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
 		return "a list of strings"

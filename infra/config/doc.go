@@ -6,9 +6,12 @@
 // decodes each config namespace (webserver, istio, chain, telemetry)
 // straight into its component's spec over the spec's defaults (Stack holds
 // one spec per namespace), refuses unknown keys with a did-you-mean
-// suggestion, refuses secrets stored in plain text, and names the key in
-// every refusal of a spec's Validate and of the checks across specs
-// (components.WebServerCollisions). Every value travels one way: read,
+// suggestion (in our namespaces and in namespaces that misspell one of
+// ours), decodes objects strictly (a field in another letter case or a key
+// given twice is refused, where encoding/json would take it silently),
+// refuses secrets stored in plain text, and names the key in every refusal
+// of a spec's Validate and of the checks across specs
+// (components.WebServerCollisions, components.WebServerSidecarRules, ...). Every value travels one way: read,
 // default, validate, then the component renders it. The rules themselves
 // live with the specs.
 //

@@ -13,3 +13,26 @@ func KeyTypes() map[string]reflect.Type {
 	}
 	return types
 }
+
+// SecretKeys lists the keys whose values are secrets, for the tests that
+// check refusals never show them.
+func SecretKeys() map[string]bool {
+	secret := map[string]bool{}
+	for _, ns := range (&Stack{}).namespaces() {
+		for _, k := range keysOf(ns.name, ns.spec) {
+			if k.secret {
+				secret[k.name] = true
+			}
+		}
+	}
+	return secret
+}
+
+// Namespaces lists our config namespaces: the specs' and the project's.
+func Namespaces() []string {
+	names := []string{projectNamespace}
+	for _, ns := range (&Stack{}).namespaces() {
+		names = append(names, ns.name)
+	}
+	return names
+}

@@ -12,8 +12,10 @@ import (
 const projectNamespace = "play-kubernetes"
 
 // checkUnknown reports every given key in our namespaces (the specs' and
-// the project's) that is not a known key, with the closest known key as a
-// suggestion: a typo or a stale setting.
+// the project's), or in a near miss of one (nearMiss), that is not a known
+// key, with the closest known key as a suggestion: a typo or a stale
+// setting. Keys of every other namespace (the providers', a user's own)
+// are not ours to judge.
 func checkUnknown(given []string, known map[string]bool, errs *collector) {
 	candidates := slices.Sorted(maps.Keys(known))
 	ours := map[string]bool{projectNamespace: true}
@@ -23,15 +25,41 @@ func checkUnknown(given []string, known map[string]bool, errs *collector) {
 	}
 	for _, key := range given {
 		ns, _, _ := strings.Cut(key, ":")
-		if known[key] || !ours[ns] {
+		missed := ""
+		if !ours[ns] {
+			missed = nearMiss(ns, ours)
+		}
+		if known[key] || (!ours[ns] && missed == "") {
 			continue
 		}
 		accepted := "a known key (see the README's configuration reference)"
-		if s := closest(key, candidates); s != "" {
+		suggestFor := key
+		if missed != "" {
+			accepted = "a known key of the " + missed + ": namespace (see the README's configuration reference)"
+			// The key meant is in the namespace missed.
+			_, name, _ := strings.Cut(key, ":")
+			suggestFor = missed + ":" + name
+		}
+		if s := closest(suggestFor, candidates); s != "" {
 			accepted = "a known key; did you mean " + s + "?"
 		}
 		errs.add(key, "(unknown key)", accepted)
 	}
+}
+
+// nearMiss returns the namespace of ours that ns misspells, or "": the
+// same in another letter case (Pulumi's namespaces are case-sensitive, so
+// `Webserver:replicas` would be ignored silently), or a few edits away
+// (`webservr:replicas`): one for a short namespace, more for a longer one,
+// so that namespaces merely alike (`kubernetes` and `play-kubernetes`)
+// stay apart.
+func nearMiss(ns string, ours map[string]bool) string {
+	for _, our := range slices.Sorted(maps.Keys(ours)) {
+		if ns != our && editDistance(strings.ToLower(ns), our) <= max(1, len(our)/4) {
+			return our
+		}
+	}
+	return ""
 }
 
 // closest returns the candidates nearest to key, "a or b": by edit distance
@@ -59,8 +87,12 @@ func closest(key string, candidates []string) string {
 	return strings.Join(best, " or ")
 }
 
-// editDistance is the Levenshtein distance between a and b.
+// editDistance is the edit distance between a and b, counting a letter
+// inserted, deleted or replaced, and two adjacent letters swapped (the
+// commonest typo, `chian`), as one edit each: the optimal string alignment
+// distance.
 func editDistance(a, b string) int {
+	before := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -74,8 +106,11 @@ func editDistance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], before[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		before, prev, cur = prev, cur, before
 	}
 	return prev[len(b)]
 }

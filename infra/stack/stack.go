@@ -1,22 +1,42 @@
 // Package stack is play-kubernetes' Pulumi program: it reads the stack's
-// configuration, composes the five components and exports the outputs. It
-// holds no logic of its own: each component takes its spec (user input)
-// and the mesh's attachment (wiring), nothing else.
+// configuration, checks that nothing it would create under a fixed name
+// belongs to someone else, composes the five components and exports the
+// outputs. Each component takes its spec (user input) and the mesh's
+// attachment (wiring), nothing else.
 package stack
 
 import (
 	"github.com/play-kubernetes/play-kubernetes/components"
 	"github.com/play-kubernetes/play-kubernetes/infra/config"
+	"github.com/play-kubernetes/play-kubernetes/internal/ownership"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Program is the whole stack. Configuration is validated first: with any
-// bad value it returns the error before a single resource is registered.
-func Program(ctx *pulumi.Context) error {
-	cfg, err := config.Load(ctx)
-	if err != nil {
-		return err
+// Program is the whole stack as `pulumi up` runs it, checking ownership
+// in the cluster the stack's kubernetes provider is configured for.
+func Program(ctx *pulumi.Context) error { return ProgramOn(nil)(ctx) }
+
+// ProgramOn is the whole stack, checking ownership through cluster (nil:
+// the provider's cluster; runs under mocks pass an ownership.Fake).
+// Configuration is validated first, then what the stack would create
+// under fixed names is looked up in the cluster: with any bad value or
+// any object that is not the stack's, it returns the error before a
+// single resource is registered.
+func ProgramOn(cluster ownership.Reader) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		cfg, err := config.Load(ctx)
+		if err != nil {
+			return err
+		}
+		if err := checkOwnership(ctx, cfg, cluster); err != nil {
+			return err
+		}
+		return compose(ctx, cfg)
 	}
+}
+
+// compose registers the five components and exports the outputs.
+func compose(ctx *pulumi.Context, cfg *config.Stack) error {
 	mesh, err := components.NewIstioMesh(ctx, "istio", &components.IstioMeshArgs{
 		Spec: cfg.Istio, Tracing: cfg.Telemetry.TracingSpec, SkipReleases: cfg.RenderDir != ""})
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/play-kubernetes/play-kubernetes/internal/preflight"
+	"github.com/play-kubernetes/play-kubernetes/internal/clustertarget"
 	"github.com/play-kubernetes/play-kubernetes/internal/toolbuild"
 )
 
@@ -18,7 +18,7 @@ type fakeMachine struct {
 	onPath  map[string]bool
 	env     map[string]string
 	dialOK  map[string]bool // "network address"
-	target  preflight.Target
+	target  clustertarget.Target
 	noTgt   error
 	readyOK map[string]bool // by the values' kubernetes:kubeconfig ("" = the user's)
 }
@@ -26,7 +26,7 @@ type fakeMachine struct {
 func (f fakeMachine) Exists(p string) bool   { return f.files[p] }
 func (f fakeMachine) LookPath(n string) bool { return f.onPath[n] }
 func (f fakeMachine) Getenv(k string) string { return f.env[k] }
-func (f fakeMachine) Cluster(map[string]string) (preflight.Target, error) {
+func (f fakeMachine) Cluster(map[string]string) (clustertarget.Target, error) {
 	return f.target, f.noTgt
 }
 
@@ -83,8 +83,8 @@ func devInput(values map[string]string) Input {
 	return in
 }
 
-var sandboxTarget = preflight.Target{Context: "sandbox", Server: "https://127.0.0.1:16443"}
-var minikubeTarget = preflight.Target{Context: "minikube", Server: "https://192.168.49.2:8443"}
+var sandboxTarget = clustertarget.Target{Context: "sandbox", Server: "https://127.0.0.1:16443"}
+var minikubeTarget = clustertarget.Target{Context: "minikube", Server: "https://192.168.49.2:8443"}
 
 func TestRun(t *testing.T) {
 	cases := []struct {

@@ -8,7 +8,7 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/play-kubernetes/play-kubernetes/internal/preflight"
+	"github.com/play-kubernetes/play-kubernetes/internal/clustertarget"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -23,8 +23,8 @@ type Machine interface {
 	// Dial opens and closes a connection ("tcp" or "unix").
 	Dial(ctx context.Context, network, address string) error
 	// Cluster resolves the cluster a stack's values select, as the
-	// kubernetes provider would (preflight.ResolveTarget).
-	Cluster(values map[string]string) (preflight.Target, error)
+	// kubernetes provider would (clustertarget.Resolve).
+	Cluster(values map[string]string) (clustertarget.Target, error)
 	// Ready asks that cluster's API server whether it is ready (/readyz),
 	// which also proves the credentials are accepted.
 	Ready(ctx context.Context, values map[string]string) error
@@ -71,13 +71,13 @@ func (h Host) Dial(ctx context.Context, network, address string) error {
 }
 
 // Cluster implements Machine.
-func (Host) Cluster(values map[string]string) (preflight.Target, error) {
-	return preflight.ResolveTarget(values)
+func (Host) Cluster(values map[string]string) (clustertarget.Target, error) {
+	return clustertarget.Resolve(values)
 }
 
 // Ready implements Machine.
 func (h Host) Ready(ctx context.Context, values map[string]string) error {
-	_, cfg, err := preflight.RESTConfig(values)
+	_, cfg, err := clustertarget.RESTConfig(values)
 	if err != nil {
 		return err
 	}

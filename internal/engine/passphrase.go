@@ -135,11 +135,17 @@ func SaltOpensWith(salt, phrase string) bool {
 	return err == nil && plain == "pulumi"
 }
 
-// writeOnce writes a passphrase file (0600) unless it exists: a
+// writeOnce creates a passphrase file (0600) unless it exists: a
 // passphrase, once used, must never change under its stacks.
+//
+// Two first runs at once must end with one passphrase. So the file is
+// never written in place: the content goes to a temporary file beside it,
+// which is then linked to the final name. A link never replaces an
+// existing file, so the first run to link wins; a run that loses reads
+// the winner's file and uses that. No run can see the file half-written.
 func writeOnce(path string, passphrase func() (string, error)) error {
 	if _, err := os.Stat(path); err == nil {
-		return nil
+		return checkPassphraseFile(path)
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
@@ -147,11 +153,43 @@ func writeOnce(path string, passphrase func() (string, error)) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, []byte(content+"\n"), 0o600); err != nil {
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".new-*")
+	if err != nil {
 		return fmt.Errorf("writing the passphrase file %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	// CreateTemp makes the file 0600 already; the write and sync finish it
+	// before any other run can read it under the final name.
+	_, err = tmp.WriteString(content + "\n")
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing the passphrase file %s: %w", path, err)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("writing the passphrase file %s: %w", path, err)
+	}
+	return checkPassphraseFile(path)
+}
+
+// checkPassphraseFile refuses an empty passphrase file (an older version
+// wrote it in place, so a run killed mid-write left one): a stack made
+// with the lost passphrase cannot be opened with an empty one.
+func checkPassphraseFile(path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(string(raw)) == "" {
+		return fmt.Errorf("the passphrase file %s is empty; want the passphrase your stacks were made with: restore it from a backup, or remove the file if no stack uses it yet", path)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/play-kubernetes/play-kubernetes/internal/stackfile"
@@ -136,5 +137,91 @@ func TestPassphraseFor(t *testing.T) {
 				t.Errorf("the passphrase changed or is empty: %q then %q", first, second)
 			}
 		})
+	}
+}
+
+// TestGeneratedPassphraseRace is two first runs at once: every run must
+// end with the passphrase that stays in the file, or a stack's salt is
+// made with one that is then overwritten and never opens again.
+func TestGeneratedPassphraseRace(t *testing.T) {
+	for _, k := range []string{"PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	stackFile := filepath.Join(t.TempDir(), "Pulumi.new.yaml")
+	const rounds, runs = 20, 8
+	for round := 0; round < rounds; round++ {
+		l := Layout{StateDir: filepath.Join(t.TempDir(), ".state")}
+		seen := make([]string, runs)
+		errs := make([]error, runs)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range runs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				p, err := l.PassphraseFor(stackFile)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				// What this run hands the CLI, read as the CLI reads it.
+				raw, err := os.ReadFile(p.File)
+				seen[i], errs[i] = string(raw), err
+			}()
+		}
+		close(start)
+		wg.Wait()
+		file := filepath.Join(l.StateDir, "passphrase")
+		final, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range runs {
+			if errs[i] != nil {
+				t.Fatalf("round %d, run %d: %v", round, i, errs[i])
+			}
+			if seen[i] != string(final) || strings.TrimSpace(seen[i]) == "" {
+				t.Fatalf("round %d: run %d used passphrase %q, the file ends with %q: its stacks' salt no longer opens", round, i, seen[i], final)
+			}
+		}
+		info, err := os.Stat(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", file, info.Mode().Perm())
+		}
+		entries, _ := os.ReadDir(l.StateDir)
+		if len(entries) != 1 {
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			t.Errorf("the state directory holds %v, want the passphrase file alone (no temporary files left)", names)
+		}
+	}
+}
+
+// TestEmptyPassphraseFileIsRefused: a file left empty (a run killed while
+// an older version wrote it in place) is not a passphrase; using it would
+// make new stacks with an empty one and fail on the old stacks' salt.
+func TestEmptyPassphraseFileIsRefused(t *testing.T) {
+	for _, k := range []string{"PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	l := Layout{StateDir: t.TempDir()}
+	file := filepath.Join(l.StateDir, "passphrase")
+	if err := os.WriteFile(file, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := l.PassphraseFor(filepath.Join(t.TempDir(), "Pulumi.x.yaml"))
+	if err == nil || !strings.Contains(err.Error(), file) || !strings.Contains(err.Error(), "is empty") {
+		t.Fatalf("error = %v, want the empty file %s named", err, file)
+	}
+	if raw, _ := os.ReadFile(file); string(raw) != "\n" {
+		t.Errorf("the file was rewritten to %q", raw)
 	}
 }

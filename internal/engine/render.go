@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -109,15 +108,27 @@ type RenderResult struct {
 // Render writes the stack's manifests to dir with the provider's render
 // mode, in a scratch copy of the stack. overrides replace config values,
 // e.g. a prebuilt image where a docker build's plugin cannot run.
+//
+// dir is checked before anything runs (checkRenderDir: a new or empty
+// directory, or one an earlier render wrote, never the project, its state
+// or the user's home). The provider writes into a scratch directory, and
+// only a render that succeeded replaces the earlier render's files, so a
+// failed one leaves dir as it was.
 func (e *Engine) Render(ctx context.Context, stackName, dir string, overrides map[string]auto.ConfigValue) (*RenderResult, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.RemoveAll(dir); err != nil {
+	target, err := checkRenderDir(dir, e.layout.renderGuards())
+	if err != nil {
 		return nil, err
 	}
-	all := map[string]auto.ConfigValue{RenderKey: {Value: dir}}
+	scratchOut, err := os.MkdirTemp("", "playk8s-render-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(scratchOut)
+	all := map[string]auto.ConfigValue{RenderKey: {Value: scratchOut}}
 	for k, v := range overrides {
 		all[k] = v
 	}
@@ -130,10 +141,14 @@ func (e *Engine) Render(ctx context.Context, stackName, dir string, overrides ma
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", stackName, err)
 	}
-	res, err := ListRendered(dir)
+	fresh, err := ListRendered(scratchOut)
 	if err != nil {
 		return nil, err
 	}
+	if err := target.replace(scratchOut, fresh.Files); err != nil {
+		return nil, fmt.Errorf("render %s: %w", stackName, err)
+	}
+	res := &RenderResult{Dir: dir, Files: fresh.Files}
 	if out, ok := up.Outputs["notRendered"]; ok {
 		if names, ok := out.Value.([]interface{}); ok {
 			for _, n := range names {
@@ -144,19 +159,19 @@ func (e *Engine) Render(ctx context.Context, stackName, dir string, overrides ma
 	return res, nil
 }
 
-// ListRendered lists the manifest files under a render directory.
+// ListRendered lists the manifest files under a render directory: those
+// in the render's own directories, not its marker or a user's files beside them.
 func ListRendered(dir string) (*RenderResult, error) {
 	res := &RenderResult{Dir: dir}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+	for _, out := range renderOutputs {
+		files, err := filesUnder(dir, out)
+		if err != nil {
+			return nil, err
 		}
-		rel, _ := filepath.Rel(dir, path)
-		res.Files = append(res.Files, rel)
-		return nil
-	})
+		res.Files = append(res.Files, files...)
+	}
 	sort.Strings(res.Files)
-	return res, err
+	return res, nil
 }
 
 // WithBackend is the same engine with another state backend.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/clustertarget"
+
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -19,7 +21,7 @@ import (
 // credentials, or a user without that right, are one clear error before the
 // engine starts, instead of a half-applied update. Read-only commands
 // (preview, verify) pass no verb: a reviewer's read-only credentials do.
-func Authorized(ctx context.Context, t Target, cfg *rest.Config, timeout time.Duration, verb string) error {
+func Authorized(ctx context.Context, t clustertarget.Target, cfg *rest.Config, timeout time.Duration, verb string) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	kube, err := kubernetes.NewForConfig(cfg)

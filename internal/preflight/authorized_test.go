@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/clustertarget"
 	"github.com/play-kubernetes/play-kubernetes/internal/preflight"
 	"k8s.io/client-go/rest"
 )
@@ -59,7 +60,7 @@ func TestAuthorized(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := fakeAPIServer(t, tc.authn, tc.allowed)
-			target := preflight.Target{Context: "dev", Server: srv.URL}
+			target := clustertarget.Target{Context: "dev", Server: srv.URL}
 			err := preflight.Authorized(context.Background(), target, &rest.Config{Host: srv.URL}, 5*time.Second, tc.verb)
 			if tc.want == "" {
 				if err != nil {

@@ -129,10 +129,14 @@ func urnOf(parent, typ, name string) string {
 	return string(resource.NewURN(tokens.QName(stackName), tokens.PackageName(projectName), parentType, tokens.Type(typ), name))
 }
 
-// The project and stack every mocked run uses.
+// The project and stack every mocked run uses (Project, Stack: for
+// tests that need what the program derives from them).
 const (
 	projectName = "play-kubernetes"
 	stackName   = "test"
+
+	Project = projectName
+	Stack   = stackName
 )
 
 // Call implements pulumi.MockResourceMonitor; the stack makes no calls.
@@ -155,13 +159,16 @@ func (m *Mocks) serviceState(state resource.PropertyMap) {
 	}
 	if typ == "NodePort" || typ == "LoadBalancer" {
 		if ports, ok := spec["ports"]; ok && ports.IsArray() {
-			for _, p := range ports.ArrayValue() {
-				port := p.ObjectValue()
+			assigned := make([]resource.PropertyValue, len(ports.ArrayValue()))
+			for i, p := range ports.ArrayValue() {
+				port := p.ObjectValue().Copy()
 				if np, ok := port["nodePort"]; !ok || np.IsNull() {
 					m.nodePort++
 					port["nodePort"] = resource.NewProperty(float64(m.nodePort))
 				}
+				assigned[i] = resource.NewProperty(port)
 			}
+			spec["ports"] = resource.NewProperty(assigned)
 		}
 	}
 	if typ == "LoadBalancer" {
@@ -213,14 +220,16 @@ func withMetadataName(name string, state resource.PropertyMap) {
 	}
 }
 
+// objectField is state's object at key, copied into state first: state is
+// a shallow copy of the inputs, whose nested objects must stay as the
+// program gave them.
 func objectField(state resource.PropertyMap, key resource.PropertyKey) resource.PropertyMap {
-	v, ok := state[key]
-	if !ok || !v.IsObject() {
-		obj := resource.PropertyMap{}
-		state[key] = resource.NewProperty(obj)
-		return obj
+	obj := resource.PropertyMap{}
+	if v, ok := state[key]; ok && v.IsObject() {
+		obj = v.ObjectValue().Copy()
 	}
-	return v.ObjectValue()
+	state[key] = resource.NewProperty(obj)
+	return obj
 }
 
 // Resources returns every recorded resource, sorted by type then name.

@@ -34,6 +34,7 @@ func TestLockStale(t *testing.T) {
 		102: "pulumi) Z",
 		103: "bash) S",
 		104: "pulumi-language) R",
+		105: "playk8s) S",
 	})
 	cases := []struct {
 		name  string
@@ -46,6 +47,10 @@ func TestLockStale(t *testing.T) {
 		{"no such process", Lock{PID: 199, Host: "vm"}, true},
 		{"another host: cannot be checked", Lock{PID: 199, Host: "ci-runner-7"}, false},
 		{"live pulumi child name", Lock{PID: 104, Host: "vm"}, false},
+		// A recovery's own lock names its program.
+		{"live recovery", Lock{PID: 105, Host: "vm", Program: "playk8s"}, false},
+		{"recovery's pid reused by pulumi", Lock{PID: 101, Host: "vm", Program: "playk8s"}, true},
+		{"recovery killed", Lock{PID: 199, Host: "vm", Program: "playk8s"}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

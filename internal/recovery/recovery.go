@@ -8,7 +8,9 @@
 // Recover is the one entry point. It only acts on evidence that a run of
 // this stack was interrupted: a lock held by a process that no longer
 // exists, and pending operations the engine recorded in the stack's state.
-// A lock held by a live process, or by another host, is never taken.
+// A lock held by a live process, or by another host, is never taken, and
+// the repairs run while the recovery holds the stack by the engine's own
+// lock (Hold), so no run starts in the middle of one.
 package recovery
 
 import (
@@ -47,30 +49,21 @@ func (r *Report) add(format string, a ...interface{}) {
 }
 
 // Recover removes the stack's stale locks and repairs the Helm releases an
-// interrupted run left pending. It returns an error, and changes nothing,
-// when another run holds the stack.
-func Recover(ctx context.Context, a Args) (*Report, error) {
-	r := &Report{}
-	locks, err := FindLocks(a.BackendURL, a.Project, a.Stack.Name())
+// interrupted run left pending, holding the stack meanwhile. It returns an
+// error, and changes nothing, when another run holds the stack.
+func Recover(ctx context.Context, a Args) (report *Report, err error) {
+	held, err := Hold(a.BackendURL, a.Project, a.Stack.Name(), a.Host)
 	if err != nil {
 		return nil, err
 	}
-	var stale []Lock
-	for _, l := range locks {
-		if !l.Stale(a.Host) {
-			return nil, fmt.Errorf("stack %s is in use by %s@%s (pid %d) since %s: wait for that run to end, or stop it",
-				a.Stack.Name(), l.User, l.Host, l.PID, l.Time.Format("15:04:05 MST"))
+	defer func() {
+		if rerr := held.Release(); rerr != nil && err == nil {
+			report, err = nil, rerr
 		}
-		stale = append(stale, l)
-	}
-	if len(stale) > 0 {
-		// `pulumi cancel` is the engine's own way to drop a diy backend's locks.
-		if err := a.Stack.Cancel(ctx); err != nil {
-			return nil, fmt.Errorf("removing the stale lock of a killed run: %w", err)
-		}
-		for _, l := range stale {
-			r.add("removed the lock of a killed run (pid %d, %s)", l.PID, l.Time.Format("15:04:05 MST"))
-		}
+	}()
+	r := &Report{}
+	for _, l := range held.Cleared {
+		r.add("removed the lock of a killed run (pid %d, %s)", l.PID, l.Time.Format("15:04:05 MST"))
 	}
 
 	pending, err := pendingReleases(ctx, a.Stack)

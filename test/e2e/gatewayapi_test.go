@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -109,17 +110,16 @@ func checkGatewayAPIIngress(t *testing.T, d *deployment) {
 	if typ := utils.Field(provisioned.Object, "spec.type"); typ != "ClusterIP" {
 		t.Errorf("provisioned Service %s is %v, want ClusterIP", provisioned.GetName(), typ)
 	}
-	pods := strings.Fields(d.run(t, "get", "pods", "-n", istioNamespace, "-l", selector, "-o", "jsonpath={range .items[*]}{.spec.nodeName}={.status.podIP} {end}"))
+	pods := livePods(t, d, istioNamespace, selector)
 	if len(pods) == 0 {
 		t.Fatalf("no pods of %s in %s", selector, istioNamespace)
 	}
 	var podIPs []string
 	for _, p := range pods {
-		node, ip, _ := strings.Cut(p, "=")
-		if node != simulatedIngressNode {
+		if node := utils.Field(p.Object, "spec.nodeName"); node != simulatedIngressNode {
 			t.Errorf("a provisioned gateway pod runs on %q, want the simulated ingress node %s", node, simulatedIngressNode)
 		}
-		podIPs = append(podIPs, ip)
+		podIPs = append(podIPs, fmt.Sprint(utils.Field(p.Object, "status.podIP")))
 	}
 	checkIngressService(t, d, components.IngressAPIGateway, podIPs)
 
@@ -146,7 +146,10 @@ func checkGatewayAPIIngress(t *testing.T, d *deployment) {
 	})
 	d.up(t)
 	checkRouting(t, d)
-	chartPods := strings.Fields(d.run(t, "get", "pods", "-n", istioNamespace, "-l", components.IngressGatewaySelector(components.IngressAPIIstio), "-o", "jsonpath={.items[*].status.podIP}"))
+	var chartPods []string
+	for _, p := range livePods(t, d, istioNamespace, components.IngressGatewaySelector(components.IngressAPIIstio)) {
+		chartPods = append(chartPods, fmt.Sprint(utils.Field(p.Object, "status.podIP")))
+	}
 	checkIngressService(t, d, components.IngressAPIIstio, chartPods)
 	if out, _ := d.kubectl.Run("get", "crd", "gateways.gateway.networking.k8s.io", "--ignore-not-found", "-o", "name"); out != "" {
 		t.Errorf("switching back left the Gateway API's CRDs: %s", out)

@@ -112,16 +112,10 @@ func checkRevisionRuns(t *testing.T, d *deployment, revision string) {
 	var pods []string
 	allOnRevision := false
 	for deadline := time.Now().Add(2 * time.Minute); !allOnRevision && time.Now().Before(deadline); time.Sleep(2 * time.Second) {
-		out := d.run(t, "get", "pods", "-n", istioNamespace, "-l", selector, "-o",
-			`jsonpath={range .items[*]}{.metadata.name}|{.metadata.deletionTimestamp}|{.metadata.annotations.sidecar\.istio\.io/status}{"\n"}{end}`)
 		pods, allOnRevision = nil, true
-		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-			fields := strings.SplitN(line, "|", 3)
-			if len(fields) != 3 || fields[1] != "" {
-				continue // not a pod, or one shutting down
-			}
-			got := injectorRecord(map[string]string{"sidecar.istio.io/status": fields[2]})
-			pods = append(pods, fields[0]+" ("+got+")")
+		for _, p := range livePods(t, d, istioNamespace, selector) {
+			got := injectorRecord(p.GetAnnotations())
+			pods = append(pods, p.GetName()+" ("+got+")")
 			allOnRevision = allOnRevision && got == revision
 		}
 		allOnRevision = allOnRevision && len(pods) > 0

@@ -147,6 +147,8 @@ func TestStackOnSandbox(t *testing.T) {
 		}
 	}
 	d := newDeployment(t, kubectl)
+	foreign := createForeignNamespace(t, d)
+	t.Cleanup(func() { kubectl.Run("delete", "namespace", foreignNamespace, "--ignore-not-found") })
 	destroyed := false
 	t.Cleanup(func() {
 		if !destroyed {
@@ -215,6 +217,7 @@ func TestStackOnSandbox(t *testing.T) {
 	step("a failing liveness probe: the kubelet's events and restarts", func(t *testing.T) { checkLivenessProbe(t, d) })
 	step("a never-ready rollout fails up and keeps the old pods", func(t *testing.T) { checkBrokenProbe(t, d) })
 	step("a refused config changes neither state nor cluster", func(t *testing.T) { checkRefusedConfigChangesNothing(t, d) })
+	step("a namespace the stack did not create is refused, never taken over", func(t *testing.T) { checkForeignNamespaceRefused(t, d, foreign) })
 	step("drift is seen by preview --refresh and repaired by up --refresh", func(t *testing.T) { checkDriftRepaired(t, d) })
 	step("the ingress switches to the Kubernetes Gateway API and back, one up each", func(t *testing.T) { checkGatewayAPIIngress(t, d) })
 	step("a canary upgrade by revision: adopt, add, move the tag, remove, back; one up each", func(t *testing.T) { checkCanaryUpgrade(t, d) })
@@ -227,6 +230,7 @@ func TestStackOnSandbox(t *testing.T) {
 		destroyed = true
 		t.Logf("destroy in %s", time.Since(start).Round(100*time.Millisecond))
 		checkDestroyed(t, d)
+		checkForeignUntouched(t, d, foreign)
 	})
 	step("the cluster stays sealed after destroy", checkNetworkSealed)
 	step("a killed up is recovered by the next up", func(t *testing.T) { checkKilledUpRecovers(t, kubectl.Kubeconfig) })

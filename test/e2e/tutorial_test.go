@@ -213,10 +213,21 @@ func checkDNSFromPod(t *testing.T, d *deployment) {
 	}
 }
 
-// podsOf is the pods of a label selector in the app namespace.
-func podsOf(t *testing.T, d *deployment, selector string) []unstructured.Unstructured {
+// livePods are the pods of a label selector in a namespace that are not
+// on their way out. `up` returns when a rollout is complete, while the old
+// ReplicaSet's pods may still be shutting down (a deletionTimestamp, then
+// phase Succeeded or Failed): every check of what the stack runs after an
+// up counts the live pods only, so none depends on how fast they go.
+func livePods(t *testing.T, d *deployment, namespace, selector string) []unstructured.Unstructured {
 	t.Helper()
-	return utils.Items(d.get(t, "pods", "-n", appNamespace, "-l", selector))
+	var live []unstructured.Unstructured
+	for _, p := range utils.Items(d.get(t, "pods", "-n", namespace, "-l", selector)) {
+		phase := utils.Field(p.Object, "status.phase")
+		if p.GetDeletionTimestamp() == nil && phase != "Succeeded" && phase != "Failed" {
+			live = append(live, p)
+		}
+	}
+	return live
 }
 
 // checkLivenessProbe is the tutorial's `kubectl describe pod` of a
@@ -235,7 +246,7 @@ func checkLivenessProbe(t *testing.T, d *deployment) {
 	var message string
 	for time.Now().Before(deadline) && (restarts == 0 || message == "") {
 		restarts = 0
-		for _, p := range podsOf(t, d, "app=nginx") {
+		for _, p := range livePods(t, d, appNamespace, "app=nginx") {
 			restarts += num(utils.Field(p.Object, "status.containerStatuses.0.restartCount"))
 		}
 		events := utils.Items(d.get(t, "events", "-n", appNamespace, "--field-selector", "reason=Unhealthy"))
@@ -258,10 +269,7 @@ func checkLivenessProbe(t *testing.T, d *deployment) {
 		t.Fatal(err)
 	}
 	d.up(t)
-	for _, p := range podsOf(t, d, "app=nginx") {
-		if p.GetDeletionTimestamp() != nil {
-			continue // the failing rollout's pod, still shutting down after up finished
-		}
+	for _, p := range livePods(t, d, appNamespace, "app=nginx") {
 		if n := num(utils.Field(p.Object, "status.containerStatuses.0.restartCount")); n != 0 {
 			t.Errorf("after restoring the probe pod %s restarted %d times", p.GetName(), n)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/play-kubernetes/play-kubernetes/infra/stack"
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
+	"github.com/play-kubernetes/play-kubernetes/internal/ownership"
 	"github.com/play-kubernetes/play-kubernetes/internal/pulumimock"
 	"github.com/play-kubernetes/play-kubernetes/internal/stackfile"
 	"helm.sh/helm/v3/pkg/action"
@@ -49,7 +50,7 @@ func stackReleases(t *testing.T, stackName string) []renderedRelease {
 		cfg["telemetry:grafanaAdminPassword"] = "chart-test-password"
 		secrets = append(secrets, "telemetry:grafanaAdminPassword")
 	}
-	mocks, err := pulumimock.RunWithSecrets(t, cfg, secrets, stack.Program)
+	mocks, err := pulumimock.RunWithSecrets(t, cfg, secrets, stack.ProgramOn(ownership.Fake{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,8 @@
 package rule
 
 import (
+	"fmt"
+	"maps"
 	"strings"
 
 	metavalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -37,6 +39,26 @@ func Labels(p *field.Path, labels map[string]string) field.ErrorList {
 // API server's own annotation validation (qualified-name keys, total size).
 func Annotations(p *field.Path, annotations map[string]string) field.ErrorList {
 	return restate(metavalidation.ValidateAnnotations(annotations, p), "map of annotation keys (qualified names) to values")
+}
+
+// AnnotationFits accepts an annotation value that fits, with the other
+// annotations of its object, in the API server's limit on their total
+// size. Others too large on their own are Annotations' to refuse. The
+// refusal shows the value's size, not the value.
+func AnnotationFits(p *field.Path, key, v string, others map[string]string) field.ErrorList {
+	if metavalidation.ValidateAnnotationsSize(others) != nil {
+		return nil
+	}
+	all := maps.Clone(others)
+	if all == nil {
+		all = map[string]string{}
+	}
+	all[key] = v
+	if err := metavalidation.ValidateAnnotationsSize(all); err != nil {
+		return invalid(p, shownAs(fmt.Sprintf("(a text of %d bytes)", len(v))),
+			fmt.Sprintf("text that fits, with the other annotations of the object, in Kubernetes' limit of %d bytes", metavalidation.TotalAnnotationSizeLimitB), err.Error())
+	}
+	return nil
 }
 
 // restate keeps a library's refusals, each saying what is accepted in the

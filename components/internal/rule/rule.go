@@ -11,8 +11,10 @@ package rule
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -51,15 +53,42 @@ func Range(p *field.Path, v, lo, hi int) field.ErrorList {
 	return invalid(p, v, fmt.Sprintf("%d-%d", lo, hi))
 }
 
-// Port accepts a TCP port number.
-func Port(p *field.Path, v int) field.ErrorList { return Range(p, v, 1, 65535) }
+// Int32AtLeast accepts an integer >= lo that the int32 field it becomes in
+// Kubernetes can hold (replicas, revision history, probe timings): the API
+// server refuses a larger number when it decodes the object, mid-update.
+func Int32AtLeast(p *field.Path, v, lo int) field.ErrorList {
+	if v >= lo && int64(v) <= math.MaxInt32 {
+		return nil
+	}
+	return invalid(p, v, fmt.Sprintf("integer >= %d and <= %d (an int32 in Kubernetes)", lo, math.MaxInt32))
+}
+
+// Port accepts a TCP port number, by the API server's own rule.
+func Port(p *field.Path, v int) field.ErrorList {
+	if len(validation.IsValidPortNum(v)) == 0 {
+		return nil
+	}
+	return invalid(p, v, "1-65535")
+}
 
 // PortOrZero accepts a TCP port number, or 0 for the default the field names.
 func PortOrZero(p *field.Path, v int) field.ErrorList {
-	if v == 0 || (v >= 1 && v <= 65535) {
+	if v == 0 || len(validation.IsValidPortNum(v)) == 0 {
 		return nil
 	}
 	return invalid(p, v, "0 or 1-65535")
+}
+
+// UserID accepts a user id a pod's securityContext can run as; the pods
+// run with it as their group and fsGroup too, so it must also be a group
+// id (the API server's rules, which bound both to an int32).
+func UserID(p *field.Path, v int) field.ErrorList {
+	msgs := validation.IsValidUserID(int64(v))
+	msgs = append(msgs, validation.IsValidGroupID(int64(v))...)
+	if len(msgs) == 0 {
+		return nil
+	}
+	return invalid(p, v, fmt.Sprintf("user id from 0 to %d", math.MaxInt32), msgs[0])
 }
 
 // The apiserver's default node port range (--service-node-port-range).
@@ -116,6 +145,12 @@ func Join[T ~string](values []T) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// shownAs is a refusal's value already written for the message, as it
+// is shown (part of the value withheld).
+type shownAs string
+
+func (s shownAs) String() string { return string(s) }
 
 // Secret stands for a secret value in a refusal: the value is never echoed.
 var Secret fmt.Stringer = secret{}

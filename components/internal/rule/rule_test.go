@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 
 func TestRules(t *testing.T) {
 	p := field.NewPath("f")
+	beyondInt32 := int64(math.MaxInt32) + 1
 	cases := []struct {
 		name string
 		errs field.ErrorList
@@ -36,6 +38,50 @@ func TestRules(t *testing.T) {
 		{"annotations too large", Annotations(p, map[string]string{"a": strings.Repeat("x", 256*1024)}), "f", "map of annotation keys (qualified names) to values"},
 		{"duration 0", PromDuration(p, "0s"), "f", "Prometheus duration greater than 0"},
 		{"request above limit", AtMost(p, "2", "500m"), "f", "at most the limit"},
+		{"largest int32", Int32AtLeast(p, 2147483647, 0), "", ""},
+		{"beyond int32", Int32AtLeast(p, int(beyondInt32), 0), "f", "integer >= 0 and <= 2147483647"},
+		{"below the bound of an int32", Int32AtLeast(p, 0, 1), "f", "integer >= 1 and <= 2147483647"},
+		{"port", Port(p, 65535), "", ""},
+		{"port beyond the range", Port(p, 65536), "f", "1-65535"},
+		{"user id", UserID(p, 2147483647), "", ""},
+		{"user id negative", UserID(p, -1), "f", "user id from 0 to 2147483647"},
+		{"user id beyond int32", UserID(p, int(beyondInt32)), "f", "user id from 0 to 2147483647"},
+		{"quantity zero", Quantity(p, "0"), "", ""},
+		{"quantity negative", Quantity(p, "-1Mi"), "f", "Kubernetes quantity >= 0"},
+		{"annotation that fits", AnnotationFits(p, "k", "v", map[string]string{"a": "b"}), "", ""},
+		{"annotation beyond the total with the others", AnnotationFits(p, "k", strings.Repeat("x", 128*1024), map[string]string{"a": strings.Repeat("y", 128*1024)}), "f", "text that fits, with the other annotations"},
+		{"annotation beside others already too large", AnnotationFits(p, "k", "v", map[string]string{"a": strings.Repeat("y", 256*1024)}), "", ""},
+		{"chart repo https", ChartRepo(p, "https://charts.example.com", false, field.NewPath("allow")), "", ""},
+		{"chart repo http", ChartRepo(p, "http://charts.example.com", false, field.NewPath("allow")), "f", "https:// or oci:// URL, or http:// with allow: true"},
+		{"chart repo http, allowed", ChartRepo(p, "http://charts.example.com", true, field.NewPath("allow")), "", ""},
+		{"chart repo ftp", ChartRepo(p, "ftp://charts.example.com", true, field.NewPath("allow")), "f", "https:// or oci:// URL"},
+		{"URL without credentials", URLWithoutCredentials(p, "https://charts.example.com/x"), "", ""},
+		{"URL with a user", URLWithoutCredentials(p, "https://u@charts.example.com/x"), "f", "URL without a user or password"},
+		{"URL with an empty password", URLWithoutCredentials(p, "https://:@charts.example.com/x"), "f", "URL without a user or password"},
+		{"absolute path with a tab", AbsolutePath(p, "/opt/cni\tbin"), "f", "absolute path (without control characters)"},
+		{"absolute path with a DEL", AbsolutePath(p, "/opt/cni\x7fbin"), "f", "absolute path (without control characters)"},
+		{"absolute path with spaces and unicode", AbsolutePath(p, "/var/lib/cni plugins/bín"), "", ""},
+		{"local path relative", LocalPath(p, "charts/istio"), "", ""},
+		{"local path with a newline", LocalPath(p, "charts\n"), "f", "path without control characters"},
+		{"host IPv4", Host(p, "192.168.49.2"), "", ""},
+		{"host IPv6", Host(p, "2001:db8::1"), "", ""},
+		{"host IPv4-mapped IPv6", Host(p, "::ffff:192.0.2.1"), "", ""},
+		{"host name", Host(p, "minikube.local"), "", ""},
+		{"host with a path", Host(p, "example.com/x"), "f", "DNS name or IP address, without scheme, port or brackets"},
+		{"host with user info", Host(p, "u@example.com"), "f", "DNS name or IP address"},
+		{"host with a trailing dot", Host(p, "example.com."), "f", "DNS name or IP address"},
+		{"host IPv6 with a port", Host(p, "[::1]:80"), "f", "DNS name or IP address"},
+		{"platform", Platform(p, "linux/amd64"), "", ""},
+		{"platform with a variant", Platform(p, "linux/arm/v7"), "", ""},
+		{"platform with four parts", Platform(p, "linux/arm/v7/x"), "f", "os/arch or os/arch/variant"},
+		{"platform with an empty arch", Platform(p, "linux/"), "f", "os/arch or os/arch/variant"},
+		{"platforms, comma-separated", Platform(p, "linux/amd64,linux/arm64"), "f", "os/arch or os/arch/variant"},
+		{"push target", PushTarget(p, "ghcr.io", "ghcr.io/o/s"), "", ""},
+		{"push target with a port", PushTarget(p, "localhost:5000", "localhost:5000/s"), "", ""},
+		{"push target Docker Hub", PushTarget(p, "docker.io", "library/nginx"), "", ""},
+		{"push target, letter case of the host", PushTarget(p, "GHCR.io", "ghcr.io/o/s"), "", ""},
+		{"push target of another port", PushTarget(p, "localhost:5001", "localhost:5000/s"), "f", "the registry build.repository is in (localhost:5000)"},
+		{"push target with a path", PushTarget(p, "ghcr.io/o", "ghcr.io/o/s"), "f", "registry host[:port] without scheme or path"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

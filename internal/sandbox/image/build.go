@@ -78,6 +78,7 @@ func (s *Spec) Image() (v1.Image, error) {
 	cfg.Config.Env = s.Config.Env
 	cfg.Config.User = s.Config.User
 	cfg.Config.WorkingDir = s.Config.WorkingDir
+	cfg.Config.StopSignal = s.Config.StopSignal
 	cfg.Config.Labels = s.Labels
 	if len(s.Config.ExposedPorts) > 0 {
 		cfg.Config.ExposedPorts = map[string]struct{}{}

@@ -135,7 +135,7 @@ func TestTarballIsImportableUnderEveryNameAndReproducible(t *testing.T) {
 	s := &Spec{
 		Refs:   []string{"localhost/test/app:1", "localhost/test/app:2"},
 		Files:  []File{{Src: filepath.Join(src, "app"), Dst: "/app", Mode: "0755"}},
-		Config: Config{Entrypoint: []string{"/app"}, User: "65532:65532", ExposedPorts: []string{"8000/tcp"}, Env: []string{"PORT=8000"}},
+		Config: Config{Entrypoint: []string{"/app"}, User: "65532:65532", ExposedPorts: []string{"8000/tcp"}, Env: []string{"PORT=8000"}, StopSignal: "SIGQUIT"},
 		Labels: Labels{"org.opencontainers.image.description": "test"},
 	}
 	out := filepath.Join(t.TempDir(), "app.tar")
@@ -162,6 +162,9 @@ func TestTarballIsImportableUnderEveryNameAndReproducible(t *testing.T) {
 		}
 		if _, ok := cfg.Config.ExposedPorts["8000/tcp"]; !ok {
 			t.Errorf("%s exposes %v, want 8000/tcp", r, cfg.Config.ExposedPorts)
+		}
+		if cfg.Config.StopSignal != "SIGQUIT" {
+			t.Errorf("%s stops with %q, want SIGQUIT (nginx's graceful stop)", r, cfg.Config.StopSignal)
 		}
 	}
 	again, err := s.WriteTarball(out)

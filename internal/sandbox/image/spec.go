@@ -65,6 +65,9 @@ type Config struct {
 	User         string   `json:"user,omitempty"`
 	WorkingDir   string   `json:"workingDir,omitempty"`
 	ExposedPorts []string `json:"exposedPorts,omitempty"`
+	// StopSignal is what the runtime stops the container with (default
+	// SIGTERM), as a Dockerfile's STOPSIGNAL sets it.
+	StopSignal string `json:"stopSignal,omitempty"`
 }
 
 // Labels are the image's OCI labels.
