@@ -98,3 +98,38 @@ func TestSampleAppImageIsWhatReleaseWorkflowPublishes(t *testing.T) {
 		t.Errorf("SAMPLE_APP_IMAGE=%s; the release workflow publishes ghcr.io/%s/sample-app:<major.minor.patch> from tag v<major.minor.patch>", image, owner)
 	}
 }
+
+// TestREADMESupportedVersionsAreThePins: every "`value` (`KEY`)" of the
+// README's Supported versions table is versions.env's value of KEY, and
+// the table names every pin users ask about, so it cannot drift.
+func TestREADMESupportedVersionsAreThePins(t *testing.T) {
+	raw, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(raw), "\n## Supported versions\n")
+	if !ok {
+		t.Fatal("README.md has no Supported versions section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	seen := map[string]bool{}
+	for _, m := range regexp.MustCompile("`([^`]+)` \\(`([A-Z0-9_]+)`\\)").FindAllStringSubmatch(section, -1) {
+		value, key := m[1], m[2]
+		seen[key] = true
+		want, ok := playk8s.Versions()[key]
+		if !ok {
+			t.Errorf("README's Supported versions name %s, which versions.env lacks", key)
+			continue
+		}
+		if value != want {
+			t.Errorf("README's Supported versions say %s is %s; versions.env says %s", key, value, want)
+		}
+	}
+	for _, key := range []string{"ISTIO_KUBERNETES_MIN", "ISTIO_KUBERNETES_MAX", "K8S_VERSION", "ISTIO_VERSION", "ISTIO_MODULE_VERSION",
+		"PULUMI_CLI_VERSION", "PULUMI_SDK_VERSION", "PULUMI_KUBERNETES_PROVIDER_VERSION", "HELM_VERSION",
+		"JAEGER_IMAGE", "JAEGER_VERSION", "PROMETHEUS_IMAGE", "PROMETHEUS_MODULE_VERSION", "GATEWAY_API_VERSION"} {
+		if !seen[key] {
+			t.Errorf("README's Supported versions do not show %s", key)
+		}
+	}
+}

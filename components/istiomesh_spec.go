@@ -58,6 +58,10 @@ type IstioMeshSpec struct {
 	// AppRevision is the tag or revision the app namespace and the ingress
 	// gateway select (istio.io/rev), with revisions.
 	AppRevision string `json:"appRevision"`
+	// AllowUnsupportedKubernetes lets preview and up go on against a
+	// cluster whose Kubernetes the pinned Istio does not support
+	// (kubeversion: versions.env's range), which they refuse otherwise.
+	AllowUnsupportedKubernetes bool `json:"allowUnsupportedKubernetes"`
 }
 
 // IngressSpec shapes the ingress gateway (`istio:ingress`).

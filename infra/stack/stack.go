@@ -8,27 +8,26 @@ package stack
 import (
 	"github.com/play-kubernetes/play-kubernetes/components"
 	"github.com/play-kubernetes/play-kubernetes/infra/config"
-	"github.com/play-kubernetes/play-kubernetes/internal/ownership"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Program is the whole stack as `pulumi up` runs it, checking ownership
-// in the cluster the stack's kubernetes provider is configured for.
+// Program is the whole stack as `pulumi up` runs it, checking the cluster
+// the stack's kubernetes provider is configured for.
 func Program(ctx *pulumi.Context) error { return ProgramOn(nil)(ctx) }
 
-// ProgramOn is the whole stack, checking ownership through cluster (nil:
-// the provider's cluster; runs under mocks pass an ownership.Fake).
-// Configuration is validated first, then what the stack would create
-// under fixed names is looked up in the cluster: with any bad value or
-// any object that is not the stack's, it returns the error before a
-// single resource is registered.
-func ProgramOn(cluster ownership.Reader) pulumi.RunFunc {
+// ProgramOn is the whole stack, checking cluster (nil: the provider's
+// cluster; runs under mocks pass a KnownCluster). Configuration is
+// validated first, then the cluster's Kubernetes version, then what the
+// stack would create under fixed names is looked up in it: with any bad
+// value, an unsupported Kubernetes or any object that is not the stack's,
+// it returns the error before a single resource is registered.
+func ProgramOn(cluster Cluster) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
 		cfg, err := config.Load(ctx)
 		if err != nil {
 			return err
 		}
-		if err := checkOwnership(ctx, cfg, cluster); err != nil {
+		if err := checkCluster(ctx, cfg, cluster); err != nil {
 			return err
 		}
 		return compose(ctx, cfg)

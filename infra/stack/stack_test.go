@@ -3,6 +3,7 @@ package stack_test
 import (
 	"encoding/json"
 	"fmt"
+	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"maps"
 	"path/filepath"
 	"reflect"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/play-kubernetes/play-kubernetes/components"
 	"github.com/play-kubernetes/play-kubernetes/infra/stack"
-	"github.com/play-kubernetes/play-kubernetes/internal/ownership"
 	"github.com/play-kubernetes/play-kubernetes/internal/pulumimock"
 	"github.com/play-kubernetes/play-kubernetes/internal/stackfile"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -42,7 +42,7 @@ func runStack(t *testing.T, cfg map[string]string, secrets ...string) (*pulumimo
 	t.Helper()
 	out := exports{}
 	mocks, err := pulumimock.RunWithSecrets(t, cfg, secrets, func(ctx *pulumi.Context) error {
-		if err := stack.ProgramOn(ownership.Fake{})(ctx); err != nil {
+		if err := stack.ProgramOn(stack.KnownCluster{Version: playk8s.Version("K8S_VERSION")})(ctx); err != nil {
 			return err
 		}
 		for name, value := range ctx.GetCurrentExportMap() {
@@ -274,7 +274,7 @@ func BenchmarkProgramUnderMocks(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, err := pulumimock.Run(b, cfg, stack.ProgramOn(ownership.Fake{})); err != nil {
+		if _, err := pulumimock.Run(b, cfg, stack.ProgramOn(stack.KnownCluster{Version: playk8s.Version("K8S_VERSION")})); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -304,7 +304,7 @@ func BenchmarkProgramChainLength(b *testing.B) {
 			cfg["chain:hops"] = string(raw)
 			var resources int
 			for b.Loop() {
-				mocks, err := pulumimock.Run(b, cfg, stack.ProgramOn(ownership.Fake{}))
+				mocks, err := pulumimock.Run(b, cfg, stack.ProgramOn(stack.KnownCluster{Version: playk8s.Version("K8S_VERSION")}))
 				if err != nil {
 					b.Fatal(err)
 				}

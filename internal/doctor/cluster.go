@@ -3,6 +3,9 @@ package doctor
 import (
 	"context"
 	"fmt"
+
+	playk8s "github.com/play-kubernetes/play-kubernetes"
+	"github.com/play-kubernetes/play-kubernetes/internal/kubeversion"
 )
 
 // checkCluster reports which cluster the next `make up` touches and
@@ -37,6 +40,40 @@ func checkCluster(ctx context.Context, r *Report, m Machine, in Input, values ma
 		return
 	}
 	r.add(Finding{Check: check, Status: OK, Detail: fmt.Sprintf("up: the API server at %s answers", target.Server)})
+	checkKubernetesVersion(ctx, r, m, values)
+}
+
+// checkKubernetesVersion is the supported-versions guard as preview and up
+// run it (infra/stack): the cluster's Kubernetes against the pinned
+// Istio's range, unless the stack is on another Istio or goes on anyway.
+func checkKubernetesVersion(ctx context.Context, r *Report, m Machine, values map[string]string) {
+	server, err := m.ServerVersion(ctx, values)
+	if err != nil {
+		r.add(Finding{Check: "kubernetes", Status: Problem, Detail: fmt.Sprintf("the cluster does not say its version (%v): preview and up refuse to go on without it", err),
+			Fix: "check that the credentials may read /version (every authenticated user may, by default)"})
+		return
+	}
+	pinned, supported := playk8s.Version("ISTIO_VERSION"), kubeversion.Pinned()
+	istio := values["istio:version"]
+	if istio == "" {
+		istio = pinned
+	}
+	ok, err := supported.Contains(server)
+	switch {
+	case !kubeversion.SameMinor(istio, pinned):
+		r.add(Finding{Check: "kubernetes", Status: Info, Detail: fmt.Sprintf("%s; the stack installs Istio %s, whose supported Kubernetes versions versions.env does not hold (it holds %s's: %s)", server, istio, pinned, supported)})
+	case err != nil:
+		r.add(Finding{Check: "kubernetes", Status: Problem, Detail: err.Error(),
+			Fix: "point the stack at a Kubernetes cluster, or go on anyway: pulumi config set istio:allowUnsupportedKubernetes true"})
+	case ok:
+		r.add(Finding{Check: "kubernetes", Status: OK, Detail: fmt.Sprintf("%s, which Istio %s supports (%s)", server, istio, supported)})
+	case values["istio:allowUnsupportedKubernetes"] == "true":
+		r.add(Finding{Check: "kubernetes", Status: Info, Detail: fmt.Sprintf("%s, outside what Istio %s supports (%s); istio:allowUnsupportedKubernetes lets preview and up go on", server, istio, supported)})
+	default:
+		r.add(Finding{Check: "kubernetes", Status: Problem,
+			Detail: fmt.Sprintf("%s; Istio %s supports Kubernetes %s: preview and up refuse this cluster", server, istio, supported),
+			Fix:    "upgrade the cluster to a supported version, or go on anyway: pulumi config set istio:allowUnsupportedKubernetes true"})
+	}
 }
 
 // clusterFix is the command that brings a stack's cluster back.

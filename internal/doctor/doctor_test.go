@@ -3,6 +3,7 @@ package doctor
 import (
 	"context"
 	"errors"
+	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,6 +22,7 @@ type fakeMachine struct {
 	target  clustertarget.Target
 	noTgt   error
 	readyOK map[string]bool // by the values' kubernetes:kubeconfig ("" = the user's)
+	version string          // the cluster's; "" = the sandbox's pinned one
 }
 
 func (f fakeMachine) Exists(p string) bool   { return f.files[p] }
@@ -42,6 +44,13 @@ func (f fakeMachine) Ready(_ context.Context, values map[string]string) error {
 		return nil
 	}
 	return errors.New("connection refused")
+}
+
+func (f fakeMachine) ServerVersion(context.Context, map[string]string) (string, error) {
+	if f.version == "" {
+		return playk8s.Version("K8S_VERSION"), nil
+	}
+	return f.version, nil
 }
 
 const (
@@ -207,6 +216,31 @@ func TestRun(t *testing.T) {
 				return devInput(map[string]string{"kubernetes:context": "minikube", "chain:image": "ghcr.io/o/sample-app:1"})
 			},
 			problems: map[string]string{"cluster": "unset KUBECONFIG"},
+		},
+		{
+			name:    "dev: a cluster older than the pinned Istio supports",
+			machine: fakeMachine{files: builtTools(), target: minikubeTarget, onPath: map[string]bool{"minikube": true}, readyOK: map[string]bool{"": true}, version: "v1.29.3"},
+			in: func() Input {
+				return devInput(map[string]string{"kubernetes:context": "minikube", "chain:image": "ghcr.io/o/sample-app:1"})
+			},
+			problems: map[string]string{"kubernetes": "istio:allowUnsupportedKubernetes true"},
+			says:     []string{"v1.29.3; Istio " + playk8s.Version("ISTIO_VERSION") + " supports Kubernetes " + playk8s.Version("ISTIO_KUBERNETES_MIN")},
+		},
+		{
+			name:    "dev: an unsupported cluster the user goes on with",
+			machine: fakeMachine{files: builtTools(), target: minikubeTarget, onPath: map[string]bool{"minikube": true}, readyOK: map[string]bool{"": true}, version: "v1.29.3"},
+			in: func() Input {
+				return devInput(map[string]string{"kubernetes:context": "minikube", "chain:image": "ghcr.io/o/sample-app:1", "istio:allowUnsupportedKubernetes": "true"})
+			},
+			says: []string{"kubernetes: v1.29.3, outside what Istio", "lets preview and up go on"},
+		},
+		{
+			name:    "dev on another Istio release: not judged by the pinned one's range",
+			machine: fakeMachine{files: builtTools(), target: minikubeTarget, onPath: map[string]bool{"minikube": true}, readyOK: map[string]bool{"": true}, version: "v1.29.3"},
+			in: func() Input {
+				return devInput(map[string]string{"kubernetes:context": "minikube", "chain:image": "ghcr.io/o/sample-app:1", "istio:version": "1.27.1"})
+			},
+			says: []string{"the stack installs Istio 1.27.1"},
 		},
 		{
 			name:     "prod: no such kube context",

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/play-kubernetes/play-kubernetes/internal/clustertarget"
+	"github.com/play-kubernetes/play-kubernetes/internal/kubeversion"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -28,6 +29,8 @@ type Machine interface {
 	// Ready asks that cluster's API server whether it is ready (/readyz),
 	// which also proves the credentials are accepted.
 	Ready(ctx context.Context, values map[string]string) error
+	// ServerVersion is that cluster's Kubernetes version ("v1.34.4").
+	ServerVersion(ctx context.Context, values map[string]string) (string, error)
 }
 
 // Host is the real machine.
@@ -94,4 +97,14 @@ func (h Host) Ready(ctx context.Context, values map[string]string) error {
 		return errors.New("/readyz answered " + string(body))
 	}
 	return nil
+}
+
+// ServerVersion implements Machine.
+func (h Host) ServerVersion(ctx context.Context, values map[string]string) (string, error) {
+	_, cfg, err := clustertarget.RESTConfig(values)
+	if err != nil {
+		return "", err
+	}
+	cfg.Timeout = h.timeout()
+	return kubeversion.Server(ctx, cfg)
 }

@@ -173,6 +173,7 @@ func TestStackOnSandbox(t *testing.T) {
 		}
 	})
 	step("the cluster stays sealed in its network namespace", checkNetworkSealed)
+	step("the supported-versions guard reads the sandbox's Kubernetes", func(t *testing.T) { checkVersionGuard(t, d) })
 	step("webserver deployment", func(t *testing.T) { checkWebServer(t, d) })
 	step("webserver service", func(t *testing.T) { checkWebServerService(t, d) })
 	step("helm releases", func(t *testing.T) { checkHelmReleases(t, d, 1) })

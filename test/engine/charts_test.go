@@ -3,12 +3,12 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"strings"
 	"testing"
 
 	"github.com/play-kubernetes/play-kubernetes/infra/stack"
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
-	"github.com/play-kubernetes/play-kubernetes/internal/ownership"
 	"github.com/play-kubernetes/play-kubernetes/internal/pulumimock"
 	"github.com/play-kubernetes/play-kubernetes/internal/stackfile"
 	"helm.sh/helm/v3/pkg/action"
@@ -50,7 +50,7 @@ func stackReleases(t *testing.T, stackName string) []renderedRelease {
 		cfg["telemetry:grafanaAdminPassword"] = "chart-test-password"
 		secrets = append(secrets, "telemetry:grafanaAdminPassword")
 	}
-	mocks, err := pulumimock.RunWithSecrets(t, cfg, secrets, stack.ProgramOn(ownership.Fake{}))
+	mocks, err := pulumimock.RunWithSecrets(t, cfg, secrets, stack.ProgramOn(stack.KnownCluster{Version: playk8s.Version("K8S_VERSION")}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,14 @@
-// Package lookup reads objects' ownership annotations from a live cluster,
-// for ownership.Check: the metadata client fetches names and annotations
-// only, whatever the kind, with no typed clientset in the program.
+// Package lookup reads from a live cluster what the program checks before
+// it changes anything: objects' ownership annotations, for
+// ownership.Check (the metadata client fetches names and annotations
+// only, whatever the kind, with no typed clientset in the program), and
+// the server's Kubernetes version, for the supported-versions guard.
 package lookup
 
 import (
 	"context"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/kubeversion"
 	"github.com/play-kubernetes/play-kubernetes/internal/ownership"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,6 +18,7 @@ import (
 
 // Cluster is an ownership.Reader of one API server.
 type Cluster struct {
+	config *rest.Config
 	client metadata.Interface
 }
 
@@ -24,7 +28,7 @@ func New(cfg *rest.Config) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Cluster{client: client}, nil
+	return &Cluster{config: cfg, client: client}, nil
 }
 
 // Annotations reads o's annotations; a missing object is not an error.
@@ -45,4 +49,9 @@ func (c *Cluster) Annotations(ctx context.Context, o ownership.Object) (map[stri
 		return nil, false, err
 	}
 	return m.GetAnnotations(), true, nil
+}
+
+// ServerVersion reads the API server's version.
+func (c *Cluster) ServerVersion(ctx context.Context) (string, error) {
+	return kubeversion.Server(ctx, c.config)
 }

@@ -1,6 +1,7 @@
 package stack_test
 
 import (
+	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"maps"
 	"slices"
 	"strings"
@@ -134,7 +135,7 @@ func TestExistingObjectsRegisterNothing(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			mocks, err := pulumimock.Run(t, loadStack(t, "dev"), stack.ProgramOn(tc.cluster))
+			mocks, err := pulumimock.Run(t, loadStack(t, "dev"), stack.ProgramOn(stack.KnownCluster{Objects: tc.cluster, Version: playk8s.Version("K8S_VERSION")}))
 			if len(tc.want) == 0 {
 				if err != nil {
 					t.Fatal(err)
@@ -151,6 +152,55 @@ func TestExistingObjectsRegisterNothing(t *testing.T) {
 			}
 			if n := len(mocks.Resources()); n != 0 {
 				t.Errorf("%d resources registered before the refusal: %v", n, mocks.Summary())
+			}
+		})
+	}
+}
+
+// TestUnsupportedKubernetesRegistersNothing: a cluster whose Kubernetes
+// the pinned Istio does not support stops the program before its first
+// resource, naming both versions, the range and the key that lets it go
+// on; the range's ends are accepted.
+func TestUnsupportedKubernetesRegistersNothing(t *testing.T) {
+	projectRoot(t)
+	supported := playk8s.Version("ISTIO_KUBERNETES_MIN") + "-" + playk8s.Version("ISTIO_KUBERNETES_MAX")
+	cases := []struct {
+		name   string
+		server string
+		extra  map[string]string
+		// want are what the error names; none: the stack registers.
+		want []string
+	}{
+		{"the sandbox's", playk8s.Version("K8S_VERSION"), nil, nil},
+		{"the oldest supported", "v" + playk8s.Version("ISTIO_KUBERNETES_MIN") + ".0", nil, nil},
+		{"the newest supported, a provider's build", "v" + playk8s.Version("ISTIO_KUBERNETES_MAX") + ".9-gke.1200", nil, nil},
+		{"one minor too old", "v1.31.14", nil, []string{"v1.31.14", "Istio " + playk8s.Version("ISTIO_VERSION"), supported, "istio:allowUnsupportedKubernetes", "nothing was changed"}},
+		{"one minor too new", "v1.37.2", nil, []string{"v1.37.2", supported}},
+		{"too new, and the user goes on", "v1.37.2", map[string]string{"istio:allowUnsupportedKubernetes": "true"}, nil},
+		{"another Istio release: not judged by the pinned one's range", "v1.37.2", map[string]string{"istio:version": "1.32.0"}, nil},
+		{"not a version", "unknown", nil, []string{`"unknown"`, "not a Kubernetes version"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := loadStack(t, "dev")
+			maps.Copy(cfg, tc.extra)
+			mocks, err := pulumimock.Run(t, cfg, stack.ProgramOn(stack.KnownCluster{Objects: ownership.Fake{}, Version: tc.server}))
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q: %v", w, err)
+				}
+			}
+			if n := len(mocks.Resources()); n != 0 {
+				t.Errorf("%d resources registered before the refusal", n)
 			}
 		})
 	}
