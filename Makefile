@@ -74,7 +74,7 @@ e2e: tools ## The tutorial replayed on a fresh sandbox with real pods, the failu
 # working directory: -modfile only picks the tool's own go.mod.
 STATICCHECK = $(GO) tool -modfile=$(CURDIR)/tools/staticcheck/go.mod staticcheck
 .PHONY: lint
-lint: ## go vet, staticcheck and gofmt over both modules, and actionlint over the GitHub workflows.
+lint: ## go vet, staticcheck and gofmt over both modules, actionlint over the GitHub workflows, Renovate's validator over renovate.json.
 	$(BUILD_GC) $(GO) vet ./...
 	cd sample-app && $(BUILD_GC) $(GO) vet ./...
 	$(BUILD_GC) $(STATICCHECK) ./...
@@ -82,8 +82,23 @@ lint: ## go vet, staticcheck and gofmt over both modules, and actionlint over th
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	cd tools/actionlint && $(GO) tool actionlint $(addprefix ../../,$(wildcard .github/workflows/*.yml))
+	@$(MAKE) -s renovate-validator
+	$(RENOVATE_VALIDATOR) --strict renovate.json
 
 ## --- tools -----------------------------------------------------------------
+
+# Renovate's own configuration validator, from the npm registry at the
+# version tools/renovate's lock file pins (RENOVATE_VERSION). Installed
+# under a lock, so a prefetch running beside make test (.ci/run) and make
+# lint's own call install it once.
+RENOVATE_DIR = $(CURDIR)/.tools/renovate-$(RENOVATE_VERSION)
+RENOVATE_VALIDATOR = $(RENOVATE_DIR)/node_modules/.bin/renovate-config-validator
+.PHONY: renovate-validator
+renovate-validator: ## Install Renovate's config validator (npm) into .tools/ for make lint (skipped when installed).
+	@mkdir -p $(RENOVATE_DIR)
+	@flock $(RENOVATE_DIR)/.lock sh -c 'test -x $(RENOVATE_VALIDATOR) && test $(RENOVATE_DIR)/package-lock.json -nt tools/renovate/package-lock.json || { \
+		cp tools/renovate/package.json tools/renovate/package-lock.json $(RENOVATE_DIR)/ && \
+		cd $(RENOVATE_DIR) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; }'
 
 .PHONY: tools
 TOOLS_JOBS ?= 2

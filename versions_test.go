@@ -1,8 +1,10 @@
 package playk8s_test
 
 import (
+	"encoding/json"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -131,5 +133,97 @@ func TestREADMESupportedVersionsAreThePins(t *testing.T) {
 		if !seen[key] {
 			t.Errorf("README's Supported versions do not show %s", key)
 		}
+	}
+}
+
+// unrenovated are the versions.env keys no Renovate rule follows, each
+// with why: names and facts rather than releases, and pins Renovate
+// cannot move.
+var unrenovated = map[string]string{
+	"ISTIO_CHART_REPO":                          "a repository, not a version",
+	"ISTIO_KUBERNETES_MIN":                      "a fact about ISTIO_VERSION, checked when it moves (test/engine holds the minimum to the Istio module's)",
+	"ISTIO_KUBERNETES_MAX":                      "a fact about ISTIO_VERSION, checked when it moves (Istio's supported-releases page)",
+	"ISTIO_MODULE_VERSION":                      "a pseudo-version: istio.io/istio tags no module releases; moved by hand with ISTIO_VERSION",
+	"PULUMI_KUBERNETES_PROVIDER_MODULE_VERSION": "a pseudo-version: the provider's module has no tags of its own; moved by hand with PULUMI_KUBERNETES_PROVIDER_VERSION",
+	"RENOVATE_VERSION":                          "the newest Renovate that runs on this machine's Node.js 20; newer ones need Node.js 24",
+	"NGINX_IMAGE":                               "a channel tag (stable-alpine) that follows nginx's stable releases by itself",
+	"SAMPLE_APP_IMAGE":                          "this project's own image, published by the release workflow",
+	"SANDBOX_NGINX_IMAGE":                       "the name of an image built here",
+	"SANDBOX_NGINX_UPDATE_IMAGE":                "the name of an image built here",
+	"SANDBOX_SAMPLE_APP_IMAGE":                  "the name of an image built here",
+	"SANDBOX_TOOLBOX_IMAGE":                     "the name of an image built here",
+	"SANDBOX_ISTIO_HUB":                         "the name of images built here",
+	"SANDBOX_ISTIO_TAG":                         "the tag of images built here",
+}
+
+// TestEveryPinIsRenovated applies renovate.json's own versions.env
+// manager (its regular expression, as Renovate would) to versions.env:
+// every pin is matched, with the version the file holds, unless
+// unrenovated says why not; so a new pin without a rule fails here.
+func TestEveryPinIsRenovated(t *testing.T) {
+	raw, err := os.ReadFile("renovate.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		CustomManagers []struct {
+			FileMatch    []string `json:"fileMatch"`
+			MatchStrings []string `json:"matchStrings"`
+		} `json:"customManagers"`
+	}
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	env, err := os.ReadFile("versions.env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	matched := map[string]string{}
+	for _, m := range cfg.CustomManagers {
+		if !slices.ContainsFunc(m.FileMatch, func(f string) bool { return regexp.MustCompile(f).MatchString("versions.env") }) {
+			continue
+		}
+		for _, pattern := range m.MatchStrings {
+			re := regexp.MustCompile(pattern)
+			for _, sub := range re.FindAllStringSubmatch(string(env), -1) {
+				key, _, _ := strings.Cut(strings.Split(sub[0], "\n")[1], "=")
+				matched[key] = sub[re.SubexpIndex("currentValue")]
+			}
+		}
+	}
+	for key, value := range playk8s.Versions() {
+		current, ok := matched[key]
+		_, exempt := unrenovated[key]
+		switch {
+		case ok && exempt:
+			t.Errorf("%s is both renovated and listed as not", key)
+		case !ok && !exempt:
+			t.Errorf("%s=%s has no Renovate rule: add a '# renovate: datasource=... depName=...' line above it, or say in unrenovated why not", key, value)
+		case ok && !strings.HasSuffix(value, current):
+			t.Errorf("Renovate reads %s as %q; versions.env holds %s", key, current, value)
+		}
+	}
+	for key := range unrenovated {
+		if _, ok := playk8s.Versions()[key]; !ok {
+			t.Errorf("unrenovated lists %s, which versions.env lacks", key)
+		}
+	}
+}
+
+// TestRenovateValidatorPin: tools/renovate's package pins the validator
+// at RENOVATE_VERSION.
+func TestRenovateValidatorPin(t *testing.T) {
+	raw, err := os.ReadFile("tools/renovate/package.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkg struct {
+		Dependencies map[string]string `json:"dependencies"`
+	}
+	if err := json.Unmarshal(raw, &pkg); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := pkg.Dependencies["renovate"], playk8s.Version("RENOVATE_VERSION"); got != want {
+		t.Errorf("tools/renovate pins renovate %q; versions.env says %s", got, want)
 	}
 }
