@@ -124,12 +124,13 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("istio mesh %q: %w", name, err)
 	}
-	tracing := Tracing{TracingSpec: args.Tracing, Provider: TracingProvider, Collector: CollectorIn(s.Namespace)}
+	// Spans go to Telemetry's collector, in the mesh's root namespace.
+	collector := CollectorIn(s.Namespace)
 	gateway := chartGatewayIdentity(s.Namespace)
 	if s.Ingress.API == IngressAPIGateway {
 		gateway = kubernetesGatewayIdentity(s.Namespace)
 	}
-	chartValues, err := args.chartValues(tracing, gateway.Selector)
+	chartValues, err := args.chartValues(collector, gateway.Selector)
 	if err != nil {
 		return nil, fmt.Errorf("istio mesh %q: %w", name, err)
 	}
@@ -154,7 +155,7 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 		return nil, err
 	}
 	istioAPI := install.istioAPI(s, namespaces.system)
-	security, err := newSecurityPolicies(ctx, s, namespaces, istioAPI, tracing.Collector, parent)
+	security, err := newSecurityPolicies(ctx, s, namespaces, istioAPI, collector, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +182,7 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 		Gateway:         gateway,
 		Routes:          ingress.routes(),
 		Policy:          WorkloadPolicy{Authorization: s.Authorization, NetworkPolicies: s.NetworkPolicies},
-		Tracing:         tracing,
+		Collector:       collector,
 	}
 	component.Namespace = component.Attachment.SystemNamespace
 	component.AppNamespaceName = component.Attachment.AppNamespace

@@ -173,6 +173,55 @@ func TestDevStack(t *testing.T) {
 	}
 }
 
+// TestTracingReachesEveryComponent: the telemetry spec's tracing is handed
+// to each component that renders it, so istiod, the mesh's Telemetry
+// resource and the hops' exporters agree on whether, and how much, is traced.
+func TestTracingReachesEveryComponent(t *testing.T) {
+	projectRoot(t)
+	for _, tc := range []struct {
+		tracing, sampling string
+		on                bool
+		percent           float64
+	}{
+		{"true", "100", true, 100},
+		{"true", "2.5", true, 2.5},
+		{"false", "5", false, 5},
+	} {
+		t.Run("tracing "+tc.tracing+" at "+tc.sampling+"%", func(t *testing.T) {
+			cfg := loadStack(t, "dev")
+			cfg["telemetry:tracing"], cfg["telemetry:samplingPercent"] = tc.tracing, tc.sampling
+			mocks, _, err := runStack(t, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			istiod := mocks.Find(t, releaseType, "istiod")
+			if got := istiod.Get("values.traceSampling"); got != tc.percent {
+				t.Errorf("istiod traceSampling = %v, want %v", got, tc.percent)
+			}
+			if got := istiod.Get("values.meshConfig.enableTracing"); got != tc.on {
+				t.Errorf("istiod enableTracing = %v, want %v", got, tc.on)
+			}
+			telemetry := mocks.Find(t, "kubernetes:telemetry.istio.io/v1:Telemetry", "mesh-default")
+			if got := telemetry.Get("spec.tracing.0.randomSamplingPercentage"); got != tc.percent {
+				t.Errorf("Telemetry sampling = %v, want %v", got, tc.percent)
+			}
+			if reporting := telemetry.Get("spec.tracing.0.disableSpanReporting") != true; reporting != tc.on {
+				t.Errorf("Telemetry reports spans: %v, want %v", reporting, tc.on)
+			}
+			for _, hop := range []string{"service-a", "service-b", "service-c"} {
+				env, _ := mocks.Find(t, "kubernetes:apps/v1:Deployment", hop).Get("spec.template.spec.containers.0.env").([]interface{})
+				exports := false
+				for _, e := range env {
+					exports = exports || e.(map[string]interface{})["name"] == "OTEL_EXPORTER_OTLP_ENDPOINT"
+				}
+				if exports != tc.on {
+					t.Errorf("%s exports spans: %v, want %v", hop, exports, tc.on)
+				}
+			}
+		})
+	}
+}
+
 func TestProdStack(t *testing.T) {
 	projectRoot(t)
 	cfg := loadStack(t, "prod")
