@@ -27,7 +27,7 @@ func loadAverage() string {
 
 // waitForIdle waits, up to limit, for a second in which other processes
 // used under 0.1 core: on a shared 2-core machine, someone else's compile
-// halves the throughput measured.
+// takes the CPU the chain needs and lowers the throughput measured.
 func waitForIdle(limit time.Duration) {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
