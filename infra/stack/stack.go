@@ -1,8 +1,9 @@
 // Package stack is play-kubernetes' Pulumi program: it reads the stack's
 // configuration, checks that nothing it would create under a fixed name
 // belongs to someone else, composes the five components and exports the
-// outputs. Each component takes its spec (user input) and the mesh's
-// attachment (wiring), nothing else.
+// outputs (their names: internal/stackoutput). Each component takes its
+// spec (user input; the tracing spec goes to each component that renders
+// it, once) and the mesh's attachment (wiring), nothing else.
 package stack
 
 import (
