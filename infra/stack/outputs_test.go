@@ -2,12 +2,12 @@ package stack_test
 
 import (
 	"maps"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/readme"
 	"github.com/play-kubernetes/play-kubernetes/internal/stackoutput"
 )
 
@@ -58,15 +58,10 @@ func TestOutputsAreTheContract(t *testing.T) {
 // TestREADMEListsEveryOutput: the README's Outputs table is the users'
 // reference of the contract.
 func TestREADMEListsEveryOutput(t *testing.T) {
-	raw, err := os.ReadFile("../../README.md")
+	section, err := readme.Section("../../README.md", "Outputs")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(raw), "\n## Outputs\n")
-	if !ok {
-		t.Fatal("README.md has no Outputs section")
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
 	listed := map[string]bool{}
 	for _, line := range strings.Split(section, "\n") {
 		cells := strings.Split(line, "|")
