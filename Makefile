@@ -10,13 +10,13 @@ SHELL := /usr/bin/env bash
 STACK ?= sandbox
 GO ?= go
 # The Go compiler and linker spend much of their CPU collecting garbage;
-# with more headroom they collect less often. Measured on a cold build of
-# Jaeger (2 cores): GOGC=400 took 18 % less CPU and wall time (503 -> 414
-# CPU-s, peak RSS 2.3 -> 3.4 GB); GOMEMLIMIT makes a process that nears it
-# collect as often as it must, so a large link cannot run away with the
-# machine's memory (with 3GiB the same build saved 12 %). Applied to what
-# compiles and analyses (lint, the unit tests, make tools), not to the
-# engine, sandbox and e2e processes. `make test BUILD_GC=` turns it off.
+# with more headroom they collect less often, for less CPU and wall time
+# at a higher peak memory (a cold Jaeger build, measured both ways:
+# BENCHMARKS.md, "Cold make test"). GOMEMLIMIT makes a process that nears
+# it collect as often as it must, so a large link cannot run away with the
+# machine's memory. Applied to what compiles and analyses (lint, the unit
+# tests, make tools), not to the engine, sandbox and e2e processes.
+# `make test BUILD_GC=` turns it off.
 BUILD_GC ?= GOGC=400 GOMEMLIMIT=6GiB
 JAEGER_BIN = $(CURDIR)/.tools/jaeger-$(JAEGER_VERSION)/jaeger
 
@@ -45,8 +45,8 @@ unit-all:
 # The config reader's fuzz run. `go test` (so make test) runs FuzzConfig's
 # seed corpus, the table tests' inputs, through the same properties; the
 # mutating run is its own target because -fuzz rebuilds every dependency
-# with coverage instrumentation: measured about 30 min cold on 2 cores,
-# which make test's CI budget cannot carry. Pass or fail depends only on
+# with coverage instrumentation, a cold build make test's CI budget cannot
+# carry (BENCHMARKS.md, "make fuzz"). Pass or fail depends only on
 # the input (a failure is saved under testdata/fuzz and replays).
 FUZZ_TIME ?= 20s
 .PHONY: fuzz
@@ -139,10 +139,11 @@ bench-deploy: tools helm ## On a fresh sandbox: cold deploy, no-op preview (in-p
 ## --- deploying -------------------------------------------------------------
 
 # The stack's command, built once and relinked only when a file of the main
-# module it compiles changed (by make's timestamps: a find and a stat, about
-# 20 ms), not `go run` before every make up or preview: go's own staleness
-# check of the program's ~885 packages costs about 0.5 s each time. go.sum
-# stands for the dependencies, the Go toolchain's VERSION for the compiler.
+# module it compiles changed (by make's timestamps: a find and a stat), not
+# `go run` before every make up or preview: go's own staleness check of
+# the program's packages costs more on every run than make's (both measured
+# in BENCHMARKS.md). go.sum stands for the dependencies, the Go toolchain's
+# VERSION for the compiler.
 PLAYK8S := $(CURDIR)/.tools/bin/playk8s
 PLAYK8S_SOURCES := $(shell find *.go cmd components infra internal -type f -not -name '*_test.go' -not -path '*/testdata/*') go.mod go.sum versions.env $(shell $(GO) env GOROOT)/VERSION
 $(PLAYK8S): $(PLAYK8S_SOURCES)

@@ -41,8 +41,10 @@ type MeshAttachment struct {
 	Routes []pulumi.Resource
 	// Policy says which per-workload policies the namespace's defaults call for.
 	Policy WorkloadPolicy
-	// Tracing is the tracing istiod was installed with.
-	Tracing Tracing
+	// Collector is where spans go: the trace collector istiod's tracing
+	// provider sends to, in the mesh's root namespace. Whether anything is
+	// traced is the tracing spec's, which the stack hands each component.
+	Collector Collector
 }
 
 // GatewayIdentity is who the ingress gateway is.

@@ -23,8 +23,9 @@ type ChainHop struct {
 }
 
 // newChainHop registers hop i: its ServiceAccount, Service, Deployment and
-// disruption budget.
-func newChainHop(ctx *pulumi.Context, s SampleChainSpec, i int, image hopImage, mesh MeshAttachment, parent pulumi.ResourceOption) (*ChainHop, error) {
+// disruption budget. Its app exports spans to spansTo, an OTLP/HTTP
+// endpoint ("": none).
+func newChainHop(ctx *pulumi.Context, s SampleChainSpec, i int, image hopImage, mesh MeshAttachment, spansTo string, parent pulumi.ResourceOption) (*ChainHop, error) {
 	hop := s.Hops[i]
 	name := HopServiceName(hop)
 	selector := map[string]string{"app": name}
@@ -57,7 +58,7 @@ func newChainHop(ctx *pulumi.Context, s SampleChainSpec, i int, image hopImage, 
 	if err != nil {
 		return nil, err
 	}
-	h.Deployment, err = appsv1.NewDeployment(ctx, name, hopDeployment(s, i, image, mesh, h.ServiceAccount),
+	h.Deployment, err = appsv1.NewDeployment(ctx, name, hopDeployment(s, i, image, mesh, spansTo, h.ServiceAccount),
 		parent, pulumi.DependsOn(append([]pulumi.Resource{h.Service.Service}, mesh.Injector...)))
 	if err != nil {
 		return nil, err
@@ -69,8 +70,8 @@ func newChainHop(ctx *pulumi.Context, s SampleChainSpec, i int, image hopImage, 
 }
 
 // hopDeployment is hop i's Deployment: sample-app as SERVICE_TYPE <HOP>,
-// calling the next hop by DNS name, exporting spans when tracing is on.
-func hopDeployment(s SampleChainSpec, i int, image hopImage, mesh MeshAttachment, sa *corev1.ServiceAccount) *appsv1.DeploymentArgs {
+// calling the next hop by DNS name, exporting spans to spansTo unless it is "".
+func hopDeployment(s SampleChainSpec, i int, image hopImage, mesh MeshAttachment, spansTo string, sa *corev1.ServiceAccount) *appsv1.DeploymentArgs {
 	hop := s.Hops[i]
 	name := HopServiceName(hop)
 	labels := map[string]string{"app": name, "version": "v1"}
@@ -86,9 +87,9 @@ func hopDeployment(s SampleChainSpec, i int, image hopImage, mesh MeshAttachment
 		next := fmt.Sprintf("http://%s:%d", HopServiceName(s.Hops[i+1]), s.Port)
 		env = append(env, corev1.EnvVarArgs{Name: pulumi.String("NEXT"), Value: pulumi.String(next)})
 	}
-	if mesh.Tracing.Tracing {
-		// Without tracing, sample-app exports nothing (trace headers still propagate).
-		env = append(env, corev1.EnvVarArgs{Name: pulumi.String("OTEL_EXPORTER_OTLP_ENDPOINT"), Value: pulumi.String(mesh.Tracing.Collector.OTLPHTTPEndpoint())})
+	if spansTo != "" {
+		// Without it, sample-app exports nothing (trace headers still propagate).
+		env = append(env, corev1.EnvVarArgs{Name: pulumi.String("OTEL_EXPORTER_OTLP_ENDPOINT"), Value: pulumi.String(spansTo)})
 	}
 	probe := func(path string) corev1.ProbePtrInput {
 		return HTTPProbe{Path: path, PeriodSeconds: 5}.args(s.Port)

@@ -15,7 +15,15 @@
 //
 // What one component hands another is wiring, not input: IstioMesh builds a
 // MeshAttachment (namespaces, what Istio resources and pods wait for, the
-// ingress gateway's identity, the per-workload policies, the tracing) and
-// the others take it as their Args' Mesh field. Service takes plain Args:
-// it is a building block of the others, never configured on its own.
+// ingress gateway's identity, the per-workload policies, where spans go)
+// and the others take it as their Args' Mesh field. User input travels one
+// way, from the stack to the component that renders it: the tracing spec
+// goes to IstioMesh, Telemetry and SampleChain each, never back out of one.
+// Service takes plain Args: it is a building block of the others, never
+// configured on its own.
+//
+// IstioMesh is built from values: each step (namespaces, releases and
+// revision tags, security policies, ingress) is a function that takes what
+// it needs and returns what it registered, and NewIstioMesh sets the
+// component's fields from those values at the end.
 package components

@@ -30,12 +30,8 @@ func testAttachment(ctx *pulumi.Context) (components.MeshAttachment, error) {
 			Namespace: "istio-system",
 			Principal: gatewayIdentity,
 		},
-		Policy: components.WorkloadPolicy{Authorization: true, NetworkPolicies: true},
-		Tracing: components.Tracing{
-			TracingSpec: components.TracingSpec{Tracing: true, SamplingPercent: 100},
-			Provider:    components.TracingProvider,
-			Collector:   components.CollectorIn("istio-system"),
-		},
+		Policy:    components.WorkloadPolicy{Authorization: true, NetworkPolicies: true},
+		Collector: components.CollectorIn("istio-system"),
 	}, nil
 }
 

@@ -106,9 +106,12 @@ func chartGatewayIdentity(namespace string) GatewayIdentity {
 	}
 }
 
-// NewIstioMesh registers the namespaces, the Helm releases (base, then
-// cni and istiod side by side, then gateway), the ingress gateway's
-// Service and the mesh-wide security policies.
+// NewIstioMesh registers, in order, the namespaces, the Gateway API's
+// CRDs (gateway-api ingress), the Helm releases with the revision tags'
+// webhooks (base, then cni and istiod side by side, then gateway), the
+// mesh-wide security policies and the ingress. Each step is a function
+// that takes what it needs and returns what it registered; the
+// component's fields are set from those values once every step ran.
 func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ...pulumi.ResourceOption) (*IstioMesh, error) {
 	if args == nil {
 		return nil, fmt.Errorf("istio mesh %q: args are required", name)
@@ -121,12 +124,13 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("istio mesh %q: %w", name, err)
 	}
-	tracing := Tracing{TracingSpec: args.Tracing, Provider: TracingProvider, Collector: CollectorIn(s.Namespace)}
+	// Spans go to Telemetry's collector, in the mesh's root namespace.
+	collector := CollectorIn(s.Namespace)
 	gateway := chartGatewayIdentity(s.Namespace)
 	if s.Ingress.API == IngressAPIGateway {
 		gateway = kubernetesGatewayIdentity(s.Namespace)
 	}
-	chartValues, err := args.chartValues(tracing, gateway.Selector)
+	chartValues, err := args.chartValues(collector, gateway.Selector)
 	if err != nil {
 		return nil, fmt.Errorf("istio mesh %q: %w", name, err)
 	}
@@ -135,29 +139,58 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 		return nil, err
 	}
 	parent := pulumi.Parent(component)
-	if err := component.namespaces(ctx, s, parent); err != nil {
+
+	namespaces, err := newMeshNamespaces(ctx, s, parent)
+	if err != nil {
 		return nil, err
 	}
+	var gatewayAPI []pulumi.Resource
 	if s.Ingress.API == IngressAPIGateway {
-		if err := component.gatewayAPIStandard(ctx, parent); err != nil {
+		if gatewayAPI, err = newGatewayAPIStandard(ctx, parent); err != nil {
 			return nil, err
 		}
 	}
-	if err := component.releases(ctx, args, charts, chartValues, parent); err != nil {
+	install, err := installIstio(ctx, args, installInputs{charts: charts, values: chartValues, namespaces: namespaces, gatewayAPI: gatewayAPI}, parent)
+	if err != nil {
 		return nil, err
 	}
-	component.Attachment = component.attachment(s, gateway, tracing)
-	if err := component.securityPolicies(ctx, s, tracing.Collector, parent); err != nil {
+	istioAPI := install.istioAPI(s, namespaces.system)
+	security, err := newSecurityPolicies(ctx, s, namespaces, istioAPI, collector, parent)
+	if err != nil {
 		return nil, err
 	}
-	if err := component.ingress(ctx, s, gateway.Selector, parent); err != nil {
+	ingress, err := newIngress(ctx, s, ingressInputs{
+		system: namespaces.system, gatewayRelease: install.gateway, gatewayAPI: gatewayAPI, istioAPI: istioAPI, selector: gateway.Selector,
+	}, parent)
+	if err != nil {
 		return nil, err
+	}
+
+	component.SystemNamespace, component.AppNamespace, component.CNINamespace = namespaces.system, namespaces.app, namespaces.cni
+	component.GatewayAPI = gatewayAPI
+	component.Base, component.CNI, component.Gateway = install.base, install.cni, install.gateway
+	component.Istiods, component.Istiod = install.istiods, install.istiods[s.AppIstiodRevision()]
+	component.RevisionTags, component.SkippedReleases = install.revisionTags, install.skipped
+	component.PeerAuthentication, component.AllowNothing, component.NetworkPolicies = security.peerAuthentication, security.allowNothing, security.networkPolicies
+	component.IngressService, component.KubernetesGateway = ingress.service, ingress.gateway
+	component.Attachment = MeshAttachment{
+		AppNamespace:    namespaces.appName(),
+		SystemNamespace: namespaces.systemName(),
+		IstioAPI:        istioAPI,
+		Injector:        install.injector(s),
+		PodAnnotations:  s.injectedPodAnnotations(),
+		Gateway:         gateway,
+		Routes:          ingress.routes(),
+		Policy:          WorkloadPolicy{Authorization: s.Authorization, NetworkPolicies: s.NetworkPolicies},
+		Collector:       collector,
 	}
 	component.Namespace = component.Attachment.SystemNamespace
 	component.AppNamespaceName = component.Attachment.AppNamespace
 	component.SidecarInjection = pulumi.Bool(s.SidecarInjection).ToBoolOutput()
 	component.IngressAPI = pulumi.String(string(s.Ingress.API)).ToStringOutput()
 	component.IstiodRevision = pulumi.String(s.AppIstiodRevision()).ToStringOutput()
+	component.IngressHost, component.IngressPort, component.IngressURL = ingress.host, ingress.port, ingress.url
+	component.Revisions, component.Releases = install.helmRevisions(), install.releaseNamespaces()
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"namespace":        component.Namespace,
 		"appNamespace":     component.AppNamespaceName,
@@ -173,77 +206,4 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 		return nil, err
 	}
 	return component, nil
-}
-
-// namespaces registers the control plane's, the app's and istio-cni's
-// namespaces. They are Pulumi resources, not Helm's createNamespace: Helm
-// never deletes a namespace it created, so destroy would leave them behind.
-func (c *IstioMesh) namespaces(ctx *pulumi.Context, s IstioMeshSpec, parent pulumi.ResourceOption) error {
-	injection := "enabled"
-	if !s.SidecarInjection {
-		injection = "disabled"
-	}
-	var err error
-	c.SystemNamespace, err = newNamespace(ctx, s.Namespace, podSecurityLabels(s.PodSecurity.System), parent)
-	if err != nil {
-		return err
-	}
-	selection := map[string]string{InjectionLabel: injection}
-	if s.SidecarInjection && len(s.Revisions) > 0 {
-		// A revision's (or tag's) webhook injects namespaces labeled with
-		// it and no istio-injection label.
-		selection = s.revisionSelection()
-	}
-	c.AppNamespace, err = newNamespace(ctx, s.AppNamespace, mergeMaps(podSecurityLabels(s.PodSecurity.App), selection), parent)
-	if err != nil || !s.CNI.Enabled {
-		return err
-	}
-	if !s.ownsCNINamespace() {
-		// The control plane's (privileged, by validation), or kube-system
-		// used as it is: no Namespace of the stack's.
-		if s.CNI.Namespace == s.Namespace {
-			c.CNINamespace = c.SystemNamespace
-		}
-		return nil
-	}
-	// The node agent writes the CNI config on every node: it must be
-	// privileged, so it is alone in a namespace that allows it.
-	c.CNINamespace, err = newNamespace(ctx, s.CNI.Namespace, podSecurityLabels(PodSecurityPrivileged), parent)
-	return err
-}
-
-// attachment is what workloads in the mesh wait for and need to know.
-func (c *IstioMesh) attachment(s IstioMeshSpec, gateway GatewayIdentity, tracing Tracing) MeshAttachment {
-	a := MeshAttachment{
-		AppNamespace:    c.AppNamespace.Metadata.Name().Elem(),
-		SystemNamespace: c.SystemNamespace.Metadata.Name().Elem(),
-		IstioAPI:        []pulumi.Resource{c.SystemNamespace},
-		Gateway:         gateway,
-		Policy:          WorkloadPolicy{Authorization: s.Authorization, NetworkPolicies: s.NetworkPolicies},
-		Tracing:         tracing,
-	}
-	if c.Base != nil {
-		a.IstioAPI = []pulumi.Resource{c.Base}
-	}
-	// Every istiod: each one's validation webhook judges Istio's resources.
-	for _, istiod := range s.istiods() {
-		if r := c.Istiods[istiod.revision]; r != nil {
-			a.IstioAPI = append(a.IstioAPI, r)
-		}
-	}
-	if s.SidecarInjection {
-		// Pods get their sidecar from istiod's injection webhook (through
-		// the tag they select, with revisions), and with istio-cni their
-		// traffic redirection from its node agent.
-		if tag := c.RevisionTags[s.AppRevision]; tag != nil {
-			a.Injector = append(a.Injector, tag)
-		}
-		for _, r := range []*helmrelease.Release{c.Istiod, c.CNI} {
-			if r != nil {
-				a.Injector = append(a.Injector, r)
-			}
-		}
-		a.PodAnnotations = s.revisionPodAnnotations()
-	}
-	return a
 }

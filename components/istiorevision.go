@@ -215,3 +215,12 @@ func (s IstioMeshSpec) revisionPodAnnotations() map[string]string {
 	}
 	return map[string]string{RevisionAnnotation: s.AppIstiodRevision()}
 }
+
+// injectedPodAnnotations are revisionPodAnnotations for the app namespace's
+// workloads: nil when injection is off, as no revision injects them.
+func (s IstioMeshSpec) injectedPodAnnotations() map[string]string {
+	if !s.SidecarInjection {
+		return nil
+	}
+	return s.revisionPodAnnotations()
+}

@@ -11,9 +11,10 @@ type values = map[string]interface{}
 // runtimeDefault is the seccomp profile the "restricted" standard asks for.
 var runtimeDefault = values{"type": "RuntimeDefault"}
 
-// chartValues are the values of each chart the mesh installs.
-func (a *IstioMeshArgs) chartValues(tracing Tracing, gatewaySelector map[string]string) (map[IstioChart]values, error) {
-	istiod, err := a.istiodValues(tracing)
+// chartValues are the values of each chart the mesh installs, istiod's
+// sending spans to collector.
+func (a *IstioMeshArgs) chartValues(collector Collector, gatewaySelector map[string]string) (map[IstioChart]values, error) {
+	istiod, err := a.istiodValues(collector)
 	if err != nil {
 		return nil, err
 	}
@@ -94,9 +95,9 @@ func (a *IstioMeshArgs) cniValues() values {
 	return out
 }
 
-func (a *IstioMeshArgs) istiodValues(tracing Tracing) (values, error) {
+func (a *IstioMeshArgs) istiodValues(collector Collector) (values, error) {
 	s := a.Spec
-	meshConfig, err := meshConfigValues(s, tracing)
+	meshConfig, err := meshConfigValues(s, a.Tracing, collector)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +108,7 @@ func (a *IstioMeshArgs) istiodValues(tracing Tracing) (values, error) {
 		}),
 		"autoscaleEnabled": false,
 		"replicaCount":     s.IstiodReplicas,
-		"traceSampling":    tracing.SamplingPercent,
+		"traceSampling":    a.Tracing.SamplingPercent,
 		"resources":        s.IstiodResources.chartValues(),
 		"meshConfig":       meshConfig,
 		"seccompProfile":   runtimeDefault,
@@ -178,23 +179,25 @@ func tolerationValues(tolerations []corev1.Toleration) []interface{} {
 	return out
 }
 
-// meshConfigValues builds istiod's meshConfig from Istio's own MeshConfig type.
-func meshConfigValues(s IstioMeshSpec, tracing Tracing) (values, error) {
+// meshConfigValues builds istiod's meshConfig from Istio's own MeshConfig
+// type: tracing as the spec asks, through the TracingProvider extension
+// provider to collector.
+func meshConfigValues(s IstioMeshSpec, tracing TracingSpec, collector Collector) (values, error) {
 	mc := &meshv1alpha1.MeshConfig{
 		TrustDomain:   TrustDomain,
 		EnableTracing: tracing.Tracing,
 		ExtensionProviders: []*meshv1alpha1.MeshConfig_ExtensionProvider{{
-			Name: tracing.Provider,
+			Name: TracingProvider,
 			Provider: &meshv1alpha1.MeshConfig_ExtensionProvider_Opentelemetry{
 				Opentelemetry: &meshv1alpha1.MeshConfig_ExtensionProvider_OpenTelemetryTracingProvider{
-					Service: tracing.Collector.Host,
-					Port:    uint32(tracing.Collector.GRPCPort),
+					Service: collector.Host,
+					Port:    uint32(collector.GRPCPort),
 				},
 			},
 		}},
 	}
 	if tracing.Tracing {
-		mc.DefaultProviders = &meshv1alpha1.MeshConfig_DefaultProviders{Tracing: []string{tracing.Provider}}
+		mc.DefaultProviders = &meshv1alpha1.MeshConfig_DefaultProviders{Tracing: []string{TracingProvider}}
 	}
 	if s.AccessLogs {
 		mc.AccessLogFile = "/dev/stdout"

@@ -29,15 +29,16 @@ func kubernetesGatewayIdentity(namespace string) GatewayIdentity {
 	}
 }
 
-// gatewayAPIStandard registers the Gateway API's standard channel (its
+// newGatewayAPIStandard registers the Gateway API's standard channel (its
 // CRDs and the safe-upgrades admission policy) as resources of the stack,
 // from the copy embedded at GATEWAY_API_VERSION: a preview shows them, an
 // up installs or upgrades them, a destroy removes them after the routes.
-func (c *IstioMesh) gatewayAPIStandard(ctx *pulumi.Context, parent pulumi.ResourceOption) error {
+func newGatewayAPIStandard(ctx *pulumi.Context, parent pulumi.ResourceOption) ([]pulumi.Resource, error) {
 	objs, err := gatewayapi.Standard()
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var out []pulumi.Resource
 	for _, o := range objs {
 		// CRD names are unique; the policy and its binding share one.
 		name := o.Name
@@ -55,22 +56,23 @@ func (c *IstioMesh) gatewayAPIStandard(ctx *pulumi.Context, parent pulumi.Resour
 			OtherFields: kubernetes.UntypedArgs(o.Fields),
 		}, parent, pulumi.Version(playk8s.Version("PULUMI_KUBERNETES_PROVIDER_VERSION")))
 		if err != nil {
-			return fmt.Errorf("gateway API %s %s: %w", o.Kind, o.Name, err)
+			return nil, fmt.Errorf("gateway API %s %s: %w", o.Kind, o.Name, err)
 		}
-		c.GatewayAPI = append(c.GatewayAPI, r)
+		out = append(out, r)
 	}
-	return nil
+	return out, nil
 }
 
-// kubernetesGateway registers the ingress as a Gateway API Gateway of
-// class istio, with its infrastructure options: istiod provisions the
-// gateway's Deployment and Service from them, the gateway chart's job in
-// the istio ingress API. Routes from the app namespace only may attach.
-func (c *IstioMesh) kubernetesGateway(ctx *pulumi.Context, s IstioMeshSpec, parent pulumi.ResourceOption) error {
-	ns := c.SystemNamespace.Metadata.Name().Elem()
+// newKubernetesGateway registers the ingress as a Gateway API Gateway of
+// class istio in the control plane's namespace ns, after the Gateway
+// API's CRDs and the Istio API (gatewayAPI, istioAPI), with its
+// infrastructure options: istiod provisions the gateway's Deployment and
+// Service from them, the gateway chart's job in the istio ingress API.
+// Routes from the app namespace only may attach.
+func newKubernetesGateway(ctx *pulumi.Context, s IstioMeshSpec, ns pulumi.StringOutput, gatewayAPI, istioAPI []pulumi.Resource, parent pulumi.ResourceOption) (*apiextensions.CustomResource, error) {
 	overlays, err := gatewayOverlays(s)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	optionsName := KubernetesGatewayName + "-options"
 	options, err := corev1.NewConfigMap(ctx, optionsName, &corev1.ConfigMapArgs{
@@ -78,7 +80,7 @@ func (c *IstioMesh) kubernetesGateway(ctx *pulumi.Context, s IstioMeshSpec, pare
 		Data:     pulumi.ToStringMap(overlays),
 	}, parent)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fromSelector := gatewayv1.NamespacesFromSelector
 	spec := gatewayv1.GatewaySpec{
@@ -98,19 +100,14 @@ func (c *IstioMesh) kubernetesGateway(ctx *pulumi.Context, s IstioMeshSpec, pare
 			ParametersRef: &gatewayv1.LocalParametersReference{Group: "", Kind: "ConfigMap", Name: optionsName},
 		},
 	}
-	deps := append(append([]pulumi.Resource{options}, c.GatewayAPI...), c.Attachment.IstioAPI...)
-	c.KubernetesGateway, err = newIstioResource(ctx, "ingress-gateway", istioResource{
+	deps := append(append([]pulumi.Resource{options}, gatewayAPI...), istioAPI...)
+	return newIstioResource(ctx, "ingress-gateway", istioResource{
 		apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway", name: KubernetesGatewayName, namespace: ns, spec: spec,
 		// Programmed: istiod accepted the Gateway and provisioned its Service.
 		annotations: map[string]string{"pulumi.com/waitFor": "condition=Programmed"},
 		// The revision (or tag) whose istiod provisions it and injects its pods.
 		labels: s.revisionSelection(),
 	}, parent, pulumi.DependsOn(deps))
-	if err != nil {
-		return err
-	}
-	c.Attachment.Routes = []pulumi.Resource{c.KubernetesGateway}
-	return nil
 }
 
 // gatewayStatusAddress is the first address in a Gateway's status.

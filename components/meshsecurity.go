@@ -1,6 +1,7 @@
 package components
 
 import (
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	networkingv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/networking/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	securityv1 "istio.io/api/security/v1"
@@ -18,36 +19,48 @@ const (
 	envoyStatsPort     = 15090
 )
 
-// securityPolicies registers the mesh-wide mTLS mode and, in the app
+// meshSecurity is the mesh-wide security defaults as registered: the mTLS
+// mode, and in the app namespace the default-deny AuthorizationPolicy (nil
+// without istio:authorization) and NetworkPolicies (none without
+// istio:networkPolicies).
+type meshSecurity struct {
+	peerAuthentication *apiextensions.CustomResource
+	allowNothing       *apiextensions.CustomResource
+	networkPolicies    []*networkingv1.NetworkPolicy
+}
+
+// newSecurityPolicies registers the mesh-wide mTLS mode and, in the app
 // namespace, the default-deny AuthorizationPolicy and NetworkPolicies that
-// workloads open up with their own ALLOW rules.
-func (c *IstioMesh) securityPolicies(ctx *pulumi.Context, s IstioMeshSpec, collector Collector, parent pulumi.ResourceOption) error {
-	afterIstioAPI := pulumi.DependsOn(c.Attachment.IstioAPI)
+// workloads open up with their own ALLOW rules. The Istio resources wait
+// for istioAPI; the baseline lets the sidecars reach the collector.
+func newSecurityPolicies(ctx *pulumi.Context, s IstioMeshSpec, ns meshNamespaces, istioAPI []pulumi.Resource, collector Collector, parent pulumi.ResourceOption) (meshSecurity, error) {
+	afterIstioAPI := pulumi.DependsOn(istioAPI)
+	var out meshSecurity
 	var err error
 	// In the root namespace (istiod's), a PeerAuthentication is mesh-wide.
-	c.PeerAuthentication, err = peerAuthentication(ctx, "mesh-mtls", "default", c.Attachment.SystemNamespace, nil, s.MTLS, parent, afterIstioAPI)
+	out.peerAuthentication, err = peerAuthentication(ctx, "mesh-mtls", "default", ns.systemName(), nil, s.MTLS, parent, afterIstioAPI)
 	if err != nil {
-		return err
+		return meshSecurity{}, err
 	}
-	appNS := c.Attachment.AppNamespace
+	appNS := ns.appName()
 	if s.Authorization {
 		// An ALLOW policy with no rules matches nothing: with it, a request
 		// is allowed only when another policy allows it.
-		c.AllowNothing, err = newIstioResource(ctx, "allow-nothing", istioResource{
+		out.allowNothing, err = newIstioResource(ctx, "allow-nothing", istioResource{
 			apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", name: AllowNothingPolicy, namespace: appNS,
 			spec: &securityv1.AuthorizationPolicy{Action: securityv1.AuthorizationPolicy_ALLOW},
 		}, parent, afterIstioAPI)
 		if err != nil {
-			return err
+			return meshSecurity{}, err
 		}
 	}
 	if !s.NetworkPolicies {
-		return nil
+		return out, nil
 	}
 	both := []string{"Ingress", "Egress"}
 	deny, err := networkPolicy(ctx, DefaultDenyPolicy, DefaultDenyPolicy, appNS, nil, nil, nil, both, parent)
 	if err != nil {
-		return err
+		return meshSecurity{}, err
 	}
 	// Sidecars send spans to the collector; apps export to its OTLP/HTTP port.
 	egressToMesh := []int{istiodXDSPort, collector.GRPCPort, collector.HTTPPort}
@@ -58,10 +71,10 @@ func (c *IstioMesh) securityPolicies(ctx *pulumi.Context, s IstioMeshSpec, colle
 			{peers: []peer{{namespace: s.Namespace}}, ports: egressToMesh},
 		}, both, parent)
 	if err != nil {
-		return err
+		return meshSecurity{}, err
 	}
-	c.NetworkPolicies = []*networkingv1.NetworkPolicy{deny, baseline}
-	return nil
+	out.networkPolicies = []*networkingv1.NetworkPolicy{deny, baseline}
+	return out, nil
 }
 
 // The names of the app namespace's default policies: no workload may take them.

@@ -71,6 +71,60 @@ func stackAnnotations(ctx *pulumi.Context) map[string]string {
 	return map[string]string{ownership.Annotation: ownership.Owner(ctx.Project(), ctx.Stack())}
 }
 
+// meshNamespaces are the namespaces an IstioMesh registered: the control
+// plane's, the app's and istio-cni's. cni is the control plane's when
+// istio-cni shares it, nil when it is off or runs in kube-system as it is.
+type meshNamespaces struct {
+	system, app, cni *corev1.Namespace
+}
+
+// systemName and appName are the namespaces' names, as outputs: what uses
+// them waits for the namespace to exist.
+func (n meshNamespaces) systemName() pulumi.StringOutput { return n.system.Metadata.Name().Elem() }
+func (n meshNamespaces) appName() pulumi.StringOutput    { return n.app.Metadata.Name().Elem() }
+
+// newMeshNamespaces registers the control plane's, the app's and
+// istio-cni's namespaces. They are Pulumi resources, not Helm's
+// createNamespace: Helm never deletes a namespace it created, so destroy
+// would leave them behind.
+func newMeshNamespaces(ctx *pulumi.Context, s IstioMeshSpec, opts ...pulumi.ResourceOption) (meshNamespaces, error) {
+	system, err := newNamespace(ctx, s.Namespace, podSecurityLabels(s.PodSecurity.System), opts...)
+	if err != nil {
+		return meshNamespaces{}, err
+	}
+	app, err := newNamespace(ctx, s.AppNamespace, mergeMaps(podSecurityLabels(s.PodSecurity.App), s.injectionSelection()), opts...)
+	if err != nil {
+		return meshNamespaces{}, err
+	}
+	out := meshNamespaces{system: system, app: app}
+	switch {
+	case !s.CNI.Enabled:
+	case s.ownsCNINamespace():
+		// The node agent writes the CNI config on every node: it must be
+		// privileged, so it is alone in a namespace that allows it.
+		out.cni, err = newNamespace(ctx, s.CNI.Namespace, podSecurityLabels(PodSecurityPrivileged), opts...)
+	case s.CNI.Namespace == s.Namespace:
+		// The control plane's (privileged, by validation).
+		out.cni = system
+	}
+	// Otherwise kube-system, used as it is: no Namespace of the stack's.
+	return out, err
+}
+
+// injectionSelection is the app namespace's label selecting sidecar
+// injection: istio-injection enabled or disabled, or with revisions the
+// revision (or tag) whose webhook injects namespaces labeled with it and
+// no istio-injection label.
+func (s IstioMeshSpec) injectionSelection() map[string]string {
+	switch {
+	case s.SidecarInjection && len(s.Revisions) > 0:
+		return s.revisionSelection()
+	case s.SidecarInjection:
+		return map[string]string{InjectionLabel: "enabled"}
+	}
+	return map[string]string{InjectionLabel: "disabled"}
+}
+
 // newNamespace registers a namespace the stack owns, marked as its.
 func newNamespace(ctx *pulumi.Context, name string, labels map[string]string, opts ...pulumi.ResourceOption) (*corev1.Namespace, error) {
 	return corev1.NewNamespace(ctx, name, &corev1.NamespaceArgs{

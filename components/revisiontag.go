@@ -4,13 +4,16 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/play-kubernetes/play-kubernetes/components/helmrelease"
 	admissionregistrationv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/admissionregistration/v1"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// revisionTags registers each revision tag's injection webhook, after the
-// istiod it points at. It is the webhook configuration the istiod chart
+// newRevisionTags registers each revision tag's injection webhook, after
+// the istiod it points at (istiods, by revision; none in render mode), and
+// returns them by tag. It is the webhook configuration the istiod chart
 // renders for its `revisionTags` (revision-tags-mwc.yaml, which Istio's
 // Helm canary upgrade applies with `helm template -s ... | kubectl
 // apply`), as a resource of its own rather than part of an istiod
@@ -19,13 +22,13 @@ import (
 // would refuse the object the other release still owns. The caBundle is
 // left to istiod, which patches it into the webhooks labeled with its
 // revision, as it does for its own.
-func (c *IstioMesh) revisionTags(ctx *pulumi.Context, s IstioMeshSpec, parent pulumi.ResourceOption) error {
-	c.RevisionTags = map[string]*admissionregistrationv1.MutatingWebhookConfiguration{}
+func newRevisionTags(ctx *pulumi.Context, s IstioMeshSpec, system *corev1.Namespace, istiods map[string]*helmrelease.Release, parent pulumi.ResourceOption) (map[string]*admissionregistrationv1.MutatingWebhookConfiguration, error) {
+	out := map[string]*admissionregistrationv1.MutatingWebhookConfiguration{}
 	for _, tag := range s.sortedTags() {
 		revision := s.RevisionTags[tag]
 		name := RevisionTagWebhookName(tag, s.Namespace)
-		deps := []pulumi.Resource{c.SystemNamespace}
-		if istiod := c.Istiods[revision]; istiod != nil {
+		deps := []pulumi.Resource{system}
+		if istiod := istiods[revision]; istiod != nil {
 			deps = append(deps, istiod)
 		}
 		webhook, err := admissionregistrationv1.NewMutatingWebhookConfiguration(ctx, name, &admissionregistrationv1.MutatingWebhookConfigurationArgs{
@@ -42,11 +45,11 @@ func (c *IstioMesh) revisionTags(ctx *pulumi.Context, s IstioMeshSpec, parent pu
 			Webhooks: tagWebhooks(tag, IstiodReleaseName(revision), s.Namespace),
 		}, parent, pulumi.DependsOn(deps))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		c.RevisionTags[tag] = webhook
+		out[tag] = webhook
 	}
-	return nil
+	return out, nil
 }
 
 // tagWebhooks are the tag's two webhooks, as Istio's chart renders them:
@@ -100,10 +103,10 @@ func tagWebhooks(tag, istiodService, namespace string) admissionregistrationv1.M
 }
 
 // tagWebhookResources are what a gateway injected through a tag waits for.
-func (c *IstioMesh) tagWebhookResources() []pulumi.Resource {
-	out := make([]pulumi.Resource, 0, len(c.RevisionTags))
-	for _, tag := range slices.Sorted(maps.Keys(c.RevisionTags)) { // a stable order
-		out = append(out, c.RevisionTags[tag])
+func tagWebhookResources(tags map[string]*admissionregistrationv1.MutatingWebhookConfiguration) []pulumi.Resource {
+	out := make([]pulumi.Resource, 0, len(tags))
+	for _, tag := range slices.Sorted(maps.Keys(tags)) { // a stable order
+		out = append(out, tags[tag])
 	}
 	return out
 }

@@ -16,6 +16,9 @@ const SampleChainToken = "playk8s:index:SampleChain"
 // for, and the mesh it runs in.
 type SampleChainArgs struct {
 	Spec SampleChainSpec
+	// Tracing is the telemetry spec's tracing: with it on, the hops export
+	// their spans to the mesh's collector.
+	Tracing TracingSpec
 	// Mesh is where the hops run, what their pods wait for, the ingress
 	// gateway the first hop is reached through and the only caller it
 	// allows, the policies each hop registers, and where spans go.
@@ -58,7 +61,7 @@ func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opt
 	if args == nil {
 		return nil, fmt.Errorf("sample chain %q: args are required", name)
 	}
-	if errs := args.Spec.Validate(); len(errs) > 0 {
+	if errs := append(args.Spec.Validate(), args.Tracing.Validate()...); len(errs) > 0 {
 		return nil, fmt.Errorf("sample chain %q: %w", name, errs.ToAggregate())
 	}
 	if err := args.Mesh.check(); err != nil {
@@ -78,9 +81,14 @@ func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opt
 	if err != nil {
 		return nil, fmt.Errorf("sample chain %q: %w", name, err)
 	}
+	// With tracing off, the hops export nothing.
+	spansTo := ""
+	if args.Tracing.Tracing {
+		spansTo = args.Mesh.Collector.OTLPHTTPEndpoint()
+	}
 	var hopURLs, imageRefs pulumi.StringArray
 	for i, hop := range s.Hops {
-		h, err := newChainHop(ctx, s, i, images[hop], args.Mesh, parent)
+		h, err := newChainHop(ctx, s, i, images[hop], args.Mesh, spansTo, parent)
 		if err != nil {
 			return nil, err
 		}

@@ -18,9 +18,9 @@ const (
 	imageType          = "docker:index/image:Image"
 )
 
-// runChain registers a SampleChain of the spec in a test mesh, its
-// attachment edited by mesh (nil: as IstioMesh's defaults hand it out).
-func runChain(t *testing.T, spec components.SampleChainSpec, mesh func(*components.MeshAttachment)) (*pulumimock.Mocks, *pulumimock.Captured[[]string], error) {
+// runChain registers a SampleChain of the spec in a test mesh, tracing
+// every request unless edit changes its args.
+func runChain(t *testing.T, spec components.SampleChainSpec, edit func(*components.SampleChainArgs)) (*pulumimock.Mocks, *pulumimock.Captured[[]string], error) {
 	t.Helper()
 	var images *pulumimock.Captured[[]string]
 	mocks, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
@@ -28,10 +28,11 @@ func runChain(t *testing.T, spec components.SampleChainSpec, mesh func(*componen
 		if err != nil {
 			return err
 		}
-		if mesh != nil {
-			mesh(&attachment)
+		args := components.SampleChainArgs{Spec: spec, Tracing: components.TracingSpec{Tracing: true, SamplingPercent: 100}, Mesh: attachment}
+		if edit != nil {
+			edit(&args)
 		}
-		chain, err := components.NewSampleChain(ctx, "chain", &components.SampleChainArgs{Spec: spec, Mesh: attachment})
+		chain, err := components.NewSampleChain(ctx, "chain", &args)
 		if err != nil {
 			return err
 		}
@@ -368,10 +369,10 @@ func TestSampleChainRefusesItsSpec(t *testing.T) {
 }
 
 // TestSampleChainTracing: sample-app exports its spans to the mesh's
-// collector exactly when the mesh traces.
+// collector exactly when the tracing spec asks for tracing.
 func TestSampleChainTracing(t *testing.T) {
 	for _, on := range []bool{true, false} {
-		mocks, _, err := runChain(t, chainSpec(), func(m *components.MeshAttachment) { m.Tracing.Tracing = on })
+		mocks, _, err := runChain(t, chainSpec(), func(a *components.SampleChainArgs) { a.Tracing.Tracing = on })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -96,9 +96,6 @@ func NewTelemetry(ctx *pulumi.Context, name string, args *TelemetryArgs, opts ..
 	if err := args.Mesh.check(); err != nil {
 		return nil, fmt.Errorf("telemetry %q: %w", name, err)
 	}
-	if args.Mesh.Tracing.TracingSpec != args.Spec.TracingSpec {
-		return nil, fmt.Errorf("telemetry %q: the mesh was installed with tracing %+v, this spec asks for %+v", name, args.Mesh.Tracing.TracingSpec, args.Spec.TracingSpec)
-	}
 	component := &Telemetry{}
 	if err := ctx.RegisterComponentResource(TelemetryToken, name, component, opts...); err != nil {
 		return nil, err
@@ -122,7 +119,7 @@ func NewTelemetry(ctx *pulumi.Context, name string, args *TelemetryArgs, opts ..
 	var err error
 	component.MeshTelemetry, err = newIstioResource(ctx, "mesh-default", istioResource{
 		apiVersion: "telemetry.istio.io/v1", kind: "Telemetry", name: "mesh-default", namespace: ns,
-		spec: meshTelemetry(args.Mesh.Tracing),
+		spec: meshTelemetry(args.Spec.TracingSpec),
 	}, parent, pulumi.DependsOn(args.Mesh.IstioAPI))
 	if err != nil {
 		return nil, err
@@ -144,12 +141,13 @@ func NewTelemetry(ctx *pulumi.Context, name string, args *TelemetryArgs, opts ..
 }
 
 // meshTelemetry is the mesh-wide Telemetry resource: sampling and span
-// reporting as istiod was installed with, and istio_requests_total with
-// the tags the tutorial's Mixer rule counted by.
-func meshTelemetry(tracing Tracing) *telemetryv1.Telemetry {
+// reporting as the tracing spec asks (the spec istiod was installed with),
+// and istio_requests_total with the tags the tutorial's Mixer rule
+// counted by.
+func meshTelemetry(tracing TracingSpec) *telemetryv1.Telemetry {
 	spec := &telemetryv1.Telemetry{
 		Tracing: []*telemetryv1.Tracing{{
-			Providers:                []*telemetryv1.ProviderRef{{Name: tracing.Provider}},
+			Providers:                []*telemetryv1.ProviderRef{{Name: TracingProvider}},
 			RandomSamplingPercentage: wrapperspb.Double(tracing.SamplingPercent),
 			DisableSpanReporting:     wrapperspb.Bool(!tracing.Tracing),
 		}},

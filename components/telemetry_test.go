@@ -16,8 +16,7 @@ type telemetryOutputs struct {
 	jaegerCommand, jaegerTarget, promCommand, grafanaPassword *pulumimock.Captured[string]
 }
 
-// runTelemetry registers a Telemetry of the spec in a test mesh installed
-// with the spec's tracing.
+// runTelemetry registers a Telemetry of the spec in a test mesh.
 func runTelemetry(t *testing.T, spec components.TelemetrySpec) (*pulumimock.Mocks, telemetryOutputs) {
 	t.Helper()
 	var out telemetryOutputs
@@ -26,7 +25,6 @@ func runTelemetry(t *testing.T, spec components.TelemetrySpec) (*pulumimock.Mock
 		if err != nil {
 			return err
 		}
-		mesh.Tracing.TracingSpec = spec.TracingSpec
 		tel, err := components.NewTelemetry(ctx, "telemetry", &components.TelemetryArgs{Spec: spec, Mesh: mesh})
 		if err != nil {
 			return err
@@ -169,27 +167,6 @@ func TestTelemetryGrafanaPassword(t *testing.T) {
 			t.Errorf("password = %q", got)
 		}
 	})
-}
-
-// TestTelemetryFollowsTheMesh: a Telemetry whose tracing is not the one its
-// mesh was installed with is a wiring error, refused before anything.
-func TestTelemetryFollowsTheMesh(t *testing.T) {
-	mocks, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
-		mesh, err := testAttachment(ctx)
-		if err != nil {
-			return err
-		}
-		spec := telemetrySpec()
-		spec.SamplingPercent = 1 // the mesh samples 100
-		_, err = components.NewTelemetry(ctx, "telemetry", &components.TelemetryArgs{Spec: spec, Mesh: mesh})
-		return err
-	})
-	if err == nil || !strings.Contains(err.Error(), "tracing") {
-		t.Fatalf("error = %v, want the tracing mismatch named", err)
-	}
-	if n := len(mocks.OfType(components.TelemetryToken)); n != 0 {
-		t.Error("a refused Telemetry registered itself")
-	}
 }
 
 // TestPrometheusReadsOnlyWhatItScrapes: Prometheus may read pods, Services

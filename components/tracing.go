@@ -8,9 +8,11 @@ import (
 )
 
 // TracingSpec is how much of the mesh's traffic is traced: the
-// `telemetry:tracing` and `telemetry:samplingPercent` keys. IstioMesh
-// installs istiod with it; Telemetry sets the mesh's Telemetry resource
-// from it.
+// `telemetry:tracing` and `telemetry:samplingPercent` keys. The stack
+// hands it to each component that renders it, once: IstioMesh (istiod's
+// meshConfig and traceSampling), Telemetry (the mesh's Telemetry
+// resource, as part of TelemetrySpec) and SampleChain (whether the hops
+// export spans).
 type TracingSpec struct {
 	// Tracing turns Envoy's span reporting on.
 	Tracing bool `json:"tracing"`
@@ -61,13 +63,4 @@ func CollectorIn(namespace string) Collector {
 // OTEL_EXPORTER_OTLP_ENDPOINT points at.
 func (c Collector) OTLPHTTPEndpoint() string {
 	return fmt.Sprintf("http://%s:%d", c.Host, c.HTTPPort)
-}
-
-// Tracing is the mesh's tracing as installed: the spec, the provider name
-// and the collector. IstioMesh builds it and hands it on in its Attachment,
-// so every component traces the way istiod was configured to.
-type Tracing struct {
-	TracingSpec
-	Provider  string
-	Collector Collector
 }

@@ -23,7 +23,7 @@ import (
 // Only shell lines go to stdout (eval runs them); what the user should
 // know but the shell should not run goes to stderr.
 func printEnv(inv *invocation) error {
-	l := inv.eng.Layout()
+	l := inv.layout
 	pass, err := l.PassphraseFor(l.StackFile(inv.opts.stack))
 	if err != nil {
 		return err

@@ -20,7 +20,7 @@ type invocation struct {
 	ctx            context.Context
 	cmd            command
 	opts           options
-	layout         engine.Layout // where tools and state are; known before the engine starts
+	layout         engine.Layout // where tools and state are: known before the engine starts, which opens on it
 	stdout, stderr io.Writer
 
 	eng        *engine.Engine       // engine
@@ -64,9 +64,11 @@ func (c command) steps() []step {
 }
 
 // openEngine starts the offline engine (the pinned CLI, the provider in
-// the private PULUMI_HOME).
+// the private PULUMI_HOME) on the invocation's layout, so that the
+// invocation's steps and the engine find the same tools and state.
 func openEngine(inv *invocation) error {
-	eng, err := engine.New(inv.ctx, engine.Options{Root: inv.layout.Root, Progress: inv.stdout})
+	l := inv.layout
+	eng, err := engine.New(inv.ctx, engine.Options{Root: l.Root, StateDir: l.StateDir, BackendURL: l.BackendURL, Progress: inv.stdout})
 	inv.eng = eng
 	return err
 }

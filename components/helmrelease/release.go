@@ -6,10 +6,10 @@
 //
 // Why not the SDK's package: helm/v3 also holds the Chart component, which
 // imports the SDK's yaml package and through it every Kubernetes API group
-// of the SDK. Measured on the infra program (2 CPUs, warm build cache,
-// `go build -o <new file> ./infra`, which is what the Go language host runs
-// before every preview): with helm/v3 940 packages, a 177 MB binary and
-// about 20 s to link; see BENCHMARKS.md for the figures without it.
+// of the SDK. The program would link all of them, and the Go language host
+// links it before every preview (`go build -o <new file> ./infra`): the
+// package count, binary size and link time with and without it are in
+// BENCHMARKS.md ("The standard path").
 package helmrelease
 
 import (

@@ -24,9 +24,9 @@ import (
 // a difference in a property name, the compat flag or the provider version
 // would show as a diff (or a second default provider) on every existing
 // stack. The SDK's package is read as source, not compiled: it imports
-// every Kubernetes API group of the SDK, 56 packages this program does not
-// use, which took 4.5 min (8.8 CPU-min) of every cold `make test`
-// (BENCHMARKS.md). Two tests together hold the guarantee: this one, that
+// every Kubernetes API group of the SDK, packages this program does not
+// use, whose compile was a large share of every cold `make test` (the
+// figures are in BENCHMARKS.md). Two tests together hold the guarantee: this one, that
 // the engine receives exactly the properties below, and
 // TestDeclarationMatchesTheSDKSource, that each of them is the SDK's.
 

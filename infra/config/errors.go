@@ -40,15 +40,6 @@ func (es Errors) Error() string {
 	return fmt.Sprintf("invalid stack configuration (%d %s; nothing was changed):\n%s", len(es), noun, strings.Join(lines, "\n"))
 }
 
-// Keys lists the keys of the errors, for tests and tools.
-func (es Errors) Keys() []string {
-	keys := make([]string, len(es))
-	for i, e := range es {
-		keys[i] = e.Key
-	}
-	return keys
-}
-
 // collector gathers FieldErrors while a configuration is read and checked.
 type collector struct {
 	errs Errors

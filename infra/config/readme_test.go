@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
-	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/play-kubernetes/play-kubernetes/infra/config"
+	"github.com/play-kubernetes/play-kubernetes/internal/readme"
 )
 
 // The README's configuration tables are the users' reference: these tests
@@ -30,15 +30,10 @@ type readmeRow struct {
 // per `### ns:` heading.
 func readmeRows(t *testing.T) []readmeRow {
 	t.Helper()
-	raw, err := os.ReadFile("../../README.md")
+	section, err := readme.Section("../../README.md", "Configuration")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(raw), "\n## Configuration\n")
-	if !ok {
-		t.Fatal("README.md has no Configuration section")
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
 	heading := regexp.MustCompile("^### `([a-z-]+):`$")
 	var rows []readmeRow
 	namespace := ""

@@ -2,40 +2,42 @@ package stack
 
 import (
 	"github.com/play-kubernetes/play-kubernetes/components"
+	"github.com/play-kubernetes/play-kubernetes/internal/stackoutput"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// export publishes the stack's outputs (the README's Outputs table), each
-// taken from the component that owns it. `make verify` reads
-// appNamespace, istioNamespace, istioReleases, chainHops, serviceUrl,
-// sidecarInjection and ingressApi.
+// export publishes the stack's outputs (named in internal/stackoutput, the
+// README's Outputs table), each taken from the component that owns it.
+// `make verify` reads appNamespace, istioNamespace, istioReleases,
+// chainHops, chainEntryUrl, serviceUrl, sidecarInjection, ingressApi and
+// istiodRevision.
 func export(ctx *pulumi.Context, mesh *components.IstioMesh, telemetry *components.Telemetry, web *components.WebServer, chain *components.SampleChain) {
-	ctx.Export("ingressUrl", mesh.IngressURL)
-	ctx.Export("ingressHost", mesh.IngressHost)
-	ctx.Export("ingressPort", mesh.IngressPort)
-	ctx.Export("serviceUrl", pulumi.Sprintf("%s/service", mesh.IngressURL))
-	ctx.Export("appNamespace", mesh.AppNamespaceName)
-	ctx.Export("istioNamespace", mesh.Namespace)
-	ctx.Export("istioRevisions", mesh.Revisions)
-	ctx.Export("istioReleases", mesh.Releases)
-	ctx.Export("sidecarInjection", mesh.SidecarInjection)
-	ctx.Export("ingressApi", mesh.IngressAPI)
-	ctx.Export("istiodRevision", mesh.IstiodRevision)
-	ctx.Export("webserverUrl", web.URL)
-	ctx.Export("webserverNodePort", web.NodePort)
-	ctx.Export("webserverImage", web.Image)
-	ctx.Export("chainEntryUrl", chain.EntryURL)
-	ctx.Export("chainImages", chain.ImageRefs)
-	ctx.Export("chainHops", chain.HopNames)
-	ctx.Export("jaegerPortForward", telemetry.JaegerPortForwardCommand)
-	ctx.Export("jaegerPortForwardTarget", telemetry.JaegerPortForward)
-	ctx.Export("jaegerUrl", pulumi.Sprintf("http://localhost:%d", components.JaegerUIPort))
-	ctx.Export("prometheusPortForward", telemetry.PrometheusPortForwardCommand)
+	ctx.Export(stackoutput.IngressURL, mesh.IngressURL)
+	ctx.Export(stackoutput.IngressHost, mesh.IngressHost)
+	ctx.Export(stackoutput.IngressPort, mesh.IngressPort)
+	ctx.Export(stackoutput.ServiceURL, pulumi.Sprintf("%s/service", mesh.IngressURL))
+	ctx.Export(stackoutput.AppNamespace, mesh.AppNamespaceName)
+	ctx.Export(stackoutput.IstioNamespace, mesh.Namespace)
+	ctx.Export(stackoutput.IstioRevisions, mesh.Revisions)
+	ctx.Export(stackoutput.IstioReleases, mesh.Releases)
+	ctx.Export(stackoutput.SidecarInjection, mesh.SidecarInjection)
+	ctx.Export(stackoutput.IngressAPI, mesh.IngressAPI)
+	ctx.Export(stackoutput.IstiodRevision, mesh.IstiodRevision)
+	ctx.Export(stackoutput.WebServerURL, web.URL)
+	ctx.Export(stackoutput.WebServerNodePort, web.NodePort)
+	ctx.Export(stackoutput.WebServerImage, web.Image)
+	ctx.Export(stackoutput.ChainEntryURL, chain.EntryURL)
+	ctx.Export(stackoutput.ChainImages, chain.ImageRefs)
+	ctx.Export(stackoutput.ChainHops, chain.HopNames)
+	ctx.Export(stackoutput.JaegerPortForward, telemetry.JaegerPortForwardCommand)
+	ctx.Export(stackoutput.JaegerPortForwardTarget, telemetry.JaegerPortForward)
+	ctx.Export(stackoutput.JaegerURL, pulumi.Sprintf("http://localhost:%d", components.JaegerUIPort))
+	ctx.Export(stackoutput.PrometheusPortForward, telemetry.PrometheusPortForwardCommand)
 	if len(mesh.SkippedReleases) > 0 {
-		ctx.Export("notRendered", pulumi.ToStringArray(mesh.SkippedReleases))
+		ctx.Export(stackoutput.NotRendered, pulumi.ToStringArray(mesh.SkippedReleases))
 	}
 	if telemetry.GrafanaDeployment != nil {
-		ctx.Export("grafanaPortForward", telemetry.GrafanaPortForwardCommand)
-		ctx.Export("grafanaAdminPassword", telemetry.GrafanaAdminPassword)
+		ctx.Export(stackoutput.GrafanaPortForward, telemetry.GrafanaPortForwardCommand)
+		ctx.Export(stackoutput.GrafanaAdminPassword, telemetry.GrafanaAdminPassword)
 	}
 }

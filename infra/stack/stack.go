@@ -1,8 +1,9 @@
 // Package stack is play-kubernetes' Pulumi program: it reads the stack's
 // configuration, checks that nothing it would create under a fixed name
 // belongs to someone else, composes the five components and exports the
-// outputs. Each component takes its spec (user input) and the mesh's
-// attachment (wiring), nothing else.
+// outputs (their names: internal/stackoutput). Each component takes its
+// spec (user input; the tracing spec goes to each component that renders
+// it, once) and the mesh's attachment (wiring), nothing else.
 package stack
 
 import (
@@ -36,8 +37,11 @@ func ProgramOn(cluster Cluster) pulumi.RunFunc {
 
 // compose registers the five components and exports the outputs.
 func compose(ctx *pulumi.Context, cfg *config.Stack) error {
+	// The tracing spec goes to each component that renders it: istiod's
+	// values, the Telemetry resource (within cfg.Telemetry), the hops' exporter.
+	tracing := cfg.Telemetry.TracingSpec
 	mesh, err := components.NewIstioMesh(ctx, "istio", &components.IstioMeshArgs{
-		Spec: cfg.Istio, Tracing: cfg.Telemetry.TracingSpec, SkipReleases: cfg.RenderDir != ""})
+		Spec: cfg.Istio, Tracing: tracing, SkipReleases: cfg.RenderDir != ""})
 	if err != nil {
 		return err
 	}
@@ -49,7 +53,7 @@ func compose(ctx *pulumi.Context, cfg *config.Stack) error {
 	if err != nil {
 		return err
 	}
-	chain, err := components.NewSampleChain(ctx, "chain", &components.SampleChainArgs{Spec: cfg.Chain, Mesh: mesh.Attachment})
+	chain, err := components.NewSampleChain(ctx, "chain", &components.SampleChainArgs{Spec: cfg.Chain, Tracing: tracing, Mesh: mesh.Attachment})
 	if err != nil {
 		return err
 	}

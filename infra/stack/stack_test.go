@@ -14,6 +14,7 @@ import (
 	"github.com/play-kubernetes/play-kubernetes/infra/stack"
 	"github.com/play-kubernetes/play-kubernetes/internal/pulumimock"
 	"github.com/play-kubernetes/play-kubernetes/internal/stackfile"
+	"github.com/play-kubernetes/play-kubernetes/internal/stackoutput"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -140,18 +141,18 @@ func TestDevStack(t *testing.T) {
 	}
 
 	want := map[string]interface{}{
-		"ingressUrl":            "http://127.0.0.1:31380",
-		"serviceUrl":            "http://127.0.0.1:31380/service",
-		"ingressPort":           31380.0,
-		"jaegerPortForward":     "kubectl -n istio-system port-forward svc/tracing 16686:80",
-		"webserverUrl":          "http://webserver-svc.playground.svc.cluster.local:80",
-		"chainEntryUrl":         "http://service-a.playground.svc.cluster.local:8000",
-		"prometheusPortForward": "kubectl -n istio-system port-forward svc/prometheus 9090:9090",
-		"appNamespace":          "playground",
+		stackoutput.IngressURL:            "http://127.0.0.1:31380",
+		stackoutput.ServiceURL:            "http://127.0.0.1:31380/service",
+		stackoutput.IngressPort:           31380.0,
+		stackoutput.JaegerPortForward:     "kubectl -n istio-system port-forward svc/tracing 16686:80",
+		stackoutput.WebServerURL:          "http://webserver-svc.playground.svc.cluster.local:80",
+		stackoutput.ChainEntryURL:         "http://service-a.playground.svc.cluster.local:8000",
+		stackoutput.PrometheusPortForward: "kubectl -n istio-system port-forward svc/prometheus 9090:9090",
+		stackoutput.AppNamespace:          "playground",
 		// What make verify reads.
-		"istioNamespace": "istio-system",
-		"chainHops":      []string{"a", "b", "c"},
-		"istioReleases": map[string]string{"istio-base": "istio-system", "istio-cni": "istio-cni",
+		stackoutput.IstioNamespace: "istio-system",
+		stackoutput.ChainHops:      []string{"a", "b", "c"},
+		stackoutput.IstioReleases: map[string]string{"istio-base": "istio-system", "istio-cni": "istio-cni",
 			"istiod": "istio-system", "istio-ingressgateway": "istio-system"},
 	}
 	for name, value := range want {
@@ -168,8 +169,57 @@ func TestDevStack(t *testing.T) {
 			t.Errorf("output %s = %#v, want %#v", name, got, value)
 		}
 	}
-	if _, ok := out["grafanaAdminPassword"]; ok {
+	if _, ok := out[stackoutput.GrafanaAdminPassword]; ok {
 		t.Error("dev runs no Grafana but exports its password")
+	}
+}
+
+// TestTracingReachesEveryComponent: the telemetry spec's tracing is handed
+// to each component that renders it, so istiod, the mesh's Telemetry
+// resource and the hops' exporters agree on whether, and how much, is traced.
+func TestTracingReachesEveryComponent(t *testing.T) {
+	projectRoot(t)
+	for _, tc := range []struct {
+		tracing, sampling string
+		on                bool
+		percent           float64
+	}{
+		{"true", "100", true, 100},
+		{"true", "2.5", true, 2.5},
+		{"false", "5", false, 5},
+	} {
+		t.Run("tracing "+tc.tracing+" at "+tc.sampling+"%", func(t *testing.T) {
+			cfg := loadStack(t, "dev")
+			cfg["telemetry:tracing"], cfg["telemetry:samplingPercent"] = tc.tracing, tc.sampling
+			mocks, _, err := runStack(t, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			istiod := mocks.Find(t, releaseType, "istiod")
+			if got := istiod.Get("values.traceSampling"); got != tc.percent {
+				t.Errorf("istiod traceSampling = %v, want %v", got, tc.percent)
+			}
+			if got := istiod.Get("values.meshConfig.enableTracing"); got != tc.on {
+				t.Errorf("istiod enableTracing = %v, want %v", got, tc.on)
+			}
+			telemetry := mocks.Find(t, "kubernetes:telemetry.istio.io/v1:Telemetry", "mesh-default")
+			if got := telemetry.Get("spec.tracing.0.randomSamplingPercentage"); got != tc.percent {
+				t.Errorf("Telemetry sampling = %v, want %v", got, tc.percent)
+			}
+			if reporting := telemetry.Get("spec.tracing.0.disableSpanReporting") != true; reporting != tc.on {
+				t.Errorf("Telemetry reports spans: %v, want %v", reporting, tc.on)
+			}
+			for _, hop := range []string{"service-a", "service-b", "service-c"} {
+				env, _ := mocks.Find(t, "kubernetes:apps/v1:Deployment", hop).Get("spec.template.spec.containers.0.env").([]interface{})
+				exports := false
+				for _, e := range env {
+					exports = exports || e.(map[string]interface{})["name"] == "OTEL_EXPORTER_OTLP_ENDPOINT"
+				}
+				if exports != tc.on {
+					t.Errorf("%s exports spans: %v, want %v", hop, exports, tc.on)
+				}
+			}
+		})
 	}
 }
 
@@ -192,7 +242,7 @@ func TestProdStack(t *testing.T) {
 			t.Errorf("Service %s (%v): skipAwait %v", svc.Name, svc.Get("spec.type"), skip)
 		}
 	}
-	if got := out["ingressUrl"].Value(t); got != "http://203.0.113.7:80" {
+	if got := out[stackoutput.IngressURL].Value(t); got != "http://203.0.113.7:80" {
 		t.Errorf("prod ingressUrl = %v, want the load balancer's address", got)
 	}
 	if got := mocks.Find(t, releaseType, "istiod").Get("values.replicaCount"); got.(float64) < 2 {
@@ -226,7 +276,7 @@ func TestProdStack(t *testing.T) {
 	if got := a.Get("spec.template.spec.containers.0.image").(string); !strings.Contains(got, "@sha256:") {
 		t.Errorf("prod deploys %s, want the pushed digest", got)
 	}
-	pw, ok := out["grafanaAdminPassword"]
+	pw, ok := out[stackoutput.GrafanaAdminPassword]
 	if !ok || pw.Value(t) != "mock-generated-password" {
 		t.Errorf("prod Grafana password output missing or wrong")
 	}

@@ -13,7 +13,11 @@ import (
 // IstioModuleCharts returns the Istio charts directory of the istio.io/istio
 // module pinned in versions.env, downloading the module through the Go
 // module proxy when it is not cached: a local chart source (istio:chartDir)
-// for runs that must not reach a chart repository.
+// for runs that must not reach a chart repository. The real-engine tests,
+// the e2e tests and the bench take their charts from it: they run in
+// scratch stacks of their own (test/engine without any sandbox), so the
+// .state/istio-charts link `make sandbox` makes to the same directory for
+// Pulumi.sandbox.yaml is not theirs to rely on.
 func IstioModuleCharts(ctx context.Context) (string, error) {
 	mod := "istio.io/istio@" + playk8s.Version("ISTIO_MODULE_VERSION")
 	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", mod)

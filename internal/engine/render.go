@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/stackoutput"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"sigs.k8s.io/yaml"
@@ -149,7 +150,7 @@ func (e *Engine) Render(ctx context.Context, stackName, dir string, overrides ma
 		return nil, fmt.Errorf("render %s: %w", stackName, err)
 	}
 	res := &RenderResult{Dir: dir, Files: fresh.Files}
-	if out, ok := up.Outputs["notRendered"]; ok {
+	if out, ok := up.Outputs[stackoutput.NotRendered]; ok {
 		if names, ok := out.Value.([]interface{}); ok {
 			for _, n := range names {
 				res.NotRendered = append(res.NotRendered, fmt.Sprint(n))

@@ -52,8 +52,3 @@ func (l Layout) hasPlugin(name string) bool {
 	}
 	return false
 }
-
-// ValidateStackFile is the engine's Layout.ValidateStackFile.
-func (e *Engine) ValidateStackFile(values map[string]string, secretKeys []string, runsProgram bool) error {
-	return e.layout.ValidateStackFile(values, secretKeys, runsProgram)
-}

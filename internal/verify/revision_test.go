@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/play-kubernetes/play-kubernetes/components"
+	"github.com/play-kubernetes/play-kubernetes/internal/stackoutput"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -93,7 +94,7 @@ func TestRevisionChecks(t *testing.T) {
 			checkResult(t, tt.check, res, tt.wantFail, tt.wantPass)
 		})
 	}
-	if got := TargetFromOutputs(map[string]interface{}{"istiodRevision": "canary"}).IstiodRevision; got != "canary" {
+	if got := TargetFromOutputs(map[string]interface{}{stackoutput.IstiodRevision: "canary"}).IstiodRevision; got != "canary" {
 		t.Errorf("output istiodRevision read as %q", got)
 	}
 }

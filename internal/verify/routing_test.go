@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/play-kubernetes/play-kubernetes/components"
+	"github.com/play-kubernetes/play-kubernetes/internal/stackoutput"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -92,7 +93,7 @@ func TestTargetIngressAPI(t *testing.T) {
 	if got := TargetFromOutputs(map[string]interface{}{}).IngressAPI; got != components.IngressAPIIstio {
 		t.Errorf("a stack without ingressApi is read as %q, want istio", got)
 	}
-	if got := TargetFromOutputs(map[string]interface{}{"ingressApi": "gateway-api"}).IngressAPI; got != components.IngressAPIGateway {
+	if got := TargetFromOutputs(map[string]interface{}{stackoutput.IngressAPI: "gateway-api"}).IngressAPI; got != components.IngressAPIGateway {
 		t.Errorf("ingressApi gateway-api read as %q", got)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/play-kubernetes/play-kubernetes/components"
+	"github.com/play-kubernetes/play-kubernetes/internal/stackoutput"
 )
 
 // Status is the outcome of one check.
@@ -190,22 +191,22 @@ func Run(ctx context.Context, c *Cluster, t Target, opts Options) (*Report, erro
 func (t Target) validate() error {
 	var missing []string
 	if t.Namespace == "" {
-		missing = append(missing, "appNamespace")
+		missing = append(missing, stackoutput.AppNamespace)
 	}
 	if t.IstioNamespace == "" {
-		missing = append(missing, "istioNamespace")
+		missing = append(missing, stackoutput.IstioNamespace)
 	}
 	if len(t.Hops) == 0 {
-		missing = append(missing, "chainHops")
+		missing = append(missing, stackoutput.ChainHops)
 	}
 	if t.ServiceURL == "" {
-		missing = append(missing, "serviceUrl")
+		missing = append(missing, stackoutput.ServiceURL)
 	}
 	if len(t.Releases) == 0 {
-		missing = append(missing, "istioReleases")
+		missing = append(missing, stackoutput.IstioReleases)
 	}
 	if t.EntryPort == 0 {
-		missing = append(missing, "chainEntryUrl")
+		missing = append(missing, stackoutput.ChainEntryURL)
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("the stack has no outputs %s: run `make up` first", strings.Join(missing, ", "))
@@ -275,12 +276,12 @@ func poll(ctx context.Context, wait, interval time.Duration, fn func(ctx context
 func TargetFromOutputs(outputs map[string]interface{}) Target {
 	str := func(k string) string { s, _ := outputs[k].(string); return s }
 	t := Target{
-		Namespace:      str("appNamespace"),
-		IstioNamespace: str("istioNamespace"),
-		ServiceURL:     str("serviceUrl"),
+		Namespace:      str(stackoutput.AppNamespace),
+		IstioNamespace: str(stackoutput.IstioNamespace),
+		ServiceURL:     str(stackoutput.ServiceURL),
 		Releases:       map[string]string{},
 	}
-	if releases, ok := outputs["istioReleases"].(map[string]interface{}); ok {
+	if releases, ok := outputs[stackoutput.IstioReleases].(map[string]interface{}); ok {
 		for name, ns := range releases {
 			if s, ok := ns.(string); ok {
 				t.Releases[name] = s
@@ -289,20 +290,20 @@ func TargetFromOutputs(outputs map[string]interface{}) Target {
 	}
 	// An older stack without the outputs had injection on and Istio's ingress API.
 	t.IngressAPI = components.IngressAPIIstio
-	if api := str("ingressApi"); api != "" {
+	if api := str(stackoutput.IngressAPI); api != "" {
 		t.IngressAPI = components.IngressAPI(api)
 	}
-	t.IstiodRevision = str("istiodRevision")
+	t.IstiodRevision = str(stackoutput.IstiodRevision)
 	t.SidecarInjection = true
-	if v, ok := outputs["sidecarInjection"].(bool); ok {
+	if v, ok := outputs[stackoutput.SidecarInjection].(bool); ok {
 		t.SidecarInjection = v
 	}
-	if u, err := url.Parse(str("chainEntryUrl")); err == nil {
+	if u, err := url.Parse(str(stackoutput.ChainEntryURL)); err == nil {
 		if p, err := strconv.Atoi(u.Port()); err == nil && p > 0 && p < 65536 {
 			t.EntryPort = int32(p)
 		}
 	}
-	if hops, ok := outputs["chainHops"].([]interface{}); ok {
+	if hops, ok := outputs[stackoutput.ChainHops].([]interface{}); ok {
 		for _, h := range hops {
 			if s, ok := h.(string); ok {
 				t.Hops = append(t.Hops, s)

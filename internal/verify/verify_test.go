@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/stackoutput"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -510,9 +511,9 @@ func TestAPIChecksRetry(t *testing.T) {
 
 func TestTargetFromOutputs(t *testing.T) {
 	tg := TargetFromOutputs(map[string]interface{}{
-		"appNamespace": "playground", "istioNamespace": "istio-system",
-		"serviceUrl": "http://127.0.0.1:31380/service", "chainHops": []interface{}{"a", "b", "c"},
-		"istioReleases": map[string]interface{}{"istiod": "istio-system", "istio-cni": "istio-cni"},
+		stackoutput.AppNamespace: "playground", stackoutput.IstioNamespace: "istio-system",
+		stackoutput.ServiceURL: "http://127.0.0.1:31380/service", stackoutput.ChainHops: []interface{}{"a", "b", "c"},
+		stackoutput.IstioReleases: map[string]interface{}{"istiod": "istio-system", "istio-cni": "istio-cni"},
 	})
 	if tg.Namespace != "playground" || tg.IstioNamespace != "istio-system" || strings.Join(tg.Hops, ",") != "a,b,c" || tg.ServiceURL == "" ||
 		tg.Releases["istio-cni"] != "istio-cni" || len(tg.Releases) != 2 {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/stackoutput"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
@@ -73,7 +74,7 @@ func checkWebServer(t *testing.T, d *deployment) {
 		if phase := utils.Field(p.Object, "status.phase"); phase != "Running" || !ready {
 			t.Errorf("pod %s: phase %v, ready %v; want Running and Ready", p.GetName(), phase, ready)
 		}
-		if img, want := utils.Field(p.Object, "spec.containers.0.image"), d.output("webserverImage"); img != want {
+		if img, want := utils.Field(p.Object, "spec.containers.0.image"), d.output(stackoutput.WebServerImage); img != want {
 			t.Errorf("pod %s runs %v, want %s (output webserverImage)", p.GetName(), img, want)
 		}
 	}
@@ -90,7 +91,7 @@ func checkWebServerService(t *testing.T, d *deployment) {
 	if nodePort < 30000 || nodePort > 32767 {
 		t.Errorf("webserver-svc nodePort %d, want 30000-32767", nodePort)
 	}
-	if out := num(d.outputs["webserverNodePort"].Value); out != nodePort {
+	if out := num(d.outputs[stackoutput.WebServerNodePort].Value); out != nodePort {
 		t.Errorf("output webserverNodePort %d, the Service has %d", out, nodePort)
 	}
 
@@ -129,7 +130,7 @@ func checkWebServerService(t *testing.T, d *deployment) {
 // sh.helm.release.v1.<release>.v<revision> in istio-system) says deployed,
 // and istioRevisions reports the revisions; istiodRevision is istiod's.
 func checkHelmReleases(t *testing.T, d *deployment, istiodRevision int64) {
-	revisions, _ := d.outputs["istioRevisions"].Value.(map[string]interface{})
+	revisions, _ := d.outputs[stackoutput.IstioRevisions].Value.(map[string]interface{})
 	for chart, release := range helmReleases {
 		want := int64(1)
 		if chart == "istiod" {
@@ -179,7 +180,7 @@ func checkRouting(t *testing.T, d *deployment) {
 // Service on the configured host, and jaegerPortForward is a kubectl
 // command whose target exists and forwards to Jaeger's UI.
 func checkOutputs(t *testing.T, d *deployment) {
-	if got := d.output("ingressUrl"); got != "http://127.0.0.1:31380" {
+	if got := d.output(stackoutput.IngressURL); got != "http://127.0.0.1:31380" {
 		t.Errorf("ingressUrl = %q, want http://127.0.0.1:31380", got)
 	}
 	ingress := d.get(t, "service", "istio-ingressgateway", "-n", istioNamespace)
@@ -187,7 +188,7 @@ func checkOutputs(t *testing.T, d *deployment) {
 		t.Errorf("ingress gateway Service: %v node port %d, want NodePort 31380", typ, np)
 	}
 
-	pf := d.output("jaegerPortForward")
+	pf := d.output(stackoutput.JaegerPortForward)
 	m := regexp.MustCompile(`^kubectl -n (\S+) port-forward svc/(\S+) (\d+):(\d+)$`).FindStringSubmatch(pf)
 	if m == nil {
 		t.Fatalf("jaegerPortForward = %q, want kubectl -n <ns> port-forward svc/<name> <local>:<port>", pf)
@@ -217,7 +218,7 @@ const imageChangeLoad = 50
 // history` shows both revisions with the change cause the stack records
 // on the pod template.
 func checkImageChange(t *testing.T, d *deployment) {
-	initial := d.output("webserverImage")
+	initial := d.output(stackoutput.WebServerImage)
 	if initial == changedImage {
 		t.Fatalf("the stack already runs %s", changedImage)
 	}
@@ -251,7 +252,7 @@ func checkImageChange(t *testing.T, d *deployment) {
 			t.Errorf("rollout history lacks %s:\n%s", want, history)
 		}
 	}
-	if out := d.output("webserverImage"); out != changedImage {
+	if out := d.output(stackoutput.WebServerImage); out != changedImage {
 		t.Errorf("output webserverImage = %q after the change, want %s", out, changedImage)
 	}
 	pods := livePods(t, d, appNamespace, "app=nginx")

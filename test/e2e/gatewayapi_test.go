@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/play-kubernetes/play-kubernetes/components"
+	"github.com/play-kubernetes/play-kubernetes/internal/stackoutput"
 	"github.com/play-kubernetes/play-kubernetes/internal/verify"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -86,10 +87,10 @@ func checkGatewayAPIIngress(t *testing.T, d *deployment) {
 		return
 	}
 	d.up(t)
-	if got := d.output("ingressApi"); got != "gateway-api" {
+	if got := d.output(stackoutput.IngressAPI); got != "gateway-api" {
 		t.Errorf("output ingressApi = %q", got)
 	}
-	if got := d.output("ingressUrl"); got != "http://127.0.0.1:31380" {
+	if got := d.output(stackoutput.IngressURL); got != "http://127.0.0.1:31380" {
 		t.Errorf("output ingressUrl = %q, want the tutorial's node port", got)
 	}
 	gw := d.get(t, "gateways.gateway.networking.k8s.io", components.KubernetesGatewayName, "-n", istioNamespace)

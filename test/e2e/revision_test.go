@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/play-kubernetes/play-kubernetes/components"
+	"github.com/play-kubernetes/play-kubernetes/internal/stackoutput"
 	"github.com/play-kubernetes/play-kubernetes/internal/verify"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 )
@@ -80,7 +81,7 @@ func injectorRecord(annotations map[string]string) string {
 // after the up is clean.
 func checkRevisionRuns(t *testing.T, d *deployment, revision string) {
 	t.Helper()
-	if got := d.output("istiodRevision"); got != revision {
+	if got := d.output(stackoutput.IstiodRevision); got != revision {
 		t.Errorf("output istiodRevision = %q, want %s", got, revision)
 	}
 	d.run(t, "-n", istioNamespace, "rollout", "status", "deployment/"+components.IstiodReleaseName(revision), "--timeout=2m")

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/stackoutput"
 	"github.com/play-kubernetes/play-kubernetes/internal/verify"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -49,7 +50,7 @@ func httpGet(t *testing.T, url string, within time.Duration) (int, string) {
 // sandbox mirrors every NodePort on 127.0.0.1, as minikube's node address
 // would serve it (the tutorial's curl 192.168.99.100:30248).
 func webserverURL(d *deployment) string {
-	return fmt.Sprintf("http://127.0.0.1:%d/", num(d.outputs["webserverNodePort"].Value))
+	return fmt.Sprintf("http://127.0.0.1:%d/", num(d.outputs[stackoutput.WebServerNodePort].Value))
 }
 
 // checkNginxOnNodePort: the tutorial's curl of the NodePort returns nginx's
@@ -112,7 +113,7 @@ type hopAnswer struct {
 }
 
 func hopNames(d *deployment) []string {
-	raw, _ := d.outputs["chainHops"].Value.([]interface{})
+	raw, _ := d.outputs[stackoutput.ChainHops].Value.([]interface{})
 	var hops []string
 	for _, h := range raw {
 		hops = append(hops, fmt.Sprint(h))
@@ -377,8 +378,8 @@ func checkTraceInJaeger(t *testing.T, d *deployment) {
 	for range 5 {
 		httpGet(t, base+"/service", time.Minute)
 	}
-	runOutputCommand(t, d, "jaegerPortForward")
-	jaeger := strings.TrimSuffix(d.output("jaegerUrl"), "/")
+	runOutputCommand(t, d, stackoutput.JaegerPortForward)
+	jaeger := strings.TrimSuffix(d.output(stackoutput.JaegerURL), "/")
 	httpGet(t, jaeger+"/api/services", time.Minute)
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
@@ -398,10 +399,10 @@ func checkTraceInJaeger(t *testing.T, d *deployment) {
 // prometheusPortForward command, scrapes every hop's pod (up == 1) and has
 // counted requests at each.
 func checkPrometheusScrapesHops(t *testing.T, d *deployment) {
-	runOutputCommand(t, d, "prometheusPortForward")
-	m := regexp.MustCompile(` (\d+):\d+$`).FindStringSubmatch(d.output("prometheusPortForward"))
+	runOutputCommand(t, d, stackoutput.PrometheusPortForward)
+	m := regexp.MustCompile(` (\d+):\d+$`).FindStringSubmatch(d.output(stackoutput.PrometheusPortForward))
 	if m == nil {
-		t.Fatalf("prometheusPortForward = %q: no local port", d.output("prometheusPortForward"))
+		t.Fatalf("%s = %q: no local port", stackoutput.PrometheusPortForward, d.output(stackoutput.PrometheusPortForward))
 	}
 	base := "http://127.0.0.1:" + m[1]
 	httpGet(t, base+"/-/ready", time.Minute)
