@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	playk8s "github.com/play-kubernetes/play-kubernetes"
+	"github.com/play-kubernetes/play-kubernetes/internal/readme"
 	"golang.org/x/mod/modfile"
 	"sigs.k8s.io/yaml"
 )
@@ -105,15 +106,10 @@ func TestSampleAppImageIsWhatReleaseWorkflowPublishes(t *testing.T) {
 // README's Supported versions table is versions.env's value of KEY, and
 // the table names every pin users ask about, so it cannot drift.
 func TestREADMESupportedVersionsAreThePins(t *testing.T) {
-	raw, err := os.ReadFile("README.md")
+	section, err := readme.Section("README.md", "Supported versions")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(raw), "\n## Supported versions\n")
-	if !ok {
-		t.Fatal("README.md has no Supported versions section")
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
 	seen := map[string]bool{}
 	for _, m := range regexp.MustCompile("`([^`]+)` \\(`([A-Z0-9_]+)`\\)").FindAllStringSubmatch(section, -1) {
 		value, key := m[1], m[2]
