@@ -96,7 +96,8 @@ func TestSandboxDownTrustsOnlyItsRecords(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
-	write := func(name, content string) {
+	// write puts a record in place for one subtest, removed after it.
+	write := func(t *testing.T, name, content string) {
 		t.Helper()
 		path := filepath.Join(stateDir, name)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -109,16 +110,16 @@ func TestSandboxDownTrustsOnlyItsRecords(t *testing.T) {
 	}
 
 	t.Run("a recorded namespace wins over SANDBOX_NETNS", func(t *testing.T) {
-		write("run/mode", "real\n")
-		write("run/netns", "pk-recorded\n")
+		write(t, "run/mode", "real\n")
+		write(t, "run/netns", "pk-recorded\n")
 		out, _ := run([]string{"SANDBOX_NETNS=pk-from-the-environment"}, "status")
 		if !strings.Contains(out, "pk-recorded") || strings.Contains(out, "pk-from-the-environment") {
 			t.Errorf("status with a recorded namespace and another SANDBOX_NETNS:\n%s\nwant it to act on the recorded one", out)
 		}
 	})
 	t.Run("a recorded namespace that is no name is refused before anything", func(t *testing.T) {
-		write("run/mode", "real\n")
-		write("run/netns", "Not/A-Name\n")
+		write(t, "run/mode", "real\n")
+		write(t, "run/netns", "Not/A-Name\n")
 		out, err := run(nil, "down")
 		if err == nil || !strings.Contains(out, "'Not/A-Name'") {
 			t.Errorf("down over a recorded namespace 'Not/A-Name': %v\n%s\nwant a refusal naming it", err, out)
@@ -134,8 +135,8 @@ func TestSandboxDownTrustsOnlyItsRecords(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		write("host-sysctls", "kernel.hostname=not-this-host\nvm.overcommit_memory="+strings.TrimSpace(string(overcommit))+"\n")
-		write("host-paths-created", canary+"\n")
+		write(t, "host-sysctls", "kernel.hostname=not-this-host\nvm.overcommit_memory="+strings.TrimSpace(string(overcommit))+"\n")
+		write(t, "host-paths-created", canary+"\n")
 		out, err := run(nil, "down")
 		if err == nil {
 			t.Errorf("down succeeded over foreign records:\n%s", out)
@@ -145,7 +146,7 @@ func TestSandboxDownTrustsOnlyItsRecords(t *testing.T) {
 				t.Errorf("down does not name the refused entry %s:\n%s", want, out)
 			}
 		}
-		if strings.Contains(out, "vm.overcommit_memory") {
+		if strings.Contains(out, "refusing 'vm.overcommit_memory") {
 			t.Errorf("down refused the kubelet's own sysctl:\n%s", out)
 		}
 		if _, err := os.Stat(canary); err != nil {
