@@ -2,6 +2,7 @@ package components
 
 import (
 	"github.com/play-kubernetes/play-kubernetes/components/internal/rule"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	networkingv1 "istio.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -32,21 +33,28 @@ func GatewayHostRules(hosts []string, api IngressAPI) field.ErrorList {
 	return errs
 }
 
-// routing registers the route from the ingress to the first hop, in the
-// ingress API the mesh was installed with.
-func (c *SampleChain) routing(ctx *pulumi.Context, s SampleChainSpec, mesh MeshAttachment, parent pulumi.ResourceOption) error {
-	if mesh.Gateway.API == IngressAPIGateway {
-		return c.httpRoute(ctx, s, mesh, parent)
-	}
-	return c.istioRoute(ctx, s, mesh, parent)
+// chainRoute is the route from the ingress to the first hop as
+// registered: Istio's Gateway and VirtualService, or the Gateway API's
+// HTTPRoute (the others nil).
+type chainRoute struct {
+	gateway, virtualService *apiextensions.CustomResource
+	httpRoute               *apiextensions.CustomResource
 }
 
-// istioRoute registers the tutorial's Gateway on the ingress gateway's pods
-// and the VirtualService sending its traffic to the first hop.
-func (c *SampleChain) istioRoute(ctx *pulumi.Context, s SampleChainSpec, mesh MeshAttachment, parent pulumi.ResourceOption) error {
+// newChainRoute registers the route from the ingress to the first hop, in
+// the ingress API the mesh was installed with.
+func newChainRoute(ctx *pulumi.Context, s SampleChainSpec, mesh MeshAttachment, parent pulumi.ResourceOption) (chainRoute, error) {
+	if mesh.Gateway.API == IngressAPIGateway {
+		return newHTTPRoute(ctx, s, mesh, parent)
+	}
+	return newIstioRoute(ctx, s, mesh, parent)
+}
+
+// newIstioRoute registers the tutorial's Gateway on the ingress gateway's
+// pods and the VirtualService sending its traffic to the first hop.
+func newIstioRoute(ctx *pulumi.Context, s SampleChainSpec, mesh MeshAttachment, parent pulumi.ResourceOption) (chainRoute, error) {
 	istioOpts := []pulumi.ResourceOption{parent, pulumi.DependsOn(mesh.IstioAPI)}
-	var err error
-	c.Gateway, err = newIstioResource(ctx, "gateway", istioResource{
+	gateway, err := newIstioResource(ctx, "gateway", istioResource{
 		apiVersion: "networking.istio.io/v1", kind: "Gateway", name: "gateway", namespace: mesh.AppNamespace,
 		spec: &networkingv1.Gateway{
 			Selector: mesh.Gateway.Selector,
@@ -57,9 +65,9 @@ func (c *SampleChain) istioRoute(ctx *pulumi.Context, s SampleChainSpec, mesh Me
 		},
 	}, istioOpts...)
 	if err != nil {
-		return err
+		return chainRoute{}, err
 	}
-	c.VirtualService, err = newIstioResource(ctx, "virtual-service", istioResource{
+	virtualService, err := newIstioResource(ctx, "virtual-service", istioResource{
 		apiVersion: "networking.istio.io/v1", kind: "VirtualService", name: "virtual-service", namespace: mesh.AppNamespace,
 		spec: &networkingv1.VirtualService{
 			Hosts:    s.GatewayHosts,
@@ -73,15 +81,18 @@ func (c *SampleChain) istioRoute(ctx *pulumi.Context, s SampleChainSpec, mesh Me
 				}},
 			}},
 		},
-	}, append(istioOpts, pulumi.DependsOn([]pulumi.Resource{c.Gateway}))...)
-	return err
+	}, append(istioOpts, pulumi.DependsOn([]pulumi.Resource{gateway}))...)
+	if err != nil {
+		return chainRoute{}, err
+	}
+	return chainRoute{gateway: gateway, virtualService: virtualService}, nil
 }
 
-// httpRoute registers the Gateway API route attaching the first hop to
+// newHTTPRoute registers the Gateway API route attaching the first hop to
 // the mesh's ingress Gateway. The route lives with the chain (the
 // application's side of the Gateway API's roles), the Gateway with the
 // mesh (the cluster operator's).
-func (c *SampleChain) httpRoute(ctx *pulumi.Context, s SampleChainSpec, mesh MeshAttachment, parent pulumi.ResourceOption) error {
+func newHTTPRoute(ctx *pulumi.Context, s SampleChainSpec, mesh MeshAttachment, parent pulumi.ResourceOption) (chainRoute, error) {
 	gatewayNamespace := gatewayv1.Namespace(mesh.Gateway.Namespace)
 	listener := gatewayv1.SectionName("http")
 	port := gatewayv1.PortNumber(s.Port)
@@ -91,8 +102,7 @@ func (c *SampleChain) httpRoute(ctx *pulumi.Context, s SampleChainSpec, mesh Mes
 			hostnames = append(hostnames, gatewayv1.Hostname(h))
 		}
 	}
-	var err error
-	c.HTTPRoute, err = newIstioResource(ctx, "http-route", istioResource{
+	route, err := newIstioResource(ctx, "http-route", istioResource{
 		apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute", name: HopServiceName(s.Hops[0]), namespace: mesh.AppNamespace,
 		spec: gatewayv1.HTTPRouteSpec{
 			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{
@@ -106,5 +116,8 @@ func (c *SampleChain) httpRoute(ctx *pulumi.Context, s SampleChainSpec, mesh Mes
 			}},
 		},
 	}, parent, pulumi.DependsOn(mesh.Routes))
-	return err
+	if err != nil {
+		return chainRoute{}, err
+	}
+	return chainRoute{httpRoute: route}, nil
 }

@@ -22,8 +22,15 @@
 // Service takes plain Args: it is a building block of the others, never
 // configured on its own.
 //
-// IstioMesh is built from values: each step (namespaces, releases and
-// revision tags, security policies, ingress) is a function that takes what
-// it needs and returns what it registered, and NewIstioMesh sets the
-// component's fields from those values at the end.
+// Every component is built from values: each step is a function that
+// takes what it needs and returns what it registered, and the constructor
+// sets the component's fields from those values once every step ran, so
+// no step reads what another wrote into the component. IstioMesh's steps
+// are its namespaces, releases and revision tags, security policies and
+// ingress (one file each); Telemetry's are its backends (jaeger.go,
+// prometheus.go, grafana.go); SampleChain's are the images (chainimage.go),
+// the hops (chainhop.go) and the route from the ingress (chainroute.go).
+// The steps are functions rather than child components: a child component
+// would change every resource's URN, which existing stacks would see as
+// replacements.
 package components

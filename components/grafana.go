@@ -5,6 +5,7 @@ import (
 
 	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"github.com/play-kubernetes/play-kubernetes/components/internal/rule"
+	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
@@ -42,7 +43,24 @@ func (s GrafanaSpec) Validate() field.ErrorList {
 // grafanaPort is Grafana's HTTP port.
 const grafanaPort = 3000
 
-func (c *Telemetry) grafana(ctx *pulumi.Context, s GrafanaSpec, ns pulumi.StringInput, parent pulumi.ResourceOption) error {
+// grafanaBackend is Grafana as registered, the command that forwards it
+// and its admin password, a secret. Without Grafana: no Deployment, and
+// "" for both (the outputs stay, empty).
+type grafanaBackend struct {
+	deployment                        *appsv1.Deployment
+	portForwardCommand, adminPassword pulumi.StringOutput
+}
+
+// newGrafana registers Grafana in namespace ns when the spec enables it:
+// its admin password (generated unless given) in a Secret, Prometheus and
+// Jaeger as its data sources, the Deployment and svc/grafana.
+func newGrafana(ctx *pulumi.Context, s GrafanaSpec, ns pulumi.StringInput, parent pulumi.ResourceOption) (grafanaBackend, error) {
+	if !s.Enabled {
+		return grafanaBackend{
+			portForwardCommand: pulumi.String("").ToStringOutput(),
+			adminPassword:      pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput),
+		}, nil
+	}
 	password := pulumi.ToSecret(pulumi.String(s.AdminPassword)).(pulumi.StringOutput)
 	if s.AdminPassword == "" {
 		generated, err := random.NewRandomPassword(ctx, "grafana-admin", &random.RandomPasswordArgs{
@@ -50,7 +68,7 @@ func (c *Telemetry) grafana(ctx *pulumi.Context, s GrafanaSpec, ns pulumi.String
 			Special: pulumi.Bool(false),
 		}, parent)
 		if err != nil {
-			return err
+			return grafanaBackend{}, err
 		}
 		password = pulumi.ToSecret(generated.Result).(pulumi.StringOutput)
 	}
@@ -59,7 +77,7 @@ func (c *Telemetry) grafana(ctx *pulumi.Context, s GrafanaSpec, ns pulumi.String
 		StringData: pulumi.StringMap{"admin-password": password},
 	}, parent)
 	if err != nil {
-		return err
+		return grafanaBackend{}, err
 	}
 	datasources, err := renderYAML(map[string]interface{}{
 		"apiVersion": 1,
@@ -70,16 +88,16 @@ func (c *Telemetry) grafana(ctx *pulumi.Context, s GrafanaSpec, ns pulumi.String
 		},
 	})
 	if err != nil {
-		return err
+		return grafanaBackend{}, err
 	}
 	cm, err := corev1.NewConfigMap(ctx, "grafana-datasources", &corev1.ConfigMapArgs{
 		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String("grafana-datasources"), Namespace: ns},
 		Data:     pulumi.StringMap{"datasources.yaml": pulumi.String(datasources)},
 	}, parent)
 	if err != nil {
-		return err
+		return grafanaBackend{}, err
 	}
-	c.GrafanaDeployment, err = newTelemetryDeployment(ctx, telemetryWorkload{
+	deployment, err := newTelemetryDeployment(ctx, telemetryWorkload{
 		name: "grafana", namespace: ns, image: s.Image, uid: 472,
 		ports:     map[string]int{"http": grafanaPort},
 		probe:     HTTPProbe{Path: "/api/health", Port: grafanaPort, PeriodSeconds: 10},
@@ -94,17 +112,19 @@ func (c *Telemetry) grafana(ctx *pulumi.Context, s GrafanaSpec, ns pulumi.String
 		},
 	}, parent)
 	if err != nil {
-		return err
+		return grafanaBackend{}, err
 	}
 	svc, err := NewService(ctx, "grafana", &ServiceArgs{
 		Namespace: ns, Type: ServiceTypeClusterIP, SkipAwait: true,
 		Selector: map[string]string{"app": "grafana"}, Labels: map[string]string{"app": "grafana"},
 		Ports: []ServicePort{{Name: "http", Port: grafanaPort}},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{c.GrafanaDeployment}))
+	}, parent, pulumi.DependsOn([]pulumi.Resource{deployment}))
 	if err != nil {
-		return err
+		return grafanaBackend{}, err
 	}
-	c.GrafanaPortForwardCommand = pulumi.Sprintf("kubectl -n %s port-forward svc/grafana %d:%d", svc.Service.Metadata.Namespace().Elem(), grafanaPort, grafanaPort)
-	c.GrafanaAdminPassword = password
-	return nil
+	return grafanaBackend{
+		deployment:         deployment,
+		portForwardCommand: pulumi.Sprintf("kubectl -n %s port-forward svc/grafana %d:%d", svc.Service.Metadata.Namespace().Elem(), grafanaPort, grafanaPort),
+		adminPassword:      password,
+	}, nil
 }

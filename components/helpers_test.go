@@ -1,7 +1,11 @@
 package components_test
 
 import (
+	"maps"
+	"testing"
+
 	"github.com/play-kubernetes/play-kubernetes/components"
+	"github.com/play-kubernetes/play-kubernetes/internal/pulumimock"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -59,4 +63,45 @@ func telemetrySpec() components.TelemetrySpec {
 	s.Defaults()
 	s.SamplingPercent = 100
 	return s
+}
+
+// resourceID is a registered resource's type and name.
+type resourceID struct{ typ, name string }
+
+// mergeIDs is a copy of base with extra's fields added.
+func mergeIDs(base, extra map[string]resourceID) map[string]resourceID {
+	out := maps.Clone(base)
+	maps.Copy(out, extra)
+	return out
+}
+
+// captureURNs follows the URN of each resource a component's fields hold,
+// by field name (leave out the fields that hold nothing).
+func captureURNs(fields map[string]pulumi.Resource) map[string]*pulumimock.Captured[pulumi.URN] {
+	out := map[string]*pulumimock.Captured[pulumi.URN]{}
+	for field, r := range fields {
+		out[field] = pulumimock.Capture[pulumi.URN](r.URN())
+	}
+	return out
+}
+
+// checkFieldsHold fails unless the fields holding a resource are exactly
+// those of want, each holding the resource want names.
+func checkFieldsHold(t *testing.T, mocks *pulumimock.Mocks, got map[string]*pulumimock.Captured[pulumi.URN], want map[string]resourceID) {
+	t.Helper()
+	for field, id := range want {
+		urn, ok := got[field]
+		if !ok {
+			t.Errorf("%s holds nothing, want %s %s", field, id.typ, id.name)
+			continue
+		}
+		if got, want := string(urn.Value(t)), mocks.Find(t, id.typ, id.name).URN; got != want {
+			t.Errorf("%s holds %s, want %s", field, got, want)
+		}
+	}
+	for field, urn := range got {
+		if _, ok := want[field]; !ok {
+			t.Errorf("%s holds %s, want nothing", field, urn.Value(t))
+		}
+	}
 }

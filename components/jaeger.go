@@ -5,6 +5,7 @@ import (
 
 	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"github.com/play-kubernetes/play-kubernetes/components/internal/rule"
+	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -45,19 +46,31 @@ const (
 	JaegerQueryServicePort = 80
 )
 
-func (c *Telemetry) jaeger(ctx *pulumi.Context, s JaegerSpec, ns pulumi.StringInput, parent pulumi.ResourceOption) error {
+// jaegerBackend is Jaeger as registered, and the command that forwards
+// its UI.
+type jaegerBackend struct {
+	deployment *appsv1.Deployment
+	// query is svc/tracing, the UI; zipkin and collector take spans in.
+	query, zipkin, collector *Service
+	portForwardCommand       pulumi.StringOutput
+}
+
+// newJaeger registers Jaeger in namespace ns: its configuration, the
+// Deployment, and the Services Istio's addon has in front of it.
+func newJaeger(ctx *pulumi.Context, s JaegerSpec, ns pulumi.StringInput, parent pulumi.ResourceOption) (jaegerBackend, error) {
 	config, err := renderYAML(jaegerConfig())
 	if err != nil {
-		return err
+		return jaegerBackend{}, err
 	}
 	cm, err := corev1.NewConfigMap(ctx, "jaeger", &corev1.ConfigMapArgs{
 		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String("jaeger"), Namespace: ns, Labels: pulumi.StringMap{"app": pulumi.String("jaeger")}},
 		Data:     pulumi.StringMap{"config.yaml": pulumi.String(config)},
 	}, parent)
 	if err != nil {
-		return err
+		return jaegerBackend{}, err
 	}
-	c.JaegerDeployment, err = newTelemetryDeployment(ctx, telemetryWorkload{
+	var out jaegerBackend
+	out.deployment, err = newTelemetryDeployment(ctx, telemetryWorkload{
 		name: "jaeger", namespace: ns, image: s.Image, uid: 10001,
 		args:      []string{"--config", "/etc/jaeger/config.yaml"},
 		ports:     map[string]int{"http-query": JaegerUIPort, "grpc-otlp": OTLPGRPCPort, "http-otlp": OTLPHTTPPort, "http-zipkin": JaegerZipkinPort, "http-health": jaegerHealthPort},
@@ -67,18 +80,18 @@ func (c *Telemetry) jaeger(ctx *pulumi.Context, s JaegerSpec, ns pulumi.StringIn
 		annotations: map[string]string{"prometheus.io/scrape": "true", "prometheus.io/port": "8888"},
 	}, parent)
 	if err != nil {
-		return err
+		return jaegerBackend{}, err
 	}
 	selector := map[string]string{"app": "jaeger"}
-	deps := pulumi.DependsOn([]pulumi.Resource{c.JaegerDeployment})
+	deps := pulumi.DependsOn([]pulumi.Resource{out.deployment})
 	services := []struct {
 		name   string
 		target **Service
 		ports  []ServicePort
 	}{
-		{JaegerQueryService, &c.TracingService, []ServicePort{{Name: "http-query", Port: JaegerQueryServicePort, TargetPort: JaegerUIPort}}},
-		{"zipkin", &c.ZipkinService, []ServicePort{{Name: "http-zipkin", Port: JaegerZipkinPort}}},
-		{CollectorService, &c.CollectorService, []ServicePort{
+		{JaegerQueryService, &out.query, []ServicePort{{Name: "http-query", Port: JaegerQueryServicePort, TargetPort: JaegerUIPort}}},
+		{"zipkin", &out.zipkin, []ServicePort{{Name: "http-zipkin", Port: JaegerZipkinPort}}},
+		{CollectorService, &out.collector, []ServicePort{
 			{Name: "grpc-otel", Port: OTLPGRPCPort},
 			{Name: "http-otel", Port: OTLPHTTPPort},
 			{Name: "http-zipkin", Port: JaegerZipkinPort},
@@ -91,11 +104,12 @@ func (c *Telemetry) jaeger(ctx *pulumi.Context, s JaegerSpec, ns pulumi.StringIn
 			SkipAwait: true,
 		}, parent, deps)
 		if err != nil {
-			return err
+			return jaegerBackend{}, err
 		}
 		*s.target = svc
 	}
-	return nil
+	out.portForwardCommand = pulumi.Sprintf("kubectl -n %s port-forward svc/%s %d:%d", out.query.Service.Metadata.Namespace().Elem(), JaegerQueryService, JaegerUIPort, JaegerQueryServicePort)
+	return out, nil
 }
 
 // jaegerConfig is a Jaeger v2 all-in-one configuration: OTLP and Zipkin in,

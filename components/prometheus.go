@@ -3,6 +3,7 @@ package components
 import (
 	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"github.com/play-kubernetes/play-kubernetes/components/internal/rule"
+	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	rbacv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/rbac/v1"
@@ -45,13 +46,22 @@ const (
 	PrometheusPort    = 9090
 )
 
-// prometheus registers Prometheus: its account and its read access in
-// each namespace it scrapes, its configuration, the Deployment and svc/prometheus.
-func (c *Telemetry) prometheus(ctx *pulumi.Context, s PrometheusSpec, mesh MeshAttachment, parent pulumi.ResourceOption) error {
+// prometheusBackend is Prometheus as registered, and the command that
+// forwards it.
+type prometheusBackend struct {
+	deployment         *appsv1.Deployment
+	service            *Service
+	portForwardCommand pulumi.StringOutput
+}
+
+// newPrometheus registers Prometheus in the mesh's root namespace: its
+// account and its read access in each namespace it scrapes, its
+// configuration, the Deployment and svc/prometheus.
+func newPrometheus(ctx *pulumi.Context, s PrometheusSpec, mesh MeshAttachment, parent pulumi.ResourceOption) (prometheusBackend, error) {
 	ns := mesh.SystemNamespace
 	sa, err := prometheusAccount(ctx, ns, scrapedNamespaces(mesh), parent)
 	if err != nil {
-		return err
+		return prometheusBackend{}, err
 	}
 	config := pulumi.All(mesh.SystemNamespace, mesh.AppNamespace).ApplyT(func(names []interface{}) (string, error) {
 		return renderYAML(prometheusConfig(s, names[0].(string), names[1].(string)))
@@ -61,9 +71,9 @@ func (c *Telemetry) prometheus(ctx *pulumi.Context, s PrometheusSpec, mesh MeshA
 		Data:     pulumi.StringMap{"prometheus.yml": config},
 	}, parent)
 	if err != nil {
-		return err
+		return prometheusBackend{}, err
 	}
-	c.PrometheusDeployment, err = newTelemetryDeployment(ctx, telemetryWorkload{
+	deployment, err := newTelemetryDeployment(ctx, telemetryWorkload{
 		name: "prometheus", namespace: ns, image: s.Image, uid: 65534,
 		serviceAccount: sa,
 		args: []string{
@@ -78,14 +88,22 @@ func (c *Telemetry) prometheus(ctx *pulumi.Context, s PrometheusSpec, mesh MeshA
 		scratch: []string{"/prometheus"},
 	}, parent)
 	if err != nil {
-		return err
+		return prometheusBackend{}, err
 	}
-	c.PrometheusService, err = NewService(ctx, PrometheusService, &ServiceArgs{
+	svc, err := NewService(ctx, PrometheusService, &ServiceArgs{
 		Namespace: ns, Type: ServiceTypeClusterIP, SkipAwait: true,
 		Selector: map[string]string{"app": "prometheus"}, Labels: map[string]string{"app": "prometheus"},
 		Ports: []ServicePort{{Name: "http", Port: PrometheusPort}},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{c.PrometheusDeployment}))
-	return err
+	}, parent, pulumi.DependsOn([]pulumi.Resource{deployment}))
+	if err != nil {
+		return prometheusBackend{}, err
+	}
+	return prometheusBackend{
+		deployment: deployment,
+		service:    svc,
+		portForwardCommand: pulumi.Sprintf("kubectl -n %s port-forward svc/%s %d:%d",
+			svc.Service.Metadata.Namespace().Elem(), PrometheusService, PrometheusPort, PrometheusPort),
+	}, nil
 }
 
 // scrapedNamespace is a namespace Prometheus discovers targets in: the

@@ -56,7 +56,9 @@ func HopServiceType(hop string) string { return strings.ToUpper(hop) }
 
 // NewSampleChain registers the sample-app image build (unless a prebuilt
 // image is given), a ServiceAccount, Deployment, Service and policies per
-// hop, and the route from the ingress to the first hop.
+// hop, and the route from the ingress to the first hop. Each step is a
+// function that returns what it registered; the component's fields are
+// set from those values once every step ran.
 func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opts ...pulumi.ResourceOption) (*SampleChain, error) {
 	if args == nil {
 		return nil, fmt.Errorf("sample chain %q: args are required", name)
@@ -77,7 +79,7 @@ func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opt
 	parent := pulumi.Parent(component)
 	s := args.Spec
 
-	images, err := component.images(ctx, s, parent)
+	images, err := newSampleAppImages(ctx, s, parent)
 	if err != nil {
 		return nil, fmt.Errorf("sample chain %q: %w", name, err)
 	}
@@ -86,24 +88,28 @@ func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opt
 	if args.Tracing.Tracing {
 		spansTo = args.Mesh.Collector.OTLPHTTPEndpoint()
 	}
+	var hops []*ChainHop
 	var hopURLs, imageRefs pulumi.StringArray
 	for i, hop := range s.Hops {
-		h, err := newChainHop(ctx, s, i, images[hop], args.Mesh, spansTo, parent)
+		h, err := newChainHop(ctx, s, i, images.byHop[hop], args.Mesh, spansTo, parent)
 		if err != nil {
 			return nil, err
 		}
 		if err := hopPolicies(ctx, s, i, args.Mesh, parent); err != nil {
 			return nil, err
 		}
-		component.Hops = append(component.Hops, h)
+		hops = append(hops, h)
 		hopURLs = append(hopURLs, h.Service.URL)
-		imageRefs = append(imageRefs, images[hop].ref)
+		imageRefs = append(imageRefs, images.byHop[hop].ref)
 	}
-	if err := component.routing(ctx, s, args.Mesh, parent); err != nil {
+	route, err := newChainRoute(ctx, s, args.Mesh, parent)
+	if err != nil {
 		return nil, err
 	}
 
-	component.EntryURL = component.Hops[0].Service.URL
+	component.Images, component.Hops = images.builds, hops
+	component.Gateway, component.VirtualService, component.HTTPRoute = route.gateway, route.virtualService, route.httpRoute
+	component.EntryURL = hops[0].Service.URL
 	component.HopNames = pulumi.ToStringArray(s.Hops).ToStringArrayOutput()
 	component.HopURLs = hopURLs.ToStringArrayOutput()
 	component.ImageRefs = imageRefs.ToStringArrayOutput()
@@ -116,77 +122,4 @@ func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opt
 		return nil, err
 	}
 	return component, nil
-}
-
-// hopImage is the image a hop runs and how the kubelet should pull it.
-type hopImage struct {
-	ref        pulumi.StringOutput
-	pullPolicy string
-}
-
-// images resolves each hop's image: the prebuilt reference, one shared build,
-// or one build per hop.
-func (c *SampleChain) images(ctx *pulumi.Context, s SampleChainSpec, parent pulumi.ResourceOption) (map[string]hopImage, error) {
-	out := map[string]hopImage{}
-	if s.Image != "" {
-		for _, hop := range s.Hops {
-			out[hop] = hopImage{ref: pulumi.String(s.Image).ToStringOutput(), pullPolicy: "IfNotPresent"}
-		}
-		return out, nil
-	}
-	b := s.Build
-	digest, err := ContextDigest(b.Context)
-	if err != nil {
-		return nil, err
-	}
-	tag := digest[:12]
-	var registry docker.RegistryPtrInput
-	if b.Push {
-		registry = &docker.RegistryArgs{
-			Server:   pulumi.String(b.Registry.Server),
-			Username: optionalString(b.Registry.Username),
-			Password: optionalSecret(s.RegistryPassword),
-		}
-	}
-	build := func(resourceName, imageTag string, buildArgs map[string]string) (hopImage, error) {
-		img, err := docker.NewImage(ctx, resourceName, &docker.ImageArgs{
-			ImageName: pulumi.String(b.Repository + ":" + imageTag),
-			Build: &docker.DockerBuildArgs{
-				Context:    pulumi.String(b.Context),
-				Dockerfile: pulumi.String(b.dockerfile()),
-				Args:       stringMap(buildArgs),
-				Platform:   optionalString(b.Platform),
-			},
-			SkipPush: pulumi.Bool(!b.Push),
-			Registry: registry,
-		}, parent)
-		if err != nil {
-			return hopImage{}, err
-		}
-		c.Images = append(c.Images, img)
-		if b.Push {
-			// The digest pins exactly what was pushed.
-			return hopImage{ref: img.RepoDigest, pullPolicy: "IfNotPresent"}, nil
-		}
-		// Built into the node's own daemon: never pull, it is not in any registry.
-		return hopImage{ref: img.ImageName, pullPolicy: "Never"}, nil
-	}
-	if !b.PerHop {
-		shared, err := build("sample-app", tag, nil)
-		if err != nil {
-			return nil, err
-		}
-		for _, hop := range s.Hops {
-			out[hop] = shared
-		}
-		return out, nil
-	}
-	for _, hop := range s.Hops {
-		img, err := build("sample-app-"+hop, tag+"-"+hop, map[string]string{"SERVICE_TYPE": HopServiceType(hop)})
-		if err != nil {
-			return nil, err
-		}
-		out[hop] = img
-	}
-	return out, nil
 }

@@ -1,14 +1,17 @@
 package components_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/play-kubernetes/play-kubernetes/components"
 	"github.com/play-kubernetes/play-kubernetes/internal/pulumimock"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -380,5 +383,98 @@ func TestSampleChainTracing(t *testing.T) {
 		if exports != on {
 			t.Errorf("tracing %v: sample-app exports spans: %v", on, exports)
 		}
+	}
+}
+
+// TestSampleChainFieldsHoldWhatTheyName: each resource field of
+// SampleChain holds the resource its name says: the route of the mesh's
+// ingress API and nothing of the other's, every build in hop order (none
+// with a prebuilt image), and each hop's workload in call order.
+func TestSampleChainFieldsHoldWhatTheyName(t *testing.T) {
+	dir := writeContext(t)
+	hops := func(names ...string) map[string]resourceID {
+		out := map[string]resourceID{}
+		for i, hop := range names {
+			name := components.HopServiceName(hop)
+			out[fmt.Sprintf("Hops[%d].ServiceAccount", i)] = resourceID{"kubernetes:core/v1:ServiceAccount", name}
+			out[fmt.Sprintf("Hops[%d].Deployment", i)] = resourceID{deploymentType, name}
+			out[fmt.Sprintf("Hops[%d].Service", i)] = resourceID{components.ServiceToken, name}
+		}
+		return out
+	}
+	istioRoute := map[string]resourceID{"Gateway": {customResourceType, "gateway"}, "VirtualService": {virtualServiceType, "virtual-service"}}
+	for _, tc := range []struct {
+		name       string
+		gatewayAPI bool
+		hops       []string
+		build      components.ImageBuild // none: the prebuilt image
+		want       map[string]resourceID
+	}{
+		{
+			name: "istio ingress, prebuilt image", hops: []string{"a", "b", "c"},
+			want: mergeIDs(istioRoute, hops("a", "b", "c")),
+		},
+		{
+			name: "gateway-api ingress, one build", gatewayAPI: true, hops: []string{"a"},
+			build: components.ImageBuild{Context: dir, Repository: "sample-app"},
+			want:  mergeIDs(hops("a"), map[string]resourceID{"HTTPRoute": {httpRouteType, "http-route"}, "Images[0]": {imageType, "sample-app"}}),
+		},
+		{
+			name: "one build per hop", hops: []string{"a", "b"},
+			build: components.ImageBuild{Context: dir, Repository: "sample-app", PerHop: true},
+			want: mergeIDs(mergeIDs(istioRoute, hops("a", "b")),
+				map[string]resourceID{"Images[0]": {imageType, "sample-app-a"}, "Images[1]": {imageType, "sample-app-b"}}),
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := chainSpec()
+			spec.Hops = tc.hops
+			if tc.build.Context != "" {
+				spec.Image, spec.Build = "", tc.build
+			}
+			var got map[string]*pulumimock.Captured[pulumi.URN]
+			var names []string
+			mocks, err := pulumimock.Run(t, nil, func(ctx *pulumi.Context) error {
+				attachment, err := testAttachment(ctx)
+				if err != nil {
+					return err
+				}
+				if tc.gatewayAPI {
+					gateway, err := pulumi.NewStackReference(ctx, "gateway", nil)
+					if err != nil {
+						return err
+					}
+					gatewayAPIAttachment(gateway)(&attachment)
+				}
+				chain, err := components.NewSampleChain(ctx, "chain", &components.SampleChainArgs{Spec: spec, Mesh: attachment})
+				if err != nil {
+					return err
+				}
+				fields := map[string]pulumi.Resource{}
+				for field, r := range map[string]*apiextensions.CustomResource{"Gateway": chain.Gateway, "VirtualService": chain.VirtualService, "HTTPRoute": chain.HTTPRoute} {
+					if r != nil {
+						fields[field] = r
+					}
+				}
+				for i, img := range chain.Images {
+					fields[fmt.Sprintf("Images[%d]", i)] = img
+				}
+				for i, h := range chain.Hops {
+					names = append(names, h.Name)
+					fields[fmt.Sprintf("Hops[%d].ServiceAccount", i)] = h.ServiceAccount
+					fields[fmt.Sprintf("Hops[%d].Deployment", i)] = h.Deployment
+					fields[fmt.Sprintf("Hops[%d].Service", i)] = h.Service
+				}
+				got = captureURNs(fields)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(names, tc.hops) {
+				t.Errorf("hops are named %v, want %v", names, tc.hops)
+			}
+			checkFieldsHold(t, mocks, got, tc.want)
+		})
 	}
 }

@@ -223,7 +223,11 @@ func NewService(ctx *pulumi.Context, name string, args *ServiceArgs, opts ...pul
 		return nil, err
 	}
 
-	component.setOutputs(a, svc)
+	component.Service = svc
+	component.Name = svc.Metadata.Name().Elem()
+	component.ClusterIP = svc.Spec.ClusterIP().Elem()
+	component.NodePort = svc.Spec.Ports().Index(pulumi.Int(0)).NodePort().Elem()
+	component.URL, component.ExternalAddress = serviceAddress(a, svc)
 
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"name":            component.Name,
@@ -270,22 +274,16 @@ func (a *ServiceArgs) serviceSpec() *corev1.ServiceSpecArgs {
 	return spec
 }
 
-// setOutputs fills the component's outputs from the Kubernetes Service:
-// the URL and external address of an ExternalName Service are its DNS
-// name's, every other type's its in-cluster name and load balancer's.
-func (c *Service) setOutputs(a ServiceArgs, svc *corev1.Service) {
+// serviceAddress is where the Service answers, as a URL at its first
+// port and an external address: an ExternalName Service's DNS name for
+// both, any other type's in-cluster name and load balancer's address.
+func serviceAddress(a ServiceArgs, svc *corev1.Service) (url, external pulumi.StringOutput) {
 	first := a.Ports[0]
-	c.Service = svc
-	c.Name = svc.Metadata.Name().Elem()
-	c.ClusterIP = svc.Spec.ClusterIP().Elem()
-	c.NodePort = svc.Spec.Ports().Index(pulumi.Int(0)).NodePort().Elem()
 	if a.Type == ServiceTypeExternalName {
-		c.URL = pulumi.Sprintf("http://%s:%d", a.ExternalName, first.Port)
-		c.ExternalAddress = pulumi.String(a.ExternalName).ToStringOutput()
-	} else {
-		c.URL = pulumi.Sprintf("http://%s:%d", InClusterHost(a.Name, svc.Metadata.Namespace().Elem()), first.Port)
-		c.ExternalAddress = svc.Status.ApplyT(loadBalancerAddress).(pulumi.StringOutput)
+		return pulumi.Sprintf("http://%s:%d", a.ExternalName, first.Port), pulumi.String(a.ExternalName).ToStringOutput()
 	}
+	return pulumi.Sprintf("http://%s:%d", InClusterHost(a.Name, svc.Metadata.Namespace().Elem()), first.Port),
+		svc.Status.ApplyT(loadBalancerAddress).(pulumi.StringOutput)
 }
 
 // InClusterHost is the DNS name of a Service inside the cluster, the tutorial's

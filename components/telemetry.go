@@ -85,7 +85,9 @@ type Telemetry struct {
 }
 
 // NewTelemetry registers Jaeger, Prometheus, optionally Grafana, and the
-// mesh-wide Telemetry resource.
+// mesh-wide Telemetry resource. Each backend is a function that returns
+// what it registered; the component's fields are set from those values
+// once every step ran.
 func NewTelemetry(ctx *pulumi.Context, name string, args *TelemetryArgs, opts ...pulumi.ResourceOption) (*Telemetry, error) {
 	if args == nil {
 		return nil, fmt.Errorf("telemetry %q: args are required", name)
@@ -103,21 +105,19 @@ func NewTelemetry(ctx *pulumi.Context, name string, args *TelemetryArgs, opts ..
 	parent := pulumi.Parent(component)
 	ns := args.Mesh.SystemNamespace
 
-	if err := component.jaeger(ctx, args.Spec.JaegerSpec, ns, parent); err != nil {
+	jaeger, err := newJaeger(ctx, args.Spec.JaegerSpec, ns, parent)
+	if err != nil {
 		return nil, err
 	}
-	if err := component.prometheus(ctx, args.Spec.PrometheusSpec, args.Mesh, parent); err != nil {
+	prometheus, err := newPrometheus(ctx, args.Spec.PrometheusSpec, args.Mesh, parent)
+	if err != nil {
 		return nil, err
 	}
-	component.GrafanaPortForwardCommand = pulumi.String("").ToStringOutput()
-	component.GrafanaAdminPassword = pulumi.ToSecret(pulumi.String("")).(pulumi.StringOutput)
-	if args.Spec.GrafanaSpec.Enabled {
-		if err := component.grafana(ctx, args.Spec.GrafanaSpec, ns, parent); err != nil {
-			return nil, err
-		}
+	grafana, err := newGrafana(ctx, args.Spec.GrafanaSpec, ns, parent)
+	if err != nil {
+		return nil, err
 	}
-	var err error
-	component.MeshTelemetry, err = newIstioResource(ctx, "mesh-default", istioResource{
+	telemetryResource, err := newIstioResource(ctx, "mesh-default", istioResource{
 		apiVersion: "telemetry.istio.io/v1", kind: "Telemetry", name: "mesh-default", namespace: ns,
 		spec: meshTelemetry(args.Spec.TracingSpec),
 	}, parent, pulumi.DependsOn(args.Mesh.IstioAPI))
@@ -125,9 +125,15 @@ func NewTelemetry(ctx *pulumi.Context, name string, args *TelemetryArgs, opts ..
 		return nil, err
 	}
 
+	component.JaegerDeployment = jaeger.deployment
+	component.TracingService, component.ZipkinService, component.CollectorService = jaeger.query, jaeger.zipkin, jaeger.collector
+	component.PrometheusDeployment, component.PrometheusService = prometheus.deployment, prometheus.service
+	component.GrafanaDeployment = grafana.deployment
+	component.MeshTelemetry = telemetryResource
 	component.JaegerPortForward = pulumi.Sprintf("svc/%s %d:%d", JaegerQueryService, JaegerUIPort, JaegerQueryServicePort)
-	component.JaegerPortForwardCommand = pulumi.Sprintf("kubectl -n %s port-forward svc/%s %d:%d", component.TracingService.Service.Metadata.Namespace().Elem(), JaegerQueryService, JaegerUIPort, JaegerQueryServicePort)
-	component.PrometheusPortForwardCommand = pulumi.Sprintf("kubectl -n %s port-forward svc/%s %d:%d", component.PrometheusService.Service.Metadata.Namespace().Elem(), PrometheusService, PrometheusPort, PrometheusPort)
+	component.JaegerPortForwardCommand = jaeger.portForwardCommand
+	component.PrometheusPortForwardCommand = prometheus.portForwardCommand
+	component.GrafanaPortForwardCommand, component.GrafanaAdminPassword = grafana.portForwardCommand, grafana.adminPassword
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"jaegerPortForward":            component.JaegerPortForward,
 		"jaegerPortForwardCommand":     component.JaegerPortForwardCommand,

@@ -14,6 +14,8 @@ import (
 
 type telemetryOutputs struct {
 	jaegerCommand, jaegerTarget, promCommand, grafanaPassword *pulumimock.Captured[string]
+	// held are the URNs of the resources the component's fields hold, by field.
+	held map[string]*pulumimock.Captured[pulumi.URN]
 }
 
 // runTelemetry registers a Telemetry of the spec in a test mesh.
@@ -33,6 +35,16 @@ func runTelemetry(t *testing.T, spec components.TelemetrySpec) (*pulumimock.Mock
 		out.jaegerTarget = pulumimock.Capture[string](tel.JaegerPortForward)
 		out.promCommand = pulumimock.Capture[string](tel.PrometheusPortForwardCommand)
 		out.grafanaPassword = pulumimock.Capture[string](tel.GrafanaAdminPassword)
+		held := map[string]pulumi.Resource{
+			"JaegerDeployment": tel.JaegerDeployment, "TracingService": tel.TracingService,
+			"ZipkinService": tel.ZipkinService, "CollectorService": tel.CollectorService,
+			"PrometheusDeployment": tel.PrometheusDeployment, "PrometheusService": tel.PrometheusService,
+			"MeshTelemetry": tel.MeshTelemetry,
+		}
+		if tel.GrafanaDeployment != nil {
+			held["GrafanaDeployment"] = tel.GrafanaDeployment
+		}
+		out.held = captureURNs(held)
 		return nil
 	})
 	if err != nil {
@@ -246,5 +258,35 @@ func TestPrometheusReadsOnlyWhatItScrapes(t *testing.T) {
 	}
 	if len(config.ScrapeConfigs) != len(want) {
 		t.Errorf("%d scrape jobs, want %d", len(config.ScrapeConfigs), len(want))
+	}
+}
+
+// TestTelemetryFieldsHoldWhatTheyName: each resource field of Telemetry
+// holds the resource its name says, and GrafanaDeployment nothing without
+// Grafana (the stack exports Grafana's outputs only when it is set).
+func TestTelemetryFieldsHoldWhatTheyName(t *testing.T) {
+	backends := map[string]resourceID{
+		"JaegerDeployment":     {deploymentType, "jaeger"},
+		"TracingService":       {components.ServiceToken, components.JaegerQueryService},
+		"ZipkinService":        {components.ServiceToken, "zipkin"},
+		"CollectorService":     {components.ServiceToken, components.CollectorService},
+		"PrometheusDeployment": {deploymentType, "prometheus"},
+		"PrometheusService":    {components.ServiceToken, components.PrometheusService},
+		"MeshTelemetry":        {"kubernetes:telemetry.istio.io/v1:Telemetry", "mesh-default"},
+	}
+	for _, tc := range []struct {
+		name    string
+		grafana bool
+		want    map[string]resourceID
+	}{
+		{"without grafana", false, backends},
+		{"with grafana", true, mergeIDs(backends, map[string]resourceID{"GrafanaDeployment": {deploymentType, "grafana"}})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := telemetrySpec()
+			spec.GrafanaSpec.Enabled = tc.grafana
+			mocks, out := runTelemetry(t, spec)
+			checkFieldsHold(t, mocks, out.held, tc.want)
+		})
 	}
 }

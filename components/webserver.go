@@ -90,38 +90,23 @@ func NewWebServer(ctx *pulumi.Context, name string, args *WebServerArgs, opts ..
 	if err != nil {
 		return nil, err
 	}
-	component.Deployment = deployment
 	if _, err := newDisruptionBudget(ctx, s.Name, ns, s.Replicas, webServerPods, parent); err != nil {
 		return nil, err
 	}
-	component.DeploymentName = deployment.Metadata.Name().Elem()
-	component.Image = deployment.Spec.Template().Spec().Containers().Index(pulumi.Int(0)).Image().Elem()
-	component.URL = pulumi.String("").ToStringOutput()
-	component.NodePort = pulumi.Int(0).ToIntOutput()
-
-	if svc := s.Service; svc.Enabled {
-		exposed, err := NewService(ctx, svc.Name, &ServiceArgs{
-			Namespace:             ns,
-			Name:                  svc.Name,
-			Type:                  svc.Type,
-			Selector:              webServerPods,
-			Ports:                 []ServicePort{{Name: "http", Port: svc.Port, TargetPort: s.ContainerPort, NodePort: svc.NodePort}},
-			ExternalTrafficPolicy: svc.ExternalTrafficPolicy,
-			Labels:                webServerServiceLabels,
-			// Created after the Deployment is ready; a LoadBalancer is still
-			// awaited for its address.
-			SkipAwait: svc.Type != ServiceTypeLoadBalancer,
-		}, parent, pulumi.DependsOn([]pulumi.Resource{deployment}))
-		if err != nil {
-			return nil, err
-		}
-		component.Service = exposed
-		component.URL = exposed.URL
-		component.NodePort = exposed.NodePort
+	exposure, err := newWebServerService(ctx, s, ns, deployment, parent)
+	if err != nil {
+		return nil, err
 	}
-
 	if err := webServerPolicies(ctx, s, args.Mesh, parent); err != nil {
 		return nil, err
+	}
+
+	component.Deployment, component.Service = deployment, exposure
+	component.DeploymentName = deployment.Metadata.Name().Elem()
+	component.Image = deployment.Spec.Template().Spec().Containers().Index(pulumi.Int(0)).Image().Elem()
+	component.URL, component.NodePort = pulumi.String("").ToStringOutput(), pulumi.Int(0).ToIntOutput()
+	if exposure != nil {
+		component.URL, component.NodePort = exposure.URL, exposure.NodePort
 	}
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"deploymentName": component.DeploymentName,
@@ -132,6 +117,28 @@ func NewWebServer(ctx *pulumi.Context, name string, args *WebServerArgs, opts ..
 		return nil, err
 	}
 	return component, nil
+}
+
+// newWebServerService registers the Service in front of the web server's
+// pods in namespace ns, after its Deployment, when the spec enables one
+// (nil otherwise).
+func newWebServerService(ctx *pulumi.Context, s WebServerSpec, ns pulumi.StringInput, deployment *appsv1.Deployment, parent pulumi.ResourceOption) (*Service, error) {
+	svc := s.Service
+	if !svc.Enabled {
+		return nil, nil
+	}
+	return NewService(ctx, svc.Name, &ServiceArgs{
+		Namespace:             ns,
+		Name:                  svc.Name,
+		Type:                  svc.Type,
+		Selector:              webServerPods,
+		Ports:                 []ServicePort{{Name: "http", Port: svc.Port, TargetPort: s.ContainerPort, NodePort: svc.NodePort}},
+		ExternalTrafficPolicy: svc.ExternalTrafficPolicy,
+		Labels:                webServerServiceLabels,
+		// Created after the Deployment is ready; a LoadBalancer is still
+		// awaited for its address.
+		SkipAwait: svc.Type != ServiceTypeLoadBalancer,
+	}, parent, pulumi.DependsOn([]pulumi.Resource{deployment}))
 }
 
 // webServerDeployment is the nginx Deployment: restricted pods that never
