@@ -18,7 +18,18 @@ GO ?= go
 # tests, make tools), not to the engine, sandbox and e2e processes.
 # `make test BUILD_GC=` turns it off.
 BUILD_GC ?= GOGC=400 GOMEMLIMIT=6GiB
-JAEGER_BIN = $(CURDIR)/.tools/jaeger-$(JAEGER_VERSION)/jaeger
+
+# Every path make names (TOOLS_DIR, PLAYK8S, SANDBOX, JAEGER_BIN,
+# RENOVATE_DIR, SANDBOX_KUBECONFIG) comes from internal/layout, written
+# as make assignments once and again whenever that package or the pins
+# change (make remakes an included file and restarts).
+LAYOUT_MK := .tools/layout.mk
+include $(LAYOUT_MK)
+# Through a temporary file of its own: .ci/run starts a second make beside
+# make test, and both may remake it at once.
+$(LAYOUT_MK): $(wildcard internal/layout/*.go) versions.env
+	@mkdir -p $(@D)
+	@$(GO) run ./cmd/tools -layout >$@.$$$$.tmp && mv -f $@.$$$$.tmp $@
 
 .PHONY: help
 help: ## List the targets.
@@ -62,12 +73,12 @@ engine-test: tools ## The stack rendered, previewed and changed under the real P
 	$(GO) test -count=1 -v ./test/engine/
 
 .PHONY: e2e
-e2e: tools ## The tutorial replayed on a fresh sandbox with real pods, the failure drills, destroy; then sandbox-down, checked to leave nothing behind.
-	hack/sandbox.sh down >/dev/null
-	hack/sandbox.sh up
-	rc=0; SANDBOX_KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig $(GO) test -count=1 -v -timeout 60m ./test/e2e/ || rc=1; \
-	hack/sandbox.sh down >/dev/null || rc=1; \
-	SANDBOX_STATE=$(CURDIR)/.state/sandbox $(GO) test -count=1 -v -run '^TestSandboxDown' ./test/e2e/ || rc=1; \
+e2e: tools $(SANDBOX) ## The tutorial replayed on a fresh sandbox with real pods, the failure drills, destroy; then sandbox-down, checked to leave nothing behind.
+	$(SANDBOX) down >/dev/null
+	$(SANDBOX) up
+	rc=0; SANDBOX_KUBECONFIG=$(SANDBOX_KUBECONFIG) $(GO) test -count=1 -v -timeout 60m ./test/e2e/ || rc=1; \
+	$(SANDBOX) down >/dev/null || rc=1; \
+	SANDBOX_AFTER_DOWN=1 $(GO) test -count=1 -v -run '^TestSandboxDown' ./test/e2e/ || rc=1; \
 	exit $$rc
 
 # staticcheck, pinned in tools/staticcheck, analyses the module of the
@@ -91,7 +102,6 @@ lint: ## go vet, staticcheck and gofmt over both modules, actionlint over the Gi
 # version tools/renovate's lock file pins (RENOVATE_VERSION). Installed
 # under a lock, so a prefetch running beside make test (.ci/run) and make
 # lint's own call install it once.
-RENOVATE_DIR = $(CURDIR)/.tools/renovate-$(RENOVATE_VERSION)
 RENOVATE_VALIDATOR = $(RENOVATE_DIR)/node_modules/.bin/renovate-config-validator
 .PHONY: renovate-validator
 renovate-validator: ## Install Renovate's config validator (npm) into .tools/ for make lint (skipped when installed).
@@ -130,35 +140,41 @@ bench-sample-app: ## sample-app: handler benchmarks, the chain load test, and th
 
 BENCH_ROUNDS ?= 3
 .PHONY: bench-deploy
-bench-deploy: tools helm ## On a fresh sandbox: cold deploy, no-op preview (in-process and as whole processes), image change and chain growth vs. helm install + kubectl (bench/out/deploy.md).
-	hack/sandbox.sh down >/dev/null
-	hack/sandbox.sh up
+bench-deploy: tools helm $(SANDBOX) ## On a fresh sandbox: cold deploy, no-op preview (in-process and as whole processes), image change and chain growth vs. helm install + kubectl (bench/out/deploy.md).
+	$(SANDBOX) down >/dev/null
+	$(SANDBOX) up
 	rc=0; $(GO) run ./test/bench -rounds $(BENCH_ROUNDS) -out bench/out || rc=1; \
-	hack/sandbox.sh down >/dev/null; exit $$rc
+	$(SANDBOX) down >/dev/null; exit $$rc
 
 ## --- deploying -------------------------------------------------------------
 
-# The stack's command, built once and relinked only when a file of the main
-# module it compiles changed (by make's timestamps: a find and a stat), not
-# `go run` before every make up or preview: go's own staleness check of
-# the program's packages costs more on every run than make's (both measured
-# in BENCHMARKS.md). go.sum stands for the dependencies, the Go toolchain's
-# VERSION for the compiler.
-PLAYK8S := $(CURDIR)/.tools/bin/playk8s
-PLAYK8S_SOURCES := $(shell find *.go cmd components infra internal -type f -not -name '*_test.go' -not -path '*/testdata/*') go.mod go.sum versions.env $(shell $(GO) env GOROOT)/VERSION
+# The stack's command and the sandbox's, each built once and relinked only
+# when a file of the main module it compiles changed (by make's
+# timestamps: a find and a stat), not `go run` before every make up or
+# preview: go's own staleness check of the program's packages costs more
+# on every run than make's (both measured in BENCHMARKS.md). go.sum stands
+# for the dependencies, the Go toolchain's VERSION for the compiler. The
+# touch marks a link go found current, so make does not ask again.
+GO_VERSION_FILE := $(shell $(GO) env GOROOT)/VERSION
+PLAYK8S_SOURCES := $(shell find *.go cmd components infra internal -type f -not -name '*_test.go' -not -path '*/testdata/*') go.mod go.sum versions.env $(GO_VERSION_FILE)
 $(PLAYK8S): $(PLAYK8S_SOURCES)
 	$(GO) build -o $@ ./cmd/playk8s
+	@touch $@
+SANDBOX_SOURCES := $(shell find *.go cmd/sandbox internal -type f -not -name '*_test.go' -not -path '*/testdata/*') go.mod go.sum versions.env $(GO_VERSION_FILE)
+$(SANDBOX): $(SANDBOX_SOURCES)
+	$(GO) build -o $@ ./cmd/sandbox
+	@touch $@
 
 .PHONY: up preview destroy refresh
 up preview destroy refresh: tools $(PLAYK8S) $(if $(filter sandbox,$(STACK)),sandbox) ## Deploy STACK (default sandbox, started when needed) with the real engine, e.g. `make up STACK=dev`; `make preview REFRESH=1` reads the cluster first, so drift shows.
-	$(if $(filter sandbox,$(STACK)),KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig) $(PLAYK8S) $@ -stack $(STACK)$(if $(and $(REFRESH),$(filter up preview,$@)), -refresh)
+	$(if $(filter sandbox,$(STACK)),KUBECONFIG=$(SANDBOX_KUBECONFIG)) $(PLAYK8S) $@ -stack $(STACK)$(if $(and $(REFRESH),$(filter up preview,$@)), -refresh)
 	@if [ "$(STACK)" = sandbox ] && [ "$@" = up ]; then \
 		echo; echo "The sandbox runs real pods; Envoy cannot be had here, so there are no sidecars and the ingress gateway runs on a simulated node (README: The sandbox)."; \
 		echo 'Look around: eval "$$(make -s env)"; kubectl -n playground get deploy,rs,pods,svc; pulumi stack history'; fi
 
 .PHONY: verify
 verify: tools $(PLAYK8S) ## Check the deployed STACK like the tutorial: deployments, endpoints, releases, routing; on a real cluster also sidecars 2/2, curl <ingressUrl>/service, a Jaeger trace through every hop, istio_requests_total per hop.
-	$(if $(filter sandbox,$(STACK)),KUBECONFIG=$(CURDIR)/.state/sandbox/kubeconfig) $(PLAYK8S) verify -stack $(STACK) $(VERIFY_FLAGS)
+	$(if $(filter sandbox,$(STACK)),KUBECONFIG=$(SANDBOX_KUBECONFIG)) $(PLAYK8S) verify -stack $(STACK) $(VERIFY_FLAGS)
 
 .PHONY: env
 env: $(PLAYK8S) ## Print shell exports for the pinned pulumi and kubectl on STACK's backend, PULUMI_HOME, passphrase file and (sandbox) kubeconfig: eval "$(make -s env STACK=sandbox)".
@@ -169,12 +185,12 @@ doctor: $(PLAYK8S) ## What is built and missing, which stack and cluster the nex
 	@$(PLAYK8S) doctor -stack $(STACK)
 
 .PHONY: sandbox
-sandbox: tools ## Start the local sandbox: a real single-node cluster sealed in its own network namespace, reached on 127.0.0.1 (SANDBOX_MODE=kwok: simulated pods); idempotent.
-	hack/sandbox.sh up
+sandbox: tools $(SANDBOX) ## Start the local sandbox: a real single-node cluster sealed in its own network namespace, reached on 127.0.0.1 (SANDBOX_MODE=kwok: simulated pods); idempotent.
+	$(SANDBOX) up
 
 .PHONY: sandbox-down
-sandbox-down: ## Stop the sandbox, remove everything it made (also after a killed run) and delete its data.
-	hack/sandbox.sh down
+sandbox-down: $(SANDBOX) ## Stop the sandbox, remove everything it made (also after a killed run) and delete its data.
+	$(SANDBOX) down
 
 RENDER_DIR ?= rendered/$(STACK)
 # RENDER_FLAGS overrides config for the render: -set namespace:key=value, and
@@ -192,4 +208,4 @@ minikube: ## Start minikube the tutorial's way (RBAC, memory), where minikube is
 
 .PHONY: clean
 clean: ## Remove built tools and scratch output (keeps stack state).
-	rm -rf .tools rendered bench/out
+	rm -rf $(TOOLS_DIR) rendered bench/out

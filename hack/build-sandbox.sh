@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the sandbox cluster (hack/sandbox.sh) from the Go module proxy and
+# Builds the sandbox cluster (cmd/sandbox runs it) from the Go module proxy and
 # Debian's gcc into .tools/, keyed by version, and prints one path per binary:
 #
 #   .tools/kubernetes-<K8S_VERSION>/{kube-apiserver,kube-controller-manager,kube-scheduler,kubelet,kube-proxy,kubectl}

@@ -1,13 +1,18 @@
-// Command sandbox is the Go half of hack/sandbox.sh, the parts a shell
-// script should not do itself:
+// Command sandbox runs the local sandbox cluster (make sandbox,
+// make sandbox-down, every make up on the sandbox stack):
 //
-//	sandbox image -spec hack/sandbox/images/nginx.json -o nginx.tar
+//	sandbox up              start what is not running; wait for the API, the nodes and DNS
+//	sandbox down            stop everything, remove what up made, delete the cluster's data
+//	sandbox status          each process, the API, the nodes
+//	sandbox host-snapshot   the host's network state the sandbox must never change (test/e2e)
 //	sandbox forward -netns /run/netns/<name> -listen 16443=127.0.0.1:16443 \
 //	    -nodeports 10.244.0.1 -kubeconfig .state/sandbox/kubeconfig
 //
-// image builds an image tarball for `ctr images import` (nothing can be
-// pulled here); forward carries the host's 127.0.0.1 ports into the
-// sandbox's sealed network namespace (nothing else connects the two).
+// up, down and status act on the sandbox of the checkout they run in
+// (internal/sandbox/cluster); SANDBOX_MODE=kwok at up starts the
+// simulated-pods sandbox. forward is the one process in the host's network
+// namespace: it carries the host's 127.0.0.1 ports into the sandbox's
+// sealed namespace (up starts it; nothing else connects the two).
 package main
 
 import (
@@ -23,17 +28,19 @@ import (
 	"syscall"
 
 	"github.com/play-kubernetes/play-kubernetes/internal/sandbox/forward"
-	"github.com/play-kubernetes/play-kubernetes/internal/sandbox/image"
 	"github.com/play-kubernetes/play-kubernetes/internal/sandbox/netns"
 	"golang.org/x/sync/errgroup"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-const usage = `usage: sandbox <image|forward> [flags]
+const usage = `usage: sandbox up|down|status|host-snapshot|forward [flags]
 
-  image     build an image tarball from a spec (hack/sandbox/images/*.json)
-  forward   forward 127.0.0.1 ports of the host into the sandbox's network namespace
+  up              start the sandbox (SANDBOX_MODE=kwok: simulated pods); idempotent
+  down            stop it and remove everything it made, also after a killed up
+  status          each process, the API, the nodes
+  host-snapshot   print the host's network state the sandbox must leave alone
+  forward         forward 127.0.0.1 ports of the host into the sandbox's network namespace
 `
 
 func main() {
@@ -41,13 +48,21 @@ func main() {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	// No time stamps: a user reads these lines as they come.
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey && len(groups) == 0 {
+			return slog.Attr{}
+		}
+		return a
+	}}))
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	var err error
 	switch os.Args[1] {
-	case "image":
-		err = runImage(os.Args[2:])
+	case "up", "down", "status":
+		err = runLifecycle(ctx, log, os.Args[1])
+	case "host-snapshot":
+		err = runHostSnapshot()
 	case "forward":
 		err = runForward(ctx, log, os.Args[2:])
 	default:
@@ -58,47 +73,6 @@ func main() {
 		fmt.Fprintf(os.Stderr, "sandbox %s: %v\n", os.Args[1], err)
 		os.Exit(1)
 	}
-}
-
-func runImage(args []string) error {
-	fs := flag.NewFlagSet("image", flag.ExitOnError)
-	spec := fs.String("spec", "", "image spec (JSON); ${VAR} expands from the environment")
-	out := fs.String("o", "", "tarball to write")
-	_ = fs.Parse(args)
-	if *spec == "" || *out == "" {
-		return errors.New("want -spec and -o")
-	}
-	s, err := image.Load(*spec, os.LookupEnv)
-	if err != nil {
-		return err
-	}
-	// out.key and out.digest record the last build: the same inputs are
-	// not packed again.
-	key, err := s.InputKey()
-	if err != nil {
-		return err
-	}
-	if old, err := os.ReadFile(*out + ".key"); err == nil && string(old) == key {
-		if digest, err := os.ReadFile(*out + ".digest"); err == nil {
-			if _, err := os.Stat(*out); err == nil {
-				fmt.Print(string(digest))
-				return nil
-			}
-		}
-	}
-	digest, err := s.WriteTarball(*out)
-	if err != nil {
-		return err
-	}
-	line := fmt.Sprintf("%s %s\n", digest, strings.Join(s.Refs, " "))
-	if err := os.WriteFile(*out+".digest", []byte(line), 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(*out+".key", []byte(key), 0o644); err != nil {
-		return err
-	}
-	fmt.Print(line)
-	return nil
 }
 
 // listenFlags collects -listen port=target flags.
@@ -133,7 +107,7 @@ func runForward(ctx context.Context, log *slog.Logger, args []string) error {
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	// Every host port is bound before anything is served, so a port in use
-	// fails the start (and hack/sandbox.sh says which) instead of later.
+	// fails the start (and up says which) instead of later.
 	for port, target := range listen {
 		l, err := forward.ListenLoopback(port)
 		if err != nil {

@@ -8,6 +8,10 @@
 //	go run ./cmd/tools            # build what is missing
 //	go run ./cmd/tools -jobs 1    # one build at a time
 //	go run ./cmd/tools -plan      # only print what would be built
+//	go run ./cmd/tools -layout    # the paths make needs, as make assignments
+//
+// The build scripts (hack/build-*.sh) build the pinned tools; the last
+// step, the sandbox's images, is built here (internal/sandbox/imagebuild).
 package main
 
 import (
@@ -22,11 +26,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
+	"github.com/play-kubernetes/play-kubernetes/internal/sandbox/imagebuild"
 	"github.com/play-kubernetes/play-kubernetes/internal/toolbuild"
 )
 
 func main() {
 	planOnly := flag.Bool("plan", false, "print what would be built, build nothing")
+	makeLayout := flag.Bool("layout", false, "print the paths the Makefile needs (internal/layout) as make assignments")
 	jobs := flag.Int("jobs", 2, "builds at a time")
 	flag.Parse()
 	root, err := os.Getwd()
@@ -35,6 +42,13 @@ func main() {
 	}
 	if _, err := os.Stat("versions.env"); err != nil {
 		fail(fmt.Errorf("run from the project root: %w", err))
+	}
+	l := layout.New(root)
+	if *makeLayout {
+		if err := l.WriteMake(os.Stdout); err != nil {
+			fail(err)
+		}
+		return
 	}
 	plan := toolbuild.Steps()
 	if summary := plan.Summary(root); summary != "" {
@@ -46,12 +60,8 @@ func main() {
 	err = plan.Run(*jobs, func(i int, step toolbuild.Step) error {
 		tag := fmt.Sprintf("[%d/%d]", i+1, len(plan))
 		prefix := tag + " " + step.Name
-		if step.Script == imagesScript {
-			k, err := newKeyer(root, plan)
-			if err != nil {
-				return err
-			}
-			return buildImages(prefix, tag, step, k)
+		if step.Name == toolbuild.ImagesStep {
+			return buildImages(prefix, tag, step, l, plan)
 		}
 		if step.Done(root) {
 			fmt.Fprintf(os.Stderr, "%s: built\n", prefix)
@@ -64,12 +74,16 @@ func main() {
 	}
 }
 
-// buildImages runs the images step for the images whose inputs changed
-// since they were built (all of them on a cold machine), and records
-// their keys once the script succeeded. It runs last, after the steps
-// that build the binaries it keys.
-func buildImages(prefix, tag string, step toolbuild.Step, k keyer) error {
-	stale, err := k.staleImages(func(err error) { fmt.Fprintf(os.Stderr, "%s: %v; rebuilt every time\n", prefix, err) })
+// buildImages builds the images whose inputs changed since they were
+// built (all of them on a cold machine). It runs last, after the steps
+// that build the binaries it packs.
+func buildImages(prefix, tag string, step toolbuild.Step, l layout.Layout, plan toolbuild.Plan) error {
+	log := &prefixWriter{prefix: "  " + tag + " ", w: os.Stderr}
+	b, err := imagebuild.NewBuilder(l, plan, log)
+	if err != nil {
+		return err
+	}
+	stale, err := b.Stale(func(err error) { fmt.Fprintf(os.Stderr, "%s: %v; rebuilt every time\n", prefix, err) })
 	if err != nil {
 		return err
 	}
@@ -77,11 +91,35 @@ func buildImages(prefix, tag string, step toolbuild.Step, k keyer) error {
 		fmt.Fprintf(os.Stderr, "%s: built\n", prefix)
 		return nil
 	}
-	step.Args = slices.Sorted(maps.Keys(stale))
-	if err := build(fmt.Sprintf("%s (%s)", prefix, strings.Join(step.Args, ", ")), tag, step); err != nil {
+	prefix = fmt.Sprintf("%s (%s)", prefix, strings.Join(slices.Sorted(maps.Keys(stale)), ", "))
+	fmt.Fprintf(os.Stderr, "%s: building, about %s on 2 cores if cold...\n", prefix, toolbuild.Minutes(step.Cold))
+	start := time.Now()
+	if err := b.Build(stale); err != nil {
 		return err
 	}
-	return k.record(stale)
+	fmt.Fprintf(os.Stderr, "%s: done in %s\n", prefix, toolbuild.Elapsed(time.Since(start)))
+	return nil
+}
+
+// prefixWriter tags each line written with the step, as run does for a
+// script's output.
+type prefixWriter struct {
+	prefix string
+	w      io.Writer
+	line   []byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	for _, c := range b {
+		p.line = append(p.line, c)
+		if c == '\n' {
+			if _, err := fmt.Fprint(p.w, p.prefix+string(p.line)); err != nil {
+				return 0, err
+			}
+			p.line = p.line[:0]
+		}
+	}
+	return len(b), nil
 }
 
 // build runs one step with its progress lines: the wall time, and the CPU

@@ -1,10 +1,11 @@
 // Package contenthash writes files into a hash by name and content, for
 // keys that must change exactly when the bytes a build reads do: the
 // sample-app image's tag (components.ContextDigest, recorded in stack
-// state) and the input keys of the sandbox's images (cmd/tools, recorded
-// beside each tarball). It is a package of its own, on the standard
-// library alone, so that cmd/tools hashes as components does without
-// importing it and the Pulumi SDK with it.
+// state) and the input keys of the sandbox's images
+// (internal/sandbox/imagebuild, recorded in the images' index). It is a
+// package of its own, on the standard library alone, so that the image
+// builder hashes as components does without importing it and the Pulumi
+// SDK with it.
 //
 // The framing and the order are part of those recorded digests: changing
 // either changes every image tag, and every deployed stack then shows a

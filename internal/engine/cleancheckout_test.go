@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
 	"github.com/play-kubernetes/play-kubernetes/internal/stackfile"
 )
 
@@ -22,7 +23,7 @@ import (
 // It needs the pinned CLI and provider (make tools) and skips without.
 func TestCleanCheckoutStaysClean(t *testing.T) {
 	root := projectRoot(t)
-	cli, provider := Tools(root)
+	cli, provider := layout.New(root).PulumiCLI(), layout.New(root).Provider()
 	for _, p := range []string{cli, provider} {
 		if _, err := os.Stat(p); err != nil {
 			t.Skipf("%s is not built (make tools)", p)

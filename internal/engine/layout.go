@@ -4,7 +4,7 @@ import (
 	"os"
 	"path/filepath"
 
-	playk8s "github.com/play-kubernetes/play-kubernetes"
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
 )
 
 // SandboxStack is the stack of the local sandbox cluster (make sandbox).
@@ -12,9 +12,11 @@ import (
 // rather than the user's kube context.
 const SandboxStack = "sandbox"
 
-// Layout is where the offline engine finds its tools and keeps its state.
-// It is derived from Options alone and creates nothing, so `playk8s env`
-// and `playk8s doctor` can report it on a machine where nothing is built.
+// Layout is where the offline engine finds its tools and keeps its state:
+// the checkout's paths (internal/layout), with the state directory and
+// backend a scratch stack may override. It is derived from Options alone
+// and creates nothing, so `playk8s env` and `playk8s doctor` can report
+// it on a machine where nothing is built.
 type Layout struct {
 	// Root is the project root (the directory of Pulumi.yaml).
 	Root string
@@ -33,9 +35,10 @@ type Layout struct {
 // NewLayout resolves opts' defaults: StateDir <Root>/.state, BackendURL
 // $PULUMI_BACKEND_URL or a file backend in StateDir.
 func NewLayout(opts Options) Layout {
+	paths := layout.New(opts.Root)
 	l := Layout{Root: opts.Root, StateDir: opts.StateDir, BackendURL: opts.BackendURL}
 	if l.StateDir == "" {
-		l.StateDir = filepath.Join(l.Root, ".state")
+		l.StateDir = paths.StateDir()
 	}
 	if l.BackendURL == "" {
 		l.BackendURL = os.Getenv("PULUMI_BACKEND_URL")
@@ -43,8 +46,8 @@ func NewLayout(opts Options) Layout {
 	if l.BackendURL == "" {
 		l.BackendURL = "file://" + l.fileBackend()
 	}
-	l.CLI, l.Provider = Tools(l.Root)
-	l.Kubectl = filepath.Join(l.Root, ".tools", "kubernetes-"+playk8s.Version("K8S_VERSION"), "kubectl")
+	l.CLI, l.Provider = paths.PulumiCLI(), paths.Provider()
+	l.Kubectl = paths.Kubectl()
 	l.PulumiHome = filepath.Join(l.StateDir, "pulumi-home")
 	return l
 }
@@ -59,10 +62,11 @@ func (l Layout) StackFile(stack string) string {
 	return filepath.Join(l.Root, "Pulumi."+stack+".yaml")
 }
 
-// SandboxKubeconfig is where hack/sandbox.sh writes the sandbox's
-// kubeconfig (the Makefile passes the same path as KUBECONFIG).
+// SandboxKubeconfig is where `sandbox up` writes the sandbox's
+// kubeconfig (the Makefile passes the same path as KUBECONFIG), below
+// this layout's state directory.
 func (l Layout) SandboxKubeconfig() string {
-	return filepath.Join(l.StateDir, "sandbox", "kubeconfig")
+	return layout.SandboxStateIn(l.StateDir).Kubeconfig()
 }
 
 // Kubeconfig is the kubeconfig that selects a stack's cluster when it is
@@ -72,12 +76,4 @@ func (l Layout) Kubeconfig(stack string) string {
 		return l.SandboxKubeconfig()
 	}
 	return ""
-}
-
-// Tools returns the paths `make tools` builds the pinned CLI and provider to.
-func Tools(root string) (cli, provider string) {
-	v := playk8s.Versions()
-	cli = filepath.Join(root, ".tools", "pulumi-"+v["PULUMI_CLI_VERSION"], "bin", "pulumi")
-	provider = filepath.Join(root, ".tools", "pulumi-resource-kubernetes-"+v["PULUMI_KUBERNETES_PROVIDER_VERSION"], "pulumi-resource-kubernetes")
-	return cli, provider
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -19,8 +20,9 @@ import (
 	"k8s.io/client-go/transport/spdy"
 )
 
-// SimulatedNodeAnnotation marks a node kwok simulates (kwok's own convention).
-const SimulatedNodeAnnotation = "kwok.x-k8s.io/node"
+// SimulatedNodeAnnotation marks a node kwok simulates (kwok's own
+// convention; the sandbox's simulated nodes carry it).
+const SimulatedNodeAnnotation = layout.SimulatedAnnotation
 
 // Cluster is how checks reach the cluster: typed and dynamic API clients, a
 // port-forward into a Service, and an HTTP client for what they reach.

@@ -16,6 +16,7 @@ import (
 
 	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
@@ -52,7 +53,7 @@ type bench struct {
 }
 
 func (b *bench) overrides(ctx context.Context) (map[string]auto.ConfigValue, error) {
-	charts, err := engine.IstioModuleCharts(ctx)
+	charts, err := layout.IstioModuleCharts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -369,9 +370,9 @@ func (b *bench) noop(ctx context.Context, rounds int) error {
 // The stack is deployed (noop, which runs this after the engine call).
 func (b *bench) wholeProcessPreview(ctx context.Context, rounds int) error {
 	// playk8s -root finds the built tools under the root it is given.
-	link := filepath.Join(b.scratch.Dir(), ".tools")
+	link := layout.New(b.scratch.Dir()).ToolsDir()
 	if _, err := os.Lstat(link); err != nil {
-		if err := os.Symlink(filepath.Join(b.root, ".tools"), link); err != nil {
+		if err := os.Symlink(layout.New(b.root).ToolsDir(), link); err != nil {
 			return err
 		}
 	}

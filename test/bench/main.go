@@ -29,15 +29,14 @@ import (
 	"strings"
 	"time"
 
-	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
 )
 
 func main() {
 	rounds := flag.Int("rounds", 3, "rounds of each comparison (alternating which way goes first)")
-	kubeconfig := flag.String("kubeconfig", ".state/sandbox/kubeconfig", "the sandbox's kubeconfig")
-	helmBin := flag.String("helm", "", "the helm binary (default .tools/helm-<HELM_VERSION>/helm)")
+	kubeconfig := flag.String("kubeconfig", "", "the sandbox's kubeconfig (default the sandbox's, internal/layout)")
+	helmBin := flag.String("helm", "", "the helm binary (default the pinned one of make helm)")
 	out := flag.String("out", "bench/out", "directory for results (deploy.json, deploy.md)")
 	growth := flag.String("growth", "3,10,30", "chain lengths for the growth runs (empty: none)")
 	tasks := flag.String("tasks", "cold,noop,image,growth", "which comparisons to run")
@@ -50,15 +49,19 @@ func main() {
 
 func run(rounds int, kubeconfig, helmBin, out, growth string, tasks []string) error {
 	ctx := context.Background()
-	root, err := utils.ProjectDir()
+	l, err := utils.Layout()
 	if err != nil {
 		return err
+	}
+	root := l.Root
+	if kubeconfig == "" {
+		kubeconfig = l.SandboxState().Kubeconfig()
 	}
 	if !filepath.IsAbs(kubeconfig) {
 		kubeconfig = filepath.Join(root, kubeconfig)
 	}
 	if helmBin == "" {
-		helmBin = filepath.Join(root, ".tools", "helm-"+playk8s.Version("HELM_VERSION"), "helm")
+		helmBin = l.Helm()
 	}
 	for _, f := range []string{kubeconfig, helmBin} {
 		if _, err := os.Stat(f); err != nil {

@@ -4,10 +4,10 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 )
@@ -39,7 +39,7 @@ func newCLIStack(t *testing.T, kubeconfig, passphrase string) *cliStack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	charts, err := engine.IstioModuleCharts(ctx)
+	charts, err := layout.IstioModuleCharts(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func newCLIStack(t *testing.T, kubeconfig, passphrase string) *cliStack {
 	}
 	t.Cleanup(func() { scratch.Close() })
 	// playk8s -root finds the built tools under the project root it is given.
-	if err := os.Symlink(filepath.Join(root, ".tools"), filepath.Join(scratch.Dir(), ".tools")); err != nil {
+	if err := os.Symlink(layout.New(root).ToolsDir(), layout.New(scratch.Dir()).ToolsDir()); err != nil {
 		t.Fatal(err)
 	}
 	return &cliStack{scratch: scratch, bin: bin}

@@ -2,29 +2,28 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/play-kubernetes/play-kubernetes/test/utils"
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
+	"github.com/play-kubernetes/play-kubernetes/internal/sandbox/record"
 )
 
-// TestSandboxDownLeftNothing runs after `hack/sandbox.sh down` (make e2e
-// runs it with SANDBOX_STATE=.state/sandbox): no process, container shim,
-// mount, cgroup, network namespace or runtime file of the sandbox is left,
-// and the host is as the sandbox found it (links, routes, rules, network
-// and kernel settings, the kubelet's hard-coded paths).
+// TestSandboxDownLeftNothing runs after `sandbox down` (make e2e runs it
+// with SANDBOX_AFTER_DOWN set): no process, container shim, mount,
+// cgroup, network namespace, runtime file or record of the sandbox is
+// left, and the host is as the sandbox found it (links, routes, rules,
+// network and kernel settings, the kubelet's hard-coded paths).
 func TestSandboxDownLeftNothing(t *testing.T) {
-	if os.Getenv("SANDBOX_STATE") == "" {
-		t.Skip("runs after hack/sandbox.sh down, with SANDBOX_STATE set (make e2e)")
+	if !afterDown() {
+		t.Skip("runs after sandbox down, with SANDBOX_AFTER_DOWN set (make e2e)")
 	}
-	root, err := utils.ProjectDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	runtimeDir := "/run/" + sandboxNetns
-	stateDir := os.Getenv("SANDBOX_STATE")
+	l := checkout(t)
+	state := l.SandboxState()
+	ns := layout.Netns{Name: sandboxNetns}
 
 	before, now := hostSnapshots(t)
 	for name, want := range before {
@@ -33,13 +32,16 @@ func TestSandboxDownLeftNothing(t *testing.T) {
 		}
 	}
 
-	if _, err := os.Stat("/run/netns/" + sandboxNetns); err == nil {
+	if _, err := os.Stat(ns.Path()); err == nil {
 		t.Errorf("network namespace %s is left", sandboxNetns)
 	}
-	if _, err := os.Stat(runtimeDir); err == nil {
-		t.Errorf("%s is left", runtimeDir)
+	if _, err := os.Stat(ns.RuntimeDir()); err == nil {
+		t.Errorf("%s is left", ns.RuntimeDir())
 	}
-	cgroups, _ := filepath.Glob("/sys/fs/cgroup/*/" + sandboxNetns)
+	if _, err := os.Stat(state.Record()); err == nil {
+		t.Errorf("the record %s is left", state.Record())
+	}
+	cgroups, _ := filepath.Glob(filepath.Join(layout.CgroupFS, "*", ns.CgroupRoot()))
 	for _, cg := range cgroups {
 		t.Errorf("cgroup %s is left", cg)
 	}
@@ -49,20 +51,27 @@ func TestSandboxDownLeftNothing(t *testing.T) {
 	}
 	for _, line := range strings.Split(string(mounts), "\n") {
 		f := strings.Fields(line)
-		if len(f) > 4 && (strings.HasPrefix(f[4], runtimeDir) || strings.HasPrefix(f[4], stateDir+"/")) {
+		if len(f) > 4 && (strings.HasPrefix(f[4], ns.RuntimeDir()) || strings.HasPrefix(f[4], state.Dir+"/")) {
 			t.Errorf("mount left: %s", f[4])
 		}
 	}
-	for _, data := range []string{"etcd", "containerd", "kubelet", "pod-logs"} {
-		if _, err := os.Stat(filepath.Join(stateDir, data)); err == nil {
-			t.Errorf("%s/%s is left", stateDir, data)
+	for _, data := range layout.DataDirs {
+		if _, err := os.Stat(state.Data(data)); err == nil {
+			t.Errorf("%s is left", state.Data(data))
 		}
 	}
 
-	// Processes: any binary of .tools/, containerd or a shim or runc
-	// speaking to the sandbox's socket, anything still in its cgroups.
+	// Processes: any binary of .tools/ (the forwarder is .tools/bin/sandbox),
+	// containerd or a shim or runc speaking to the sandbox's socket.
 	procs, _ := filepath.Glob("/proc/[0-9]*")
-	tools := filepath.Join(root, ".tools") + "/"
+	tools := []string{l.ToolsDir() + "/"}
+	entries, _ := os.ReadDir(l.ToolsDir())
+	for _, e := range entries {
+		// A linked tool directory runs under its real path.
+		if real, err := filepath.EvalSymlinks(filepath.Join(l.ToolsDir(), e.Name())); err == nil {
+			tools = append(tools, real+"/")
+		}
+	}
 	for _, p := range procs {
 		exe, err := os.Readlink(filepath.Join(p, "exe"))
 		if err != nil {
@@ -70,63 +79,64 @@ func TestSandboxDownLeftNothing(t *testing.T) {
 		}
 		cmdline, _ := os.ReadFile(filepath.Join(p, "cmdline"))
 		args := strings.ReplaceAll(string(cmdline), "\x00", " ")
-		if strings.HasPrefix(exe, tools) || strings.Contains(args, runtimeDir) {
+		if slices.ContainsFunc(tools, func(dir string) bool { return strings.HasPrefix(exe, dir) }) || strings.Contains(args, ns.RuntimeDir()) {
 			t.Errorf("process %s left: %s (%s)", filepath.Base(p), exe, strings.TrimSpace(args))
 		}
 	}
 }
 
-// TestSandboxDownTrustsOnlyItsRecords runs `hack/sandbox.sh down`, as
-// root, over records that up never writes: down acts on no entry outside
-// what the sandbox itself can make, names each one it refuses and fails;
-// and the network namespace up recorded wins over SANDBOX_NETNS.
+// TestSandboxDownTrustsOnlyItsRecords runs `sandbox down`, as root, over
+// records that up never writes: down acts on no entry outside what the
+// sandbox itself can make, names each one it refuses and fails; and the
+// network namespace up recorded wins over SANDBOX_NETNS.
 func TestSandboxDownTrustsOnlyItsRecords(t *testing.T) {
-	stateDir := os.Getenv("SANDBOX_STATE")
-	if stateDir == "" {
-		t.Skip("runs after hack/sandbox.sh down, with SANDBOX_STATE set (make e2e)")
+	if !afterDown() {
+		t.Skip("runs after sandbox down, with SANDBOX_AFTER_DOWN set (make e2e)")
 	}
-	root, err := utils.ProjectDir()
-	if err != nil {
-		t.Fatal(err)
-	}
+	state := checkout(t).SandboxState()
 	run := func(env []string, args ...string) (string, error) {
-		cmd := exec.Command(filepath.Join(root, "hack", "sandbox.sh"), args...)
-		cmd.Dir = root
+		cmd := sandboxCommand(t, args...)
 		cmd.Env = append(os.Environ(), env...)
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
 	// write puts a record in place for one subtest, removed after it.
-	write := func(t *testing.T, name, content string) {
+	write := func(t *testing.T, rec record.Record) {
 		t.Helper()
-		path := filepath.Join(stateDir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		if err := rec.Save(state.Record()); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.Remove(path) })
+		t.Cleanup(func() { os.Remove(state.Record()) })
 	}
 
 	t.Run("a recorded namespace wins over SANDBOX_NETNS", func(t *testing.T) {
-		write(t, "run/mode", "real\n")
-		write(t, "run/netns", "pk-recorded\n")
+		write(t, record.Record{Mode: record.Real, Netns: "pk-recorded"})
 		out, _ := run([]string{"SANDBOX_NETNS=pk-from-the-environment"}, "status")
 		if !strings.Contains(out, "pk-recorded") || strings.Contains(out, "pk-from-the-environment") {
 			t.Errorf("status with a recorded namespace and another SANDBOX_NETNS:\n%s\nwant it to act on the recorded one", out)
 		}
 	})
 	t.Run("a recorded namespace that is no name is refused before anything", func(t *testing.T) {
-		write(t, "run/mode", "real\n")
-		write(t, "run/netns", "Not/A-Name\n")
+		canary := filepath.Join(state.Data("etcd"), "canary")
+		if err := os.MkdirAll(filepath.Dir(canary), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(canary, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(state.Data("etcd")) })
+		write(t, record.Record{Mode: record.Real, Netns: "Not/A-Name", DataDirs: []string{state.Data("etcd")}})
 		out, err := run(nil, "down")
-		if err == nil || !strings.Contains(out, "'Not/A-Name'") {
+		if err == nil || !strings.Contains(out, "Not/A-Name") {
 			t.Errorf("down over a recorded namespace 'Not/A-Name': %v\n%s\nwant a refusal naming it", err, out)
+		}
+		if _, err := os.Stat(canary); err != nil {
+			t.Errorf("down acted on the record of a refused namespace: %v", err)
 		}
 	})
 	t.Run("entries up never writes are refused by name and left alone", func(t *testing.T) {
 		canary := t.TempDir()
+		cgroupCanary := filepath.Join(layout.CgroupFS, "memory", "pk-canary")
 		hostname, err := os.ReadFile("/proc/sys/kernel/hostname")
 		if err != nil {
 			t.Fatal(err)
@@ -135,18 +145,36 @@ func TestSandboxDownTrustsOnlyItsRecords(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		write(t, "host-sysctls", "kernel.hostname=not-this-host\nvm.overcommit_memory="+strings.TrimSpace(string(overcommit))+"\n")
-		write(t, "host-paths-created", canary+"\n")
+		self, err := os.Executable()
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(t, record.Record{
+			Mode:  record.Real,
+			Netns: sandboxNetns,
+			Sysctls: []record.Sysctl{
+				{Name: "kernel.hostname", Value: "not-this-host"},
+				{Name: "vm.overcommit_memory", Value: strings.TrimSpace(string(overcommit))},
+			},
+			HostPathsCreated: []string{canary},
+			DataDirs:         []string{canary},
+			MountRoots:       []string{canary},
+			RuntimeDir:       canary,
+			Cgroups:          []string{cgroupCanary},
+			Processes:        []record.Process{{Name: "etcd", PID: os.Getpid(), Binary: self}},
+		})
 		out, err := run(nil, "down")
 		if err == nil {
 			t.Errorf("down succeeded over foreign records:\n%s", out)
 		}
-		for _, want := range []string{"'kernel.hostname=not-this-host'", "'" + canary + "'"} {
+		for _, want := range []string{"kernel.hostname=not-this-host", canary, cgroupCanary, "pid " + strconv.Itoa(os.Getpid())} {
 			if !strings.Contains(out, want) {
 				t.Errorf("down does not name the refused entry %s:\n%s", want, out)
 			}
 		}
-		if strings.Contains(out, "refusing 'vm.overcommit_memory") {
+		// The refused entries are name=value; the allow-list in the
+		// messages lists names alone.
+		if strings.Contains(out, "vm.overcommit_memory=") {
 			t.Errorf("down refused the kubelet's own sysctl:\n%s", out)
 		}
 		if _, err := os.Stat(canary); err != nil {

@@ -3,34 +3,29 @@ package e2e
 import (
 	"maps"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 
-	"github.com/play-kubernetes/play-kubernetes/test/utils"
+	"github.com/play-kubernetes/play-kubernetes/internal/sandbox/process"
 )
 
 var (
-	fastUp = regexp.MustCompile(`sandbox: already up \((real|kwok)\)`)
-	fullUp = regexp.MustCompile(`sandbox: up \((real|kwok)\) in [0-9]+s`)
+	fastUp = regexp.MustCompile(`msg="already up \((real|kwok)\)`)
+	fullUp = regexp.MustCompile(`msg="up \((real|kwok)\) in [0-9]+s`)
 )
 
 // TestSandboxUpOnARunningSandbox: every make up and preview runs
-// `hack/sandbox.sh up`. On a sandbox that a complete up started from the
-// same inputs, with every process running and the API ready, it takes the
-// fast path; when anything it was started from differs, or the last up
-// did not finish, it takes the full path. Neither restarts a process.
+// `sandbox up`. On a sandbox that a complete up started from the same
+// key, with every process running and the API ready, it takes the fast
+// path; when anything it was started from differs, or the last up did
+// not finish, it takes the full path. Neither restarts a process.
 func TestSandboxUpOnARunningSandbox(t *testing.T) {
 	sandbox(t)
-	root, err := utils.ProjectDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := filepath.Join(sandboxRunDir(), "up.key")
-	removeKey := func(t *testing.T) {
-		if err := os.Remove(key); err != nil {
+	recordFile := checkout(t).SandboxState().Record()
+	unfinished := func(t *testing.T) {
+		rec := sandboxRecord(t)
+		rec.Key = ""
+		if err := rec.Save(recordFile); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -40,14 +35,15 @@ func TestSandboxUpOnARunningSandbox(t *testing.T) {
 		env      []string
 		wantFull bool
 	}{
-		// The sandbox may have been started by an earlier version of the
-		// script: the first up records the key whichever path it takes.
+		// The sandbox may have been started with other settings (make e2e
+		// runs up without SANDBOX_KUBECONFIG): the first up records the
+		// key whichever path it takes.
 		{name: "settle", wantFull: false},
 		{name: "same inputs", wantFull: false},
 		{name: "a SANDBOX_ setting differs", env: []string{"SANDBOX_E2E_PROBE=1"}, wantFull: true},
 		{name: "the setting is gone again", wantFull: true},
 		{name: "unchanged since", wantFull: false},
-		{name: "the last up did not finish", before: removeKey, wantFull: true},
+		{name: "the last up did not finish", before: unfinished, wantFull: true},
 		{name: "finished since", wantFull: false},
 	}
 	for i, step := range steps {
@@ -55,12 +51,11 @@ func TestSandboxUpOnARunningSandbox(t *testing.T) {
 			step.before(t)
 		}
 		pids := runningPIDs(t)
-		cmd := exec.Command(filepath.Join(root, "hack", "sandbox.sh"), "up")
-		cmd.Dir = root
+		cmd := sandboxCommand(t, "up")
 		cmd.Env = append(os.Environ(), step.env...)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			t.Fatalf("%s: hack/sandbox.sh up: %v\n%s", step.name, err, out)
+			t.Fatalf("%s: sandbox up: %v\n%s", step.name, err, out)
 		}
 		full, fast := fullUp.Match(out), fastUp.Match(out)
 		if full == fast {
@@ -69,8 +64,8 @@ func TestSandboxUpOnARunningSandbox(t *testing.T) {
 		if i > 0 && full != step.wantFull {
 			t.Errorf("%s: full path = %v, want %v:\n%s", step.name, full, step.wantFull, out)
 		}
-		if _, err := os.Stat(key); err != nil {
-			t.Errorf("%s: no key recorded after up: %v", step.name, err)
+		if rec := sandboxRecord(t); rec.Key == "" {
+			t.Errorf("%s: no key recorded after up", step.name)
 		}
 		if after := runningPIDs(t); !maps.Equal(pids, after) {
 			t.Errorf("%s: up restarted processes: %v before, %v after", step.name, pids, after)
@@ -78,17 +73,20 @@ func TestSandboxUpOnARunningSandbox(t *testing.T) {
 	}
 }
 
-// runningPIDs maps each PID file of the sandbox to its running process.
+// runningPIDs maps each process the record names to its PID, checking it
+// runs its binary.
 func runningPIDs(t *testing.T) map[string]int {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(sandboxRunDir(), "*.pid"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no PID files in %s (%v): is the sandbox up?", sandboxRunDir(), err)
+	rec := sandboxRecord(t)
+	if len(rec.Processes) == 0 {
+		t.Fatal("the sandbox's record names no process: is the sandbox up?")
 	}
 	pids := map[string]int{}
-	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), ".pid")
-		pids[name] = componentPID(t, name)
+	for _, p := range rec.Processes {
+		if !process.Alive(p.PID, p.Binary) {
+			t.Fatalf("%s (pid %d, %s) is not running", p.Name, p.PID, p.Binary)
+		}
+		pids[p.Name] = p.PID
 	}
 	return pids
 }

@@ -9,30 +9,31 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
+	"github.com/play-kubernetes/play-kubernetes/internal/sandbox/hoststate"
+	"github.com/play-kubernetes/play-kubernetes/internal/sandbox/process"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
 )
 
-// sandboxComponents are the processes hack/sandbox.sh starts inside the
-// sandbox's network namespace, by PID file name; forwarder is the one in
-// the host's, the only bridge between the two.
+// sandboxComponents are the processes `sandbox up` starts inside the
+// sandbox's network namespace, by their names in its record; forwarder is
+// the one in the host's, the only bridge between the two.
 var sandboxComponents = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "containerd", "kubelet", "kube-proxy", "kwok"}
 
 const forwarder = "forward"
 
+// componentPID is a component's PID as the record names it, checked to
+// run its binary.
 func componentPID(t *testing.T, name string) int {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(sandboxRunDir(), name+".pid"))
-	if err != nil {
-		t.Fatalf("%s: %v (is the sandbox up?)", name, err)
+	p, ok := sandboxRecord(t).Process(name)
+	if !ok {
+		t.Fatalf("the sandbox's record names no process %s (is the sandbox up?)", name)
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-	if err != nil {
-		t.Fatalf("%s.pid: %v", name, err)
+	if !process.Alive(p.PID, p.Binary) {
+		t.Fatalf("%s (pid %d, %s) is not running", name, p.PID, p.Binary)
 	}
-	if _, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid))); err != nil {
-		t.Fatalf("%s (pid %d) is not running", name, pid)
-	}
-	return pid
+	return p.PID
 }
 
 // sameNamespace: is the process in the network namespace at nsFile?
@@ -70,8 +71,12 @@ var allowedLink = regexp.MustCompile(`^(lo|cni0|veth[0-9a-f]+@if[0-9]+)$`)
 // network settings are those recorded before the sandbox started.
 func checkNetworkSealed(t *testing.T) {
 	t.Helper()
-	nsFile := "/run/netns/" + sandboxNetns
+	nsFile := layout.Netns{Name: sandboxNetns}.Path()
+	rec := sandboxRecord(t)
 	for _, c := range sandboxComponents {
+		if p, _ := rec.Process(c); !p.InNetns {
+			t.Errorf("the record says %s was not started inside the sandbox's namespace", c)
+		}
 		if pid := componentPID(t, c); !sameNamespace(t, pid, nsFile) {
 			t.Errorf("%s (pid %d) is not in the sandbox's network namespace", c, pid)
 		}
@@ -104,7 +109,7 @@ func checkNetworkSealed(t *testing.T) {
 			if line == "" {
 				continue
 			}
-			ok := strings.HasPrefix(line, "10.244.0.0/24 dev cni0 ") || strings.HasPrefix(line, "10.96.0.0/16 dev cni0 ") ||
+			ok := strings.HasPrefix(line, layout.PodCIDR+" dev "+layout.Bridge+" ") || strings.HasPrefix(line, layout.ServiceCIDR+" dev "+layout.Bridge+" ") ||
 				(family == "-6" && regexp.MustCompile(`^fe80::/64 dev (cni0|veth[0-9a-f]+) `).MatchString(line))
 			if !ok {
 				t.Errorf("route %q in the sandbox's namespace; want only the pod and Service networks on the bridge (no default route)", line)
@@ -143,44 +148,11 @@ func checkNetworkSealed(t *testing.T) {
 // (.state/sandbox/host-before) and as it is now, both by section.
 func hostSnapshots(t *testing.T) (before, now map[string]string) {
 	t.Helper()
-	root, err := utils.ProjectDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	state := os.Getenv("SANDBOX_STATE")
-	if state == "" {
-		state = filepath.Dir(sandboxKubeconfig)
-	}
-	raw, err := os.ReadFile(filepath.Join(state, "host-before"))
+	raw, err := os.ReadFile(checkout(t).SandboxState().HostBefore())
 	if err != nil {
 		t.Fatalf("the host's state before the sandbox: %v", err)
 	}
-	cmd := exec.Command(filepath.Join(root, "hack", "sandbox.sh"), "host-snapshot")
-	cmd.Dir = root
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("hack/sandbox.sh host-snapshot: %v", err)
-	}
-	return sections(string(raw)), sections(string(out))
-}
-
-// sections splits a snapshot at its "# name" headers.
-func sections(s string) map[string]string {
-	out := map[string]string{}
-	name := ""
-	for _, line := range strings.Split(s, "\n") {
-		if strings.HasPrefix(line, "# ") {
-			name = strings.TrimPrefix(line, "# ")
-			if i := strings.Index(name, " ("); i > 0 {
-				name = name[:i]
-			}
-			continue
-		}
-		if name != "" {
-			out[name] += line + "\n"
-		}
-	}
-	return out
+	return hoststate.Sections(string(raw)), hoststate.Sections(hoststate.Snapshot(sandboxNetns))
 }
 
 func TestSandboxNetworkIsSealed(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 
 	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
@@ -23,7 +24,7 @@ const (
 )
 
 // changedImage is the webserver:image the update step switches to: the
-// sandbox's nginx under its second tag (hack/build-images.sh imports it),
+// sandbox's nginx under its second tag (make tools builds it, sandbox up imports it),
 // so the rollout's new pods really start.
 var changedImage = playk8s.Version("SANDBOX_NGINX_UPDATE_IMAGE")
 
@@ -59,7 +60,7 @@ func newDeployment(t *testing.T, kubectl utils.Kubectl) *deployment {
 	if err != nil {
 		t.Fatal(err)
 	}
-	charts, err := engine.IstioModuleCharts(ctx)
+	charts, err := layout.IstioModuleCharts(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +144,7 @@ func TestStackOnSandbox(t *testing.T) {
 	kubectl := sandbox(t)
 	for _, ns := range []string{appNamespace, istioNamespace, cniNamespace} {
 		if out, _ := kubectl.Run("get", "namespace", ns, "--ignore-not-found", "-o", "name"); out != "" {
-			t.Fatalf("namespace %s exists: the sandbox is not fresh (hack/sandbox.sh down && hack/sandbox.sh up)", ns)
+			t.Fatalf("namespace %s exists: the sandbox is not fresh (make sandbox-down sandbox)", ns)
 		}
 	}
 	d := newDeployment(t, kubectl)

@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	playk8s "github.com/play-kubernetes/play-kubernetes"
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
 	"github.com/play-kubernetes/play-kubernetes/internal/stackfile"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
 )
 
 // TestSandboxStackFile needs no sandbox: Pulumi.sandbox.yaml must point at
-// what hack/sandbox.sh writes and at the images hack/build-images.sh
+// what `sandbox up` writes and at the images `make tools` builds and up
 // imports (nothing can be pulled or built with a container engine there),
 // keep Envoy's pods off the real node, and stay free of machine paths.
 func TestSandboxStackFile(t *testing.T) {
@@ -19,13 +20,15 @@ func TestSandboxStackFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	l := layout.New(root)
+	charts := l.Rel(l.IstioCharts())
 	cfg, err := stackfile.Load(filepath.Join(root, "Pulumi.sandbox.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for key, want := range map[string]string{
 		"kubernetes:context":        "sandbox",
-		"istio:chartDir":            ".state/istio-charts",
+		"istio:chartDir":            charts,
 		"webserver:image":           playk8s.Version("SANDBOX_NGINX_IMAGE"),
 		"chain:image":               playk8s.Version("SANDBOX_SAMPLE_APP_IMAGE"),
 		"telemetry:jaegerImage":     playk8s.Version("SANDBOX_JAEGER_IMAGE"),
@@ -44,7 +47,7 @@ func TestSandboxStackFile(t *testing.T) {
 	}
 
 	// The gateway needs Envoy: it must select the simulated node and
-	// tolerate its taint (hack/sandbox/node.sh), or it would be scheduled
+	// tolerate its taint (internal/layout), or it would be scheduled
 	// on the real node and never start.
 	var ingress struct {
 		NodeSelector map[string]string `json:"nodeSelector"`
@@ -71,7 +74,8 @@ func TestSandboxStackFile(t *testing.T) {
 	if err := json.Unmarshal([]byte(cfg["istio:cni"]), &cni); err != nil {
 		t.Fatalf("istio:cni: %v", err)
 	}
-	if cni.BinDir != "/run/"+sandboxNetns+"/cni/bin" || cni.ConfDir != "/run/"+sandboxNetns+"/cni/net.d" {
-		t.Errorf("istio:cni dirs %q, %q; want the sandbox's /run/%s/cni/bin and net.d", cni.BinDir, cni.ConfDir, sandboxNetns)
+	ns := layout.Netns{Name: sandboxNetns}
+	if cni.BinDir != ns.CNIBinDir() || cni.ConfDir != ns.CNIConfDir() {
+		t.Errorf("istio:cni dirs %q, %q; want the sandbox's %s and %s", cni.BinDir, cni.ConfDir, ns.CNIBinDir(), ns.CNIConfDir())
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
 )
 
@@ -35,7 +36,7 @@ func checkStandardPath(t *testing.T, cli *cliStack, shell func(string) string) {
 	// On PATH, a language host is an ambient plugin, which playk8s env
 	// turns off for resource plugins; a normal install has it next to pulumi.
 	// Pulumi.yaml's buildTarget, relative to its main (infra/).
-	program := filepath.Join(root, ".tools", "program", "play-kubernetes")
+	program := layout.New(root).Program()
 	// Removed first, so only this preview's build can have put it there.
 	if err := os.Remove(program); err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)

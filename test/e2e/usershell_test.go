@@ -11,6 +11,7 @@ import (
 
 	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
 	"github.com/play-kubernetes/play-kubernetes/internal/recovery"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
 )
@@ -27,7 +28,7 @@ func checkUserShell(t *testing.T, kubeconfig string) {
 	defer cancel()
 	cli := newCLIStack(t, kubeconfig, "e2e-user-shell")
 	// Where `playk8s env` points KUBECONFIG for the sandbox stack.
-	link := filepath.Join(cli.scratch.Dir(), ".state", "sandbox", "kubeconfig")
+	link := layout.New(cli.scratch.Dir()).SandboxState().Kubeconfig()
 	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
 		t.Fatal(err)
 	}

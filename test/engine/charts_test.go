@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/play-kubernetes/play-kubernetes/infra/stack"
-	"github.com/play-kubernetes/play-kubernetes/internal/engine"
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
 	"github.com/play-kubernetes/play-kubernetes/internal/pulumimock"
 	"github.com/play-kubernetes/play-kubernetes/internal/stackfile"
 	"helm.sh/helm/v3/pkg/action"
@@ -34,7 +34,7 @@ type renderedRelease struct {
 // releases client-side, as `helm template` would: no cluster needed.
 func stackReleases(t *testing.T, stackName string) []renderedRelease {
 	t.Helper()
-	charts, err := engine.IstioModuleCharts(context.Background())
+	charts, err := layout.IstioModuleCharts(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

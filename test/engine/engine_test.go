@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
@@ -57,7 +58,7 @@ func newEngine(t *testing.T) *engine.Engine {
 // chart repository: these runs reach no network.
 func overrides(t *testing.T, stack string) map[string]auto.ConfigValue {
 	t.Helper()
-	charts, err := engine.IstioModuleCharts(context.Background())
+	charts, err := layout.IstioModuleCharts(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/play-kubernetes/play-kubernetes/internal/engine"
 	"github.com/play-kubernetes/play-kubernetes/internal/kubeversion"
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
 )
 
 // TestPinnedKubernetesRangeIsIstios: the oldest Kubernetes versions.env
@@ -21,7 +21,7 @@ func TestPinnedKubernetesRangeIsIstios(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads the pinned istio.io/istio module (make test downloads it)")
 	}
-	charts, err := engine.IstioModuleCharts(context.Background())
+	charts, err := layout.IstioModuleCharts(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

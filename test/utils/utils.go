@@ -1,43 +1,32 @@
 // Package utils holds helpers for the end-to-end tests (test/e2e): kubectl
-// against a given kubeconfig, the project root, and the TCP and UDP
-// sockets of a set of processes as `ss` reports them.
+// against a given kubeconfig, the checkout's layout (internal/layout),
+// and the TCP and UDP sockets of a set of processes as `ss` reports them.
 package utils
 
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 
-	playk8s "github.com/play-kubernetes/play-kubernetes"
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // ProjectDir is the project root: the nearest directory at or above the
 // working directory holding Pulumi.yaml (go test runs in the package's directory).
 func ProjectDir() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "Pulumi.yaml")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no Pulumi.yaml at or above the working directory")
-		}
-		dir = parent
-	}
+	l, err := Layout()
+	return l.Root, err
 }
+
+// Layout is the paths of the checkout the tests run in.
+func Layout() (layout.Layout, error) { return layout.FromWorkingDir() }
 
 // Kubectl runs kubectl against one kubeconfig, never the user's default.
 type Kubectl struct {
@@ -49,11 +38,11 @@ type Kubectl struct {
 // the machine's PATH holds: a client of another version decides what a
 // test sees (server-side apply, field defaults, `rollout history` output).
 func KubectlBinary() (string, error) {
-	root, err := ProjectDir()
+	l, err := Layout()
 	if err != nil {
 		return "", err
 	}
-	bin := filepath.Join(root, ".tools", "kubernetes-"+playk8s.Version("K8S_VERSION"), "kubectl")
+	bin := l.Kubectl()
 	if _, err := os.Stat(bin); err != nil {
 		return "", fmt.Errorf("the pinned kubectl is not built (make tools): %w", err)
 	}

@@ -1,5 +1,5 @@
 // Command coredns is the sandbox's cluster DNS: CoreDNS with only the
-// plugins its Corefile uses (hack/sandbox/coredns.yaml). There is no
+// plugins its Corefile uses (internal/sandbox/configs/corefile.go). There is no
 // `forward` plugin: nothing outside the cluster is ever resolved, so the
 // sandbox's network namespace never needs an upstream resolver.
 package main

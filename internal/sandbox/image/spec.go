@@ -1,9 +1,10 @@
 // Package image builds the sandbox's container images from files on this
 // machine (binaries built from the Go module proxy, Debian packages), since
 // no registry can be reached to pull them. A Spec lists what goes into the
-// one layer and the image's config; Build writes a tarball that
+// one layer and the image's config; WriteTarball writes a tarball that
 // `ctr images import` loads into the sandbox's containerd, which is what
-// `kind load` and `minikube image load` do.
+// `kind load` and `minikube image load` do. Index is what was built
+// (internal/sandbox/imagebuild writes it, the sandbox imports by it).
 package image
 
 import (

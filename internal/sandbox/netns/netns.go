@@ -1,18 +1,20 @@
-// Package netns opens sockets inside another network namespace.
+// Package netns runs work inside another network namespace: dials
+// (Dialer) and anything else a thread does there (Do: forking the
+// sandbox's daemons, setting its namespaced sysctls).
 //
 // The sandbox cluster lives in a network namespace of its own, with no
 // interface or route to the host's. The host reaches it only through
 // forwarders that listen on the host's 127.0.0.1 and dial inside that
 // namespace: Dialer is that dial.
 //
-// A thread's network namespace decides where the sockets it creates live;
-// a socket stays in its namespace for good once created. So each dial runs
-// on a goroutine locked to its own OS thread, which enters the namespace,
-// creates and connects the socket, and exits without unlocking: the Go
-// runtime then terminates the thread instead of reusing it, so no other
-// goroutine ever runs in the sandbox's namespace by accident (the pattern
-// of containernetworking's ns package, without the restore step that can
-// fail).
+// A thread's network namespace decides where the sockets it creates live
+// (a socket stays in its namespace for good once created) and where the
+// processes it forks start. So each piece of work runs on a goroutine
+// locked to its own OS thread, which enters the namespace, does the work,
+// and exits without unlocking: the Go runtime then terminates the thread
+// instead of reusing it, so no other goroutine ever runs in the sandbox's
+// namespace by accident (the pattern of containernetworking's ns package,
+// without the restore step that can fail).
 package netns
 
 import (

@@ -1,4 +1,21 @@
-package main
+// Package imagebuild is the images step of `make tools`: it builds every
+// image the sandbox runs into .tools/images/<name>.tar, one per spec
+// (hack/sandbox/images/<name>.json, read by internal/sandbox/image), and
+// records each in one index (image.Index): the key of its inputs, its
+// digest and its names. Nothing is pulled: no registry can be reached
+// here.
+//
+//   - key.go: an image's key, from everything that goes into its tarball
+//     (the spec and its files, versions.env, go.mod/go.sum, the source
+//     trees and built binaries it packs, the Debian packages, the Go
+//     toolchain, this builder's own sources); an image whose key is
+//     recorded is skipped, so `make tools` on a built checkout packs
+//     nothing (BENCHMARKS.md);
+//   - inputs.go: what a spec's variables stand for, built when missing:
+//     binaries of earlier steps, this checkout's sample-app and toolbox
+//     (go build), Debian's nginx (apt-get download, unpacked, never
+//     installed).
+package imagebuild
 
 import (
 	"bufio"
@@ -16,47 +33,40 @@ import (
 	"strings"
 
 	"github.com/play-kubernetes/play-kubernetes/internal/contenthash"
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
+	"github.com/play-kubernetes/play-kubernetes/internal/sandbox/image"
 	"github.com/play-kubernetes/play-kubernetes/internal/toolbuild"
 )
 
-// The images step of `make tools` (hack/build-images.sh) is skipped by a
-// key of each image's inputs, recorded beside its tarball once it built:
-// unkeyed, the script's `go build`s of cmd/sandbox, the toolbox and
-// sample-app checked their staleness on every `make tools`, 3-4 s of each
-// `make up` and `make preview` (BENCHMARKS.md). An image whose key changed
-// is rebuilt, and only it.
-const (
-	imagesScript = "hack/build-images.sh"
-	specsDir     = "hack/sandbox/images"
-	imagesDir    = ".tools/images"
-	// builderBin is built by hack/build-images.sh, packs every image and
-	// is hack/sandbox.sh's forwarder: without it nothing counts as built.
-	builderBin = ".tools/sandbox/sandbox"
-	// keySuffix names the recorded key; <image>.tar.key is cmd/sandbox's
-	// own (the packed files' sizes and times) and stays its own.
-	keySuffix = ".inputs"
+// specsDir and imagesDir are layout's ImageSpecsDir and ImagesDir
+// relative to the root: keys name files by those paths, the same in
+// every checkout.
+var (
+	specsDir  = layout.New("").ImageSpecsDir()
+	imagesDir = layout.New("").ImagesDir()
 )
 
-// commonFiles feed every image: the pins, the script and its helpers that
-// build the binaries, and the root module the image builder and the
-// toolbox are built from (go.sum pins every dependency's content).
-var commonFiles = []string{"versions.env", imagesScript, "hack/lib.sh", "go.mod", "go.sum"}
+// commonFiles feed every image: the pins (and the root package that
+// embeds them), and the root module the image builder and the toolbox
+// are built from (go.sum pins every dependency's content).
+var commonFiles = []string{"versions.env", "versions.go", "go.mod", "go.sum"}
 
-// builderTrees are cmd/sandbox's sources: it writes every tarball, so a
-// change there may change every image. A test checks they hold every
-// package of this repository that cmd/sandbox imports.
-var builderTrees = []string{"cmd/sandbox", "internal/sandbox"}
+// builderTrees are the image builder's sources (cmd/tools and what it
+// imports): it writes every tarball, so a change there may change every
+// image. A test checks they hold every package of this repository that
+// cmd/tools imports.
+var builderTrees = []string{"cmd/tools", "internal/sandbox/image", "internal/sandbox/imagebuild", "internal/layout", "internal/toolbuild", "internal/contenthash", "internal/atomicfile"}
 
 // goEnv are the settings of the go command that change what `go build`
 // makes, read with `go env` so that `go env -w` settings count too.
 var goEnv = []string{"GOVERSION", "GOFLAGS", "GOEXPERIMENT", "GOAMD64", "CGO_ENABLED", "GOTOOLCHAIN"}
 
-// goModules are the modules hack/build-images.sh builds in: each go.mod
+// goModules are the modules the images' binaries are built in: each go.mod
 // may select its own toolchain.
 var goModules = []string{".", "sample-app"}
 
-// input is what one ${VAR} of a spec stands for: the file that
-// hack/build-images.sh's inputs() sets it to, keyed by where it comes from.
+// input is what one ${VAR} of a spec stands for (inputs.go), keyed by
+// where it comes from.
 type input struct {
 	// tree: this checkout's sources the script builds the binary from,
 	// by content.
@@ -66,13 +76,13 @@ type input struct {
 	// once per version and renamed into place, so a rebuild shows there.
 	binary string
 	// debs: Debian packages, by the file names apt-get downloaded into
-	// .tools/debs (they carry the versions; the script unpacks the newest).
+	// .tools/debs (they carry the versions; the newest is unpacked).
 	debs []string
 }
 
 // specInputs maps every variable a spec may use, besides versions.env's
-// and SANDBOX_IMAGES_DIR, to its input; keep it with inputs() of
-// hack/build-images.sh (a test checks every spec's variables are here).
+// and SANDBOX_IMAGES_DIR, to its input (a test checks every spec's
+// variables are here).
 var specInputs = map[string]input{
 	"PAUSE_BIN":       {binary: "pause"},
 	"COREDNS_BIN":     {binary: "coredns"},
@@ -100,7 +110,7 @@ type keyer struct {
 }
 
 // newKeyer keys images for root with the toolchain and settings of the
-// go command on PATH, the one hack/build-images.sh runs.
+// go command on PATH, the one the binaries are built with.
 func newKeyer(root string, plan toolbuild.Plan) (keyer, error) {
 	toolchain, err := goToolchain(root)
 	if err != nil {
@@ -136,7 +146,7 @@ func outputsByName(plan toolbuild.Plan) map[string]string {
 	return out
 }
 
-// imageNames are the images hack/build-images.sh builds: one per spec.
+// imageNames are the images: one per spec.
 func imageNames(root string) ([]string, error) {
 	specs, err := filepath.Glob(filepath.Join(root, specsDir, "*.json"))
 	if err != nil {
@@ -179,7 +189,7 @@ func (k keyer) inputs(name string) (inputSet, error) {
 	if err != nil {
 		return inputSet{}, err
 	}
-	pinned, err := envKeys(filepath.Join(k.root, "versions.env"))
+	pinned, err := envValues(filepath.Join(k.root, "versions.env"))
 	if err != nil {
 		return inputSet{}, err
 	}
@@ -188,7 +198,7 @@ func (k keyer) inputs(name string) (inputSet, error) {
 		in.files = append(in.files, path.Join(specsDir, m[1]))
 	}
 	for _, v := range specVars(string(raw)) {
-		if pinned[v] || v == "SANDBOX_IMAGES_DIR" {
+		if _, ok := pinned[v]; ok || v == "SANDBOX_IMAGES_DIR" {
 			continue // versions.env and the images directory's files are hashed
 		}
 		if err := k.addVar(&in, spec, v); err != nil {
@@ -275,10 +285,10 @@ func (k keyer) hashStat(h io.Writer, rel string) error {
 	return err
 }
 
-// hashDebs: the names of a package's downloaded .deb files, or that there
-// is none yet (the script downloads it then).
+// hashDebs: the names of a package's downloaded .deb files (downloaded
+// before the key is taken).
 func (k keyer) hashDebs(h io.Writer, pkg string) error {
-	debs, err := filepath.Glob(filepath.Join(k.root, ".tools", "debs", pkg+"_*.deb"))
+	debs, err := filepath.Glob(filepath.Join(layout.New(k.root).DebsDir(), pkg+"_*.deb"))
 	if err != nil {
 		return err
 	}
@@ -302,71 +312,51 @@ func specVars(spec string) []string {
 	return slices.Compact(vars)
 }
 
-// envKeys are the KEY names of a KEY=value file (versions.env).
-func envKeys(file string) (map[string]bool, error) {
+// envValues are the KEY=value pairs of a file (versions.env).
+func envValues(file string) (map[string]string, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	keys := map[string]bool{}
+	values := map[string]string{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
-		if k, _, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
-			keys[strings.TrimSpace(k)] = true
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			values[strings.TrimSpace(k)] = strings.TrimSpace(v)
 		}
 	}
-	return keys, sc.Err()
+	return values, sc.Err()
 }
 
 // staleImages returns the images to rebuild, each with its key now (""
-// when it cannot be keyed): every image when the builder is missing,
-// else each whose tarball, digest or recorded key is missing or whose key
-// changed. warn receives why an image cannot be keyed.
-func (k keyer) staleImages(warn func(error)) (map[string]string, error) {
+// when it cannot be keyed): each whose tarball is missing, or whose key
+// the index does not record. warn receives why an image cannot be keyed.
+func (k keyer) staleImages(idx image.Index, warn func(error)) (map[string]string, error) {
 	names, err := imageNames(k.root)
 	if err != nil {
 		return nil, err
 	}
-	_, errBuilder := os.Stat(filepath.Join(k.root, builderBin))
 	stale := map[string]string{}
 	for _, name := range names {
 		key, err := k.key(name)
 		if err != nil {
 			warn(err)
 		}
-		if err != nil || errBuilder != nil || !k.built(name, key) {
+		if err != nil || !k.built(idx, name, key) {
 			stale[name] = key
 		}
 	}
 	return stale, nil
 }
 
-// built reports whether the image's tarball and digest are there and were
-// built from inputs with this key.
-func (k keyer) built(name, key string) bool {
-	tar := filepath.Join(k.root, imagesDir, name+".tar")
-	for _, f := range []string{tar, tar + ".digest"} {
-		if _, err := os.Stat(f); err != nil {
-			return false
-		}
+// built reports whether the image's tarball is there and the index
+// records it built from inputs with this key.
+func (k keyer) built(idx image.Index, name, key string) bool {
+	if _, err := os.Stat(filepath.Join(k.root, imagesDir, name+".tar")); err != nil {
+		return false
 	}
-	old, err := os.ReadFile(tar + keySuffix)
-	return err == nil && string(old) == key
-}
-
-// record stores the keys of images that were just built. The keys were
-// taken before the build, so an input edited during it makes the next
-// run rebuild rather than trust an image of the older input.
-func (k keyer) record(keys map[string]string) error {
-	for name, key := range keys {
-		if key == "" {
-			continue
-		}
-		if err := os.WriteFile(filepath.Join(k.root, imagesDir, name+".tar"+keySuffix), []byte(key), 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	b, ok := idx[name]
+	return ok && b.Key == key
 }

@@ -1,4 +1,4 @@
-package main
+package imagebuild
 
 import (
 	"errors"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/sandbox/image"
 	"github.com/play-kubernetes/play-kubernetes/internal/toolbuild"
 )
 
@@ -18,13 +19,17 @@ import (
 // prebuilt binary (pause), this checkout's sources (sample-app, toolbox),
 // Debian packages and a file beside the spec (nginx).
 var checkout = map[string]string{
-	"versions.env":                  "PAUSE_VERSION=1\nSANDBOX_PAUSE_IMAGE=localhost/p:1\nHELM_VERSION=v3\n",
-	"hack/build-images.sh":          "#!/bin/sh\n",
-	"hack/lib.sh":                   "# helpers\n",
-	"go.mod":                        "module example\n",
-	"go.sum":                        "dep v1 h1:aaa\n",
-	"cmd/sandbox/main.go":           "package main\n",
-	"internal/sandbox/image/tar.go": "package image\n",
+	"versions.env":                         "PAUSE_VERSION=1\nSANDBOX_PAUSE_IMAGE=localhost/p:1\nHELM_VERSION=v3\n",
+	"versions.go":                          "package example\n",
+	"go.mod":                               "module example\n",
+	"go.sum":                               "dep v1 h1:aaa\n",
+	"cmd/tools/main.go":                    "package main\n",
+	"internal/sandbox/image/tar.go":        "package image\n",
+	"internal/sandbox/imagebuild/build.go": "package imagebuild\n",
+	"internal/layout/tools.go":             "package layout\n",
+	"internal/toolbuild/steps.go":          "package toolbuild\n",
+	"internal/contenthash/contenthash.go":  "package contenthash\n",
+	"internal/atomicfile/atomicfile.go":    "package atomicfile\n",
 	"hack/sandbox/images/pause.json": `{"refs":["${SANDBOX_PAUSE_IMAGE}"],` +
 		`"files":[{"src":"${PAUSE_BIN}","dst":"/pause"}],"labels":{"v":"$PAUSE_VERSION"}}`,
 	"hack/sandbox/images/sample-app.json": `{"refs":["localhost/s:1"],"files":[{"src":"${SAMPLE_APP_BIN}","dst":"/s"}]}`,
@@ -41,7 +46,6 @@ var checkout = map[string]string{
 	"sample-app/internal/server/testdata/x":     "fixture\n",
 	"test/toolbox/main.go":                      "package main\n",
 	".tools/pause-1/pause":                      "\x7fELF pause",
-	".tools/sandbox/sandbox":                    "\x7fELF sandbox",
 	".tools/debs/nginx_1.22.1-9_amd64.deb":      "deb",
 	".tools/debs/nginx-common_1.22.1-9_all.deb": "deb",
 }
@@ -108,10 +112,11 @@ func TestKeyChangesExactlyWithItsInputs(t *testing.T) {
 		{"root go.mod (builder, toolbox)", edit("go.mod", "module example\n\ngo 1.26\n"), allImages},
 		{"root go.sum (builder, toolbox)", edit("go.sum", "dep v2 h1:ddd\n"), allImages},
 		{"image builder source", edit("internal/sandbox/image/tar.go", "package image // v2\n"), allImages},
-		{"image builder command", edit("cmd/sandbox/main.go", "package main // v2\n"), allImages},
+		{"image builder command", edit("cmd/tools/main.go", "package main // v2\n"), allImages},
+		{"image builder's inputs", edit("internal/sandbox/imagebuild/build.go", "package imagebuild // v2\n"), allImages},
+		{"the layout the builder reads", edit("internal/layout/tools.go", "package layout // v2\n"), allImages},
 		{"versions.env", edit("versions.env", "PAUSE_VERSION=2\nSANDBOX_PAUSE_IMAGE=localhost/p:1\nHELM_VERSION=v3\n"), allImages},
-		{"hack/build-images.sh", edit("hack/build-images.sh", "#!/bin/bash\n"), allImages},
-		{"hack/lib.sh", edit("hack/lib.sh", "# other helpers\n"), allImages},
+		{"the root package embedding versions.env", edit("versions.go", "package example // v2\n"), allImages},
 		{"pause spec json", edit("hack/sandbox/images/pause.json", `{"refs":["${SANDBOX_PAUSE_IMAGE}"],"files":[{"src":"${PAUSE_BIN}","dst":"/p"}]}`), []string{"pause"}},
 		{"nginx.conf beside the spec", edit("hack/sandbox/images/nginx.conf", "worker_processes 2;\n"), []string{"nginx"}},
 		{"a newer nginx package downloaded", edit(".tools/debs/nginx_1.22.1-10_amd64.deb", "deb"), []string{"nginx"}},
@@ -168,46 +173,45 @@ func TestKeyRefusesWhatItCannotKey(t *testing.T) {
 	}
 }
 
-// TestStaleImages: an image is rebuilt unless its tarball, digest and
-// recorded key are there and the key is today's; without the builder
-// (also hack/sandbox.sh's forwarder) every image is.
+// TestStaleImages: an image is rebuilt unless its tarball is there and
+// the index records today's key for it.
 func TestStaleImages(t *testing.T) {
-	built := func(t *testing.T, k keyer) {
+	built := func(t *testing.T, k keyer) image.Index {
 		t.Helper()
 		for _, name := range allImages {
-			writeFiles(t, k.root, map[string]string{imagesDir + "/" + name + ".tar": "tar", imagesDir + "/" + name + ".tar.digest": "sha256:1 ref\n"})
+			writeFiles(t, k.root, map[string]string{imagesDir + "/" + name + ".tar": "tar"})
 		}
-		stale, err := k.staleImages(func(err error) { t.Fatal(err) })
+		stale, err := k.staleImages(image.Index{}, func(err error) { t.Fatal(err) })
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := k.record(stale); err != nil {
-			t.Fatal(err)
+		idx := image.Index{}
+		for name, key := range stale {
+			idx[name] = image.Built{Key: key, Digest: "sha256:1", Refs: []string{"localhost/" + name + ":1"}}
 		}
+		return idx
 	}
 	tests := []struct {
 		name   string
-		change func(*testing.T, keyer)
+		change func(*testing.T, keyer, image.Index)
 		want   []string
 	}{
-		{"all built", func(*testing.T, keyer) {}, nil},
-		{"an input changed", func(t *testing.T, k keyer) {
+		{"all built", func(*testing.T, keyer, image.Index) {}, nil},
+		{"an input changed", func(t *testing.T, k keyer, _ image.Index) {
 			writeFiles(t, k.root, map[string]string{"test/toolbox/main.go": "package main // v2\n"})
 		}, []string{"toolbox"}},
-		{"a tarball removed", remove(imagesDir + "/pause.tar"), []string{"pause"}},
-		{"a digest removed", remove(imagesDir + "/nginx.tar.digest"), []string{"nginx"}},
-		{"a recorded key removed", remove(imagesDir + "/sample-app.tar" + keySuffix), []string{"sample-app"}},
-		{"the builder removed", remove(builderBin), allImages},
-		{"a spec of an unknown input", func(t *testing.T, k keyer) {
+		{"a tarball removed", func(t *testing.T, k keyer, _ image.Index) { remove(imagesDir+"/pause.tar")(t, k) }, []string{"pause"}},
+		{"not in the index", func(_ *testing.T, _ keyer, idx image.Index) { delete(idx, "sample-app") }, []string{"sample-app"}},
+		{"a spec of an unknown input", func(t *testing.T, k keyer, _ image.Index) {
 			writeFiles(t, k.root, map[string]string{"hack/sandbox/images/toolbox.json": `{"files":[{"src":"${NEW_BIN}"}]}`})
 		}, []string{"toolbox"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			k := newCheckout(t)
-			built(t, k)
-			tt.change(t, k)
-			stale, err := k.staleImages(func(error) {})
+			idx := built(t, k)
+			tt.change(t, k, idx)
+			stale, err := k.staleImages(idx, func(error) {})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -227,7 +231,7 @@ func remove(rel string) func(*testing.T, keyer) {
 }
 
 // repoRoot is this checkout.
-const repoRoot = "../.."
+const repoRoot = "../../.."
 
 // TestRepoSpecsAreKeyed: every variable of this repository's image specs
 // has a known input, and every binary one names is an output of a step
@@ -266,8 +270,8 @@ func TestTreesHoldEveryImportedPackage(t *testing.T) {
 		}
 	}
 	builds := []struct{ dir, tags, pkgs string }{
-		{".", "", "./cmd/sandbox ./test/toolbox"},
-		// The tags of hack/build-images.sh's sample-app build.
+		{".", "", "./cmd/tools ./test/toolbox"},
+		// The tags of the sample-app build (inputs.go).
 		{"sample-app", "grpcnotrace", "."},
 	}
 	for _, b := range builds {
@@ -275,6 +279,9 @@ func TestTreesHoldEveryImportedPackage(t *testing.T) {
 			rel, err := filepath.Rel(root, dir)
 			if err != nil || strings.HasPrefix(rel, "..") {
 				continue // the standard library or the module cache: pinned by go.sum and the toolchain
+			}
+			if rel == "." && slices.Contains(commonFiles, "versions.go") {
+				continue // the root package: versions.go and what it embeds are common files
 			}
 			if !slices.ContainsFunc(trees, func(tree string) bool { return within(filepath.ToSlash(rel), tree) }) {
 				t.Errorf("%s (built from %s %s) is in no hashed tree %v: add its tree to builderTrees or specInputs", rel, b.dir, b.pkgs, trees)

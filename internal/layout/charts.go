@@ -1,4 +1,4 @@
-package engine
+package layout
 
 import (
 	"context"
@@ -13,11 +13,10 @@ import (
 // IstioModuleCharts returns the Istio charts directory of the istio.io/istio
 // module pinned in versions.env, downloading the module through the Go
 // module proxy when it is not cached: a local chart source (istio:chartDir)
-// for runs that must not reach a chart repository. The real-engine tests,
-// the e2e tests and the bench take their charts from it: they run in
-// scratch stacks of their own (test/engine without any sandbox), so the
-// .state/istio-charts link `make sandbox` makes to the same directory for
-// Pulumi.sandbox.yaml is not theirs to rely on.
+// for runs that must not reach a chart repository. The sandbox links
+// IstioCharts to it for Pulumi.sandbox.yaml; the real-engine tests, the
+// e2e tests and the bench run in scratch stacks of their own and take it
+// from here.
 func IstioModuleCharts(ctx context.Context) (string, error) {
 	mod := "istio.io/istio@" + playk8s.Version("ISTIO_MODULE_VERSION")
 	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", mod)
@@ -34,4 +33,11 @@ func IstioModuleCharts(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("go mod download %s: %s", mod, info.Error)
 	}
 	return filepath.Join(info.Dir, "manifests", "charts"), nil
+}
+
+// IstioChartsSuffix is how a charts directory of the pinned module ends
+// (<module cache>/istio.io/istio@<version>/manifests/charts): a link that
+// ends so and exists needs no download.
+func IstioChartsSuffix() string {
+	return filepath.Join("istio.io", "istio@"+playk8s.Version("ISTIO_MODULE_VERSION"), "manifests", "charts")
 }
