@@ -120,7 +120,7 @@ jaeger: ## Build the pinned Jaeger v2 from the Go module proxy into .tools/ (ski
 	@$(BUILD_GC) hack/build-jaeger.sh >/dev/null
 
 .PHONY: helm
-helm: ## Build the pinned Helm v3 CLI from the Go module proxy into .tools/ (skipped when built; not part of make test).
+helm: ## Build the pinned Helm v4 CLI from the Go module proxy into .tools/ (skipped when built; not part of make test).
 	@$(BUILD_GC) hack/build-helm.sh >/dev/null
 
 ## --- benchmarks ------------------------------------------------------------

@@ -14,9 +14,9 @@
 #
 # The Kubernetes binaries and etcd come from the wrapper module
 # tools/kubernetes (its go.mod pins k8s.io/kubernetes and etcd and points the
-# staging modules at their releases), CoreDNS from tools/coredns, and
-# istiod, istio-cni, Prometheus and kwok from tools/sandbox: one dependency
-# graph (istiod already imports Prometheus' packages and the same client
+# staging modules at their releases), CoreDNS from tools/coredns,
+# Prometheus from tools/prometheus, and istiod, istio-cni and kwok from
+# tools/sandbox: one dependency graph (istiod imports the same client
 # libraries as kwok), so on a cold machine their shared packages compile
 # once. The binaries of one build are built by one `go build`, to a
 # temporary directory and renamed, so an interrupted build never leaves a
@@ -41,7 +41,7 @@ for pin in "k8s.io/kubernetes ${K8S_VERSION}" "go.etcd.io/etcd/server/v3 ${ETCD_
 done
 require_pin tools/coredns github.com/coredns/coredns "$COREDNS_VERSION"
 require_pin tools/sandbox istio.io/istio "$ISTIO_MODULE_VERSION"
-require_pin tools/sandbox github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION"
+require_pin tools/prometheus github.com/prometheus/prometheus "$PROMETHEUS_MODULE_VERSION"
 require_pin tools/sandbox sigs.k8s.io/kwok "$KWOK_VERSION"
 
 k8s_dir="$repo_root/.tools/kubernetes-${K8S_VERSION}"
@@ -51,7 +51,7 @@ coredns_dir="$repo_root/.tools/coredns-${COREDNS_VERSION}"
 istio_dir="$repo_root/.tools/istio-${ISTIO_MODULE_VERSION}"
 pause_dir="$repo_root/.tools/pause-${PAUSE_VERSION}"
 prometheus_dir="$repo_root/.tools/prometheus-${PROMETHEUS_MODULE_VERSION}"
-# Prometheus' release version (v0.311.3 -> 3.11.3) for `prometheus --version`,
+# Prometheus' release version (v0.316.0 -> 3.16.0) for `prometheus --version`,
 # and its tags for one service discovery: the stack's scrape configuration
 # asks only for kubernetes_sd_configs.
 prometheus_release="${PROMETHEUS_MODULE_VERSION#v0.}"
@@ -181,7 +181,7 @@ for name in "${names[@]}"; do
 		;;
 	prometheus)
 		out="$prometheus_dir/prometheus"
-		[[ -x "$out" ]] || go_build_atomic "$out" tools/sandbox github.com/prometheus/prometheus/cmd/prometheus \
+		[[ -x "$out" ]] || go_build_atomic "$out" tools/prometheus github.com/prometheus/prometheus/cmd/prometheus \
 			"$prometheus_ldflags" "$prometheus_tags"
 		;;
 	*)

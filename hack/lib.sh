@@ -13,6 +13,9 @@ require_pin() {
 	fi
 }
 
+# BUILD_CGO: 0 (the default) for static pure-Go builds; runc sets 1 (its
+# seccomp filter is libseccomp, through cgo).
+
 # go_build_atomic <out> <wrapper dir> <package> <ldflags> [tags]: a static,
 # trimmed build from the wrapper module, written under a temporary name and
 # renamed, so an interrupted build never leaves a half-written binary that a
@@ -22,7 +25,7 @@ go_build_atomic() {
 	mkdir -p "$(dirname "$out")"
 	tmp="$(mktemp "$(dirname "$out")/.build.XXXXXX")"
 	echo "$(basename "$0"): building $(basename "$out") from ${pkg}..." >&2
-	if ! (cd "$dir" && CGO_ENABLED=0 go build -mod=readonly -trimpath \
+	if ! (cd "$dir" && CGO_ENABLED="${BUILD_CGO:-0}" go build -mod=readonly -trimpath \
 		-tags "$tags" -ldflags "$ldflags" -o "$tmp" "$pkg"); then
 		rm -f "$tmp"
 		return 1
@@ -41,7 +44,7 @@ go_build_many() {
 	shift 4
 	mkdir -p "$out"
 	tmp="$(mktemp -d "$out/.build.XXXXXX")"
-	if ! (cd "$dir" && CGO_ENABLED=0 go build -mod=readonly -trimpath \
+	if ! (cd "$dir" && CGO_ENABLED="${BUILD_CGO:-0}" go build -mod=readonly -trimpath \
 		-tags "$tags" -ldflags "$ldflags" -o "$tmp/" "$@"); then
 		rm -rf "$tmp"
 		return 1

@@ -108,6 +108,12 @@ var KubeletSysctls = []string{"vm.overcommit_memory", "vm.panic_on_oom", "kernel
 // removes those that did not exist before `up`, and no other.
 var KubeletHostPaths = []string{"/var/lib/kubelet", "/var/log/containers", "/var/log/pods", "/var/run/istio-cni"}
 
+// RuntimeDefaultPaths are where containerd, its shim, runc and NRI keep
+// their state unless told otherwise. The sandbox's configuration tells
+// each of them otherwise: none of these may ever appear on the host
+// because of it (test/e2e checks while the sandbox runs and after down).
+var RuntimeDefaultPaths = []string{"/run/containerd", "/var/lib/containerd", "/var/run/nri", "/run/runc", "/etc/containerd"}
+
 // IsKubeletSysctl reports whether name is one of KubeletSysctls.
 func IsKubeletSysctl(name string) bool { return slices.Contains(KubeletSysctls, name) }
 

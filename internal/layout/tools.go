@@ -40,6 +40,13 @@ func (l Layout) Istio(bin string) string { return l.tool("istio", "ISTIO_MODULE_
 // Pause is the pod sandbox's pause binary.
 func (l Layout) Pause() string { return l.tool("pause", "PAUSE_VERSION", "pause") }
 
+// Containerd is one binary of the node's containerd (containerd, ctr,
+// containerd-shim-runc-v2).
+func (l Layout) Containerd(bin string) string { return l.tool("containerd", "CONTAINERD_VERSION", bin) }
+
+// Runc is the OCI runtime containerd's shim runs.
+func (l Layout) Runc() string { return l.tool("runc", "RUNC_VERSION", "runc") }
+
 // Prometheus is the sandbox's Prometheus build.
 func (l Layout) Prometheus() string {
 	return l.tool("prometheus", "PROMETHEUS_MODULE_VERSION", "prometheus")

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 
-	"helm.sh/helm/v3/pkg/release"
-	"helm.sh/helm/v3/pkg/storage"
-	"helm.sh/helm/v3/pkg/storage/driver"
+	"helm.sh/helm/v4/pkg/release/common"
+	releasev1 "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/storage"
+	"helm.sh/helm/v4/pkg/storage/driver"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -24,24 +25,29 @@ import (
 //     again from the last deployed one, as after any failed upgrade.
 func RepairRelease(ctx context.Context, kube kubernetes.Interface, namespace, name string) (string, error) {
 	store := storage.Init(driver.NewSecrets(kube.CoreV1().Secrets(namespace)))
-	last, err := store.Last(name)
+	found, err := store.Last(name)
 	if errors.Is(err, driver.ErrReleaseNotFound) {
 		return "", nil
 	}
 	if err != nil {
 		return "", err
 	}
+	// Helm 4 reads release records of its v1 kind (what Helm 3 wrote).
+	last, ok := found.(*releasev1.Release)
+	if !ok {
+		return "", fmt.Errorf("release %s in %s: a record of kind %T, which this program does not repair", name, namespace, found)
+	}
 	if !last.Info.Status.IsPending() {
 		return "", nil
 	}
-	if last.Info.Status == release.StatusPendingInstall {
+	if last.Info.Status == common.StatusPendingInstall {
 		if _, err := store.Delete(name, last.Version); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("removed the unfinished install (revision %d); the next run installs it again", last.Version), nil
 	}
 	was := last.Info.Status
-	last.SetStatus(release.StatusFailed, fmt.Sprintf("interrupted while %s; marked failed so the next run can continue", was))
+	last.SetStatus(common.StatusFailed, fmt.Sprintf("interrupted while %s; marked failed so the next run can continue", was))
 	if err := store.Update(last); err != nil {
 		return "", err
 	}

@@ -5,9 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"helm.sh/helm/v3/pkg/release"
-	"helm.sh/helm/v3/pkg/storage"
-	"helm.sh/helm/v3/pkg/storage/driver"
+	release "helm.sh/helm/v4/pkg/release/common"
+	releasev1 "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/storage"
+	"helm.sh/helm/v4/pkg/storage/driver"
 	"k8s.io/client-go/kubernetes/fake"
 )
 
@@ -37,7 +38,7 @@ func TestRepairRelease(t *testing.T) {
 			kube := fake.NewClientset()
 			store := storage.Init(driver.NewSecrets(kube.CoreV1().Secrets(ns)))
 			for i, st := range tc.history {
-				rel := &release.Release{Name: name, Namespace: ns, Version: i + 1, Info: &release.Info{Status: st}}
+				rel := &releasev1.Release{Name: name, Namespace: ns, Version: i + 1, Info: &releasev1.Info{Status: st}}
 				if err := store.Create(rel); err != nil {
 					t.Fatal(err)
 				}
@@ -64,7 +65,8 @@ func TestRepairRelease(t *testing.T) {
 			}
 			got := map[int]release.Status{}
 			for _, r := range history {
-				got[r.Version] = r.Info.Status
+				rel := r.(*releasev1.Release)
+				got[rel.Version] = rel.Info.Status
 			}
 			for i, want := range tc.want {
 				if got[i+1] != want {
@@ -72,8 +74,12 @@ func TestRepairRelease(t *testing.T) {
 				}
 			}
 			// Helm itself must now accept an operation on the release.
-			if last, err := store.Last(name); err != nil || last.Info.Status.IsPending() {
-				t.Errorf("last revision still pending: %v %v", last.Info.Status, err)
+			last, err := store.Last(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st := last.(*releasev1.Release).Info.Status; st.IsPending() {
+				t.Errorf("last revision still pending: %v", st)
 			}
 		})
 	}

@@ -135,7 +135,7 @@ func checkNetworkSealed(t *testing.T) {
 	}
 
 	before, now := hostSnapshots(t)
-	for _, section := range []string{"links", "routes", "iptables", "nftables", "network sysctls", "network namespaces"} {
+	for _, section := range []string{"links", "routes", "iptables", "nftables", "network sysctls", "network namespaces", "container runtime paths"} {
 		if before[section] != now[section] {
 			t.Errorf("the host's %s changed while the sandbox runs:\nbefore:\n%s\nnow:\n%s", section, before[section], now[section])
 		}

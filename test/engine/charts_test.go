@@ -11,9 +11,10 @@ import (
 	"github.com/play-kubernetes/play-kubernetes/internal/layout"
 	"github.com/play-kubernetes/play-kubernetes/internal/pulumimock"
 	"github.com/play-kubernetes/play-kubernetes/internal/stackfile"
-	"helm.sh/helm/v3/pkg/action"
-	"helm.sh/helm/v3/pkg/chart/loader"
-	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v4/pkg/action"
+	"helm.sh/helm/v4/pkg/chart/common"
+	"helm.sh/helm/v4/pkg/chart/loader"
+	releasev1 "helm.sh/helm/v4/pkg/release/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	psaapi "k8s.io/pod-security-admission/api"
@@ -63,12 +64,20 @@ func stackReleases(t *testing.T, stackName string) []renderedRelease {
 			t.Fatalf("release %s: %v", name, err)
 		}
 		install := action.NewInstall(&action.Configuration{})
-		install.DryRun, install.ClientOnly, install.Replace = true, true, true
+		install.DryRunStrategy, install.Replace = action.DryRunClient, true
 		install.ReleaseName, install.Namespace = name, ns
-		install.KubeVersion = &chartutil.KubeVersion{Version: "v1.34.4", Major: "1", Minor: "34"}
-		rel, err := install.Run(chart, values)
+		// The sandbox's Kubernetes: the charts' kubeVersion and templates
+		// on .Capabilities judge it.
+		if install.KubeVersion, err = common.ParseKubeVersion(playk8s.Version("K8S_VERSION")); err != nil {
+			t.Fatal(err)
+		}
+		result, err := install.Run(chart, values)
 		if err != nil {
 			t.Fatalf("rendering release %s with the stack's values: %v", name, err)
+		}
+		rel, ok := result.(*releasev1.Release)
+		if !ok {
+			t.Fatalf("release %s rendered as %T", name, result)
 		}
 		rr := renderedRelease{name: name, namespace: ns}
 		for _, doc := range strings.Split(rel.Manifest, "\n---\n") {

@@ -23,12 +23,13 @@ func (sb *Sandbox) checkTools() error {
 	var missing []string
 	want := []string{sb.Layout.Kubectl(), sb.Layout.KwokStages()}
 	for _, c := range sb.Components() {
-		if c.Daemon() && c.Binary != sb.Containerd && c.Binary != sb.Self {
+		if c.Daemon() && c.Binary != sb.Self {
 			want = append(want, c.Binary)
 		}
 	}
 	if sb.Real() {
-		want = append(want, sb.Layout.ImageIndex())
+		want = append(want, sb.Layout.ImageIndex(), sb.Layout.Containerd("ctr"),
+			sb.Layout.Containerd("containerd-shim-runc-v2"), sb.Layout.Runc())
 	}
 	for _, f := range want {
 		if _, err := os.Stat(f); err != nil {
@@ -51,8 +52,6 @@ func (sb *Sandbox) checkNodeHost() error {
 		}
 	}
 	onPath := func(cmd string) bool { _, err := exec.LookPath(cmd); return err == nil }
-	need("containerd", onPath("containerd") && onPath("ctr") && onPath("containerd-shim-runc-v2"))
-	need("runc", onPath("runc"))
 	for _, p := range cniPlugins {
 		_, err := os.Stat(filepath.Join(debianCNIDir, p))
 		need("containernetworking-plugins", err == nil)

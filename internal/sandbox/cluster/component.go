@@ -15,6 +15,8 @@ type Component struct {
 	Binary  string
 	Args    []string
 	InNetns bool
+	// Env is added to the daemon's environment.
+	Env []string
 	// After are the components that must be ready before this one starts.
 	After []string
 	// Run does the component's one-off work: after its daemon started, or

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -43,8 +44,10 @@ func (sb *Sandbox) realComponents() []Component {
 				"-nodeports", layout.NodeIP, "-kubeconfig", sb.State.Kubeconfig()},
 			Ready: listening("tcp", fmt.Sprintf("%s:%d", host, s.APIServerPort))},
 		sb.etcd(true),
-		{Name: "containerd", Binary: sb.Containerd, InNetns: true, Stop: 1, Timeout: 30 * time.Second,
+		// Its shim is found on PATH: the one built beside it comes first.
+		{Name: "containerd", Binary: sb.Layout.Containerd("containerd"), InNetns: true, Stop: 1, Timeout: 30 * time.Second,
 			Args:  []string{"--config", sb.config("containerd.toml"), "--log-level", "warn"},
+			Env:   []string{"PATH=" + filepath.Dir(sb.Layout.Containerd("containerd")) + string(os.PathListSeparator) + os.Getenv("PATH")},
 			Ready: listening("unix", sb.Netns.ContainerdSocket())},
 		{Name: "images", After: []string{"containerd"}, Run: sb.importImages},
 		sb.apiserver(true),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/play-kubernetes/play-kubernetes/internal/layout"
@@ -69,7 +70,10 @@ func (sb *Sandbox) Down(ctx context.Context) error {
 // allowed is what this sandbox can make: its state directory and its
 // components' binaries.
 func (sb *Sandbox) allowed() record.Allowed {
-	a := record.Allowed{State: sb.State}
+	a := record.Allowed{State: sb.State, Tools: sb.Layout.ToolsDir()}
+	if real, err := filepath.EvalSymlinks(a.Tools); err == nil {
+		a.Tools = real // as the components' binaries are named
+	}
 	for _, c := range sb.Components() {
 		if c.Daemon() {
 			a.Binaries = append(a.Binaries, c.Binary)

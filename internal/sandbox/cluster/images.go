@@ -76,7 +76,7 @@ func allListed(have, refs []string) bool {
 // ctr runs containerd's CLI on the sandbox's socket, in the namespace the
 // kubelet's images live in.
 func (sb *Sandbox) ctr(ctx context.Context, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "ctr", append([]string{"--address", sb.Netns.ContainerdSocket(), "--namespace", "k8s.io"}, args...)...)
+	cmd := exec.CommandContext(ctx, sb.Layout.Containerd("ctr"), append([]string{"--address", sb.Netns.ContainerdSocket(), "--namespace", "k8s.io"}, args...)...)
 	out, err := cmd.Output()
 	if err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {

@@ -109,7 +109,7 @@ func (sb *Sandbox) ensureStarted(c Component) (int, error) {
 		return p.PID, nil
 	}
 	sb.Log.Info("starting " + c.Name)
-	spec := process.Spec{Name: c.Name, Binary: c.Binary, Args: c.Args, Log: sb.State.Log(c.Name)}
+	spec := process.Spec{Name: c.Name, Binary: c.Binary, Args: c.Args, Env: c.Env, Log: sb.State.Log(c.Name)}
 	if c.InNetns {
 		spec.Netns = sb.Netns.Path()
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 
@@ -25,9 +24,7 @@ type Sandbox struct {
 	Netns    layout.Netns
 	// Self is this program: the forwarder runs it (`sandbox forward`).
 	Self string
-	// Containerd is Debian's containerd, found on PATH.
-	Containerd string
-	Log        *slog.Logger
+	Log  *slog.Logger
 	// Out receives status output.
 	Out io.Writer
 
@@ -47,10 +44,6 @@ func New(l layout.Layout, s Settings, log *slog.Logger, out io.Writer) (*Sandbox
 		return nil, err
 	}
 	sb := &Sandbox{Layout: l, State: l.SandboxState(), Settings: s, Self: self, Log: log, Out: out}
-	sb.Containerd, err = exec.LookPath("containerd")
-	if err != nil {
-		sb.Containerd = "/usr/bin/containerd"
-	}
 	rec, found, err := record.Load(sb.State.Record())
 	if err != nil {
 		return nil, err

@@ -2,8 +2,10 @@ package configs
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,9 +66,12 @@ func TestKubeProxyConfiguration(t *testing.T) {
 	}
 }
 
+// TestContainerdConfiguration: containerd 2.4's version 4 layout (server
+// plugins, the CRI's images and runtime plugins), the built runc, and no
+// value left to a default that points at the host's own runtime paths.
 func TestContainerdConfiguration(t *testing.T) {
-	raw, err := Containerd{Root: "/s/containerd", State: "/run/sb/containerd", Socket: "/run/sb/containerd.sock",
-		PauseImage: "localhost/pause:1", CNIBin: "/run/sb/cni/bin", CNIConf: "/run/sb/cni/net.d"}.Render()
+	raw, err := Containerd{Root: "/s/containerd", State: "/run/sb/containerd", Socket: "/run/sb/containerd.sock", OptDir: "/s/containerd/opt",
+		PauseImage: "localhost/pause:1", CNIBin: "/run/sb/cni/bin", CNIConf: "/run/sb/cni/net.d", Runc: "/t/runc-v1/runc", RuncRoot: "/run/sb/runc"}.Render()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,11 +79,46 @@ func TestContainerdConfiguration(t *testing.T) {
 	if _, err := toml.Decode(string(raw), &got); err != nil {
 		t.Fatalf("%v\n%s", err, raw)
 	}
-	cri := got["plugins"].(map[string]any)["io.containerd.grpc.v1.cri"].(map[string]any)
-	cni := cri["cni"].(map[string]any)
-	if got["version"] != int64(2) || got["root"] != "/s/containerd" || got["grpc"].(map[string]any)["address"] != "/run/sb/containerd.sock" ||
-		cri["sandbox_image"] != "localhost/pause:1" || cri["restrict_oom_score_adj"] != true || cni["bin_dir"] != "/run/sb/cni/bin" {
-		t.Errorf("containerd's configuration:\n%s", raw)
+	plugin := func(name string) map[string]any {
+		p, _ := got["plugins"].(map[string]any)[name].(map[string]any)
+		return p
+	}
+	runtime := plugin("io.containerd.cri.v1.runtime")
+	runc := runtime["containerd"].(map[string]any)["runtimes"].(map[string]any)["runc"].(map[string]any)
+	for _, c := range []struct {
+		what      string
+		got, want any
+	}{
+		{"version", got["version"], int64(4)},
+		{"root", got["root"], "/s/containerd"},
+		{"imports", fmt.Sprint(got["imports"]), "[]"},
+		{"grpc address", plugin("io.containerd.server.v1.grpc")["address"], "/run/sb/containerd.sock"},
+		{"ttrpc address", plugin("io.containerd.server.v1.ttrpc")["address"], "/run/sb/containerd.sock.ttrpc"},
+		{"sandbox image", plugin("io.containerd.cri.v1.images")["pinned_images"].(map[string]any)["sandbox"], "localhost/pause:1"},
+		{"restrict_oom_score_adj", runtime["restrict_oom_score_adj"], true},
+		{"runc binary", runc["options"].(map[string]any)["BinaryName"], "/t/runc-v1/runc"},
+		{"runc root", runc["options"].(map[string]any)["Root"], "/run/sb/runc"},
+		{"CNI bin_dirs", fmt.Sprint(runtime["cni"].(map[string]any)["bin_dirs"]), "[/run/sb/cni/bin]"},
+		{"NRI disabled", slices.Contains(got["disabled_plugins"].([]any), any("io.containerd.nri.v1.nri")), true},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.what, c.got, c.want)
+		}
+	}
+	for _, host := range []string{"/run/containerd", "/var/lib/containerd", "/var/run/nri", "/etc/containerd"} {
+		if strings.Contains(string(raw), host) {
+			t.Errorf("the configuration names the host's %s:\n%s", host, raw)
+		}
+	}
+	// Keys of version 2 and 3 that version 4 moved: containerd would
+	// migrate them with a warning, or ignore them.
+	for _, old := range []string{"grpc", "ttrpc"} {
+		if _, ok := got[old]; ok {
+			t.Errorf("top-level %s section (moved to the server plugins in version 4):\n%s", old, raw)
+		}
+	}
+	if cri := plugin("io.containerd.grpc.v1.cri"); cri["sandbox_image"] != nil || cri["containerd"] != nil || cri["cni"] != nil {
+		t.Errorf("version 2 keys under io.containerd.grpc.v1.cri:\n%s", raw)
 	}
 }
 

@@ -6,22 +6,29 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// Containerd is what containerd's configuration (version 2) is made from.
+// Containerd is what containerd's configuration (version 4, containerd
+// 2.4's) is made from. Every path containerd would otherwise take from
+// its defaults (/run/containerd, /var/lib/containerd, /var/run/nri) is set
+// or its plugin disabled, so the node leaves nothing on the host's file
+// system outside the sandbox's directories.
 type Containerd struct {
 	Root, State     string
 	Socket          string
 	OptDir          string
 	PauseImage      string
 	CNIBin, CNIConf string
+	// Runc is the OCI runtime the shim runs, RuncRoot its state directory
+	// (the shim's default is the host's /run/containerd/runc).
+	Runc, RuncRoot string
 }
 
 type containerdConfig struct {
-	Version         int                   `toml:"version"`
-	Root            string                `toml:"root"`
-	State           string                `toml:"state"`
+	Version int    `toml:"version"`
+	Root    string `toml:"root"`
+	State   string `toml:"state"`
+	// Imports is empty: no drop-in of the host's /etc/containerd applies.
+	Imports         []string              `toml:"imports"`
 	DisabledPlugins []string              `toml:"disabled_plugins"`
-	GRPC            containerdAddress     `toml:"grpc"`
-	TTRPC           containerdAddress     `toml:"ttrpc"`
 	Plugins         containerdPluginTable `toml:"plugins"`
 }
 
@@ -30,18 +37,28 @@ type containerdAddress struct {
 }
 
 type containerdPluginTable struct {
-	Opt containerdOpt `toml:"io.containerd.internal.v1.opt"`
-	CRI containerdCRI `toml:"io.containerd.grpc.v1.cri"`
+	GRPC    containerdAddress `toml:"io.containerd.server.v1.grpc"`
+	TTRPC   containerdAddress `toml:"io.containerd.server.v1.ttrpc"`
+	Opt     containerdOpt     `toml:"io.containerd.internal.v1.opt"`
+	Images  containerdImages  `toml:"io.containerd.cri.v1.images"`
+	Runtime containerdRuntime `toml:"io.containerd.cri.v1.runtime"`
+	CRI     containerdCRI     `toml:"io.containerd.grpc.v1.cri"`
 }
 
 type containerdOpt struct {
 	Path string `toml:"path"`
 }
 
-type containerdCRI struct {
-	SandboxImage        string `toml:"sandbox_image"`
-	StreamServerAddress string `toml:"stream_server_address"`
-	StreamServerPort    string `toml:"stream_server_port"`
+type containerdImages struct {
+	Snapshotter  string                 `toml:"snapshotter"`
+	PinnedImages containerdPinnedImages `toml:"pinned_images"`
+}
+
+type containerdPinnedImages struct {
+	Sandbox string `toml:"sandbox"`
+}
+
+type containerdRuntime struct {
 	// This machine's root lacks CAP_SYS_RESOURCE: never ask runc for an
 	// oom_score_adj below containerd's own.
 	RestrictOOMScoreAdj bool `toml:"restrict_oom_score_adj"`
@@ -53,52 +70,62 @@ type containerdCRI struct {
 }
 
 type containerdRuntimes struct {
-	Snapshotter        string                       `toml:"snapshotter"`
-	DefaultRuntimeName string                       `toml:"default_runtime_name"`
-	Runtimes           map[string]containerdRuntime `toml:"runtimes"`
+	DefaultRuntimeName string                         `toml:"default_runtime_name"`
+	Runtimes           map[string]containerdRuntimeOf `toml:"runtimes"`
 }
 
-type containerdRuntime struct {
+type containerdRuntimeOf struct {
 	RuntimeType string                   `toml:"runtime_type"`
 	Options     containerdRuntimeOptions `toml:"options"`
 }
 
 type containerdRuntimeOptions struct {
-	SystemdCgroup bool `toml:"SystemdCgroup"`
+	BinaryName    string `toml:"BinaryName"`
+	Root          string `toml:"Root"`
+	SystemdCgroup bool   `toml:"SystemdCgroup"`
 }
 
 type containerdCNIConfig struct {
-	BinDir  string `toml:"bin_dir"`
-	ConfDir string `toml:"conf_dir"`
+	BinDirs []string `toml:"bin_dirs"`
+	ConfDir string   `toml:"conf_dir"`
+}
+
+type containerdCRI struct {
+	StreamServerAddress string `toml:"stream_server_address"`
+	StreamServerPort    string `toml:"stream_server_port"`
 }
 
 // Render is config.toml.
 func (c Containerd) Render() ([]byte, error) {
 	cfg := containerdConfig{
-		Version: 2,
+		Version: 4,
 		Root:    c.Root,
 		State:   c.State,
+		Imports: []string{},
 		DisabledPlugins: []string{
-			"io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper",
-			"io.containerd.snapshotter.v1.zfs", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing",
+			// NRI would create its socket under /var/run/nri on the host.
+			"io.containerd.nri.v1.nri",
+			"io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs",
+			"io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing",
 		},
-		GRPC:  containerdAddress{Address: c.Socket},
-		TTRPC: containerdAddress{Address: c.Socket + ".ttrpc"},
 		Plugins: containerdPluginTable{
-			Opt: containerdOpt{Path: c.OptDir},
-			CRI: containerdCRI{
-				SandboxImage:             c.PauseImage,
-				StreamServerAddress:      "127.0.0.1",
-				StreamServerPort:         "0",
+			GRPC:   containerdAddress{Address: c.Socket},
+			TTRPC:  containerdAddress{Address: c.Socket + ".ttrpc"},
+			Opt:    containerdOpt{Path: c.OptDir},
+			Images: containerdImages{Snapshotter: "overlayfs", PinnedImages: containerdPinnedImages{Sandbox: c.PauseImage}},
+			Runtime: containerdRuntime{
 				RestrictOOMScoreAdj:      true,
 				NetnsMountsUnderStateDir: true,
 				Containerd: containerdRuntimes{
-					Snapshotter:        "overlayfs",
 					DefaultRuntimeName: "runc",
-					Runtimes:           map[string]containerdRuntime{"runc": {RuntimeType: "io.containerd.runc.v2"}},
+					Runtimes: map[string]containerdRuntimeOf{"runc": {
+						RuntimeType: "io.containerd.runc.v2",
+						Options:     containerdRuntimeOptions{BinaryName: c.Runc, Root: c.RuncRoot},
+					}},
 				},
-				CNI: containerdCNIConfig{BinDir: c.CNIBin, ConfDir: c.CNIConf},
+				CNI: containerdCNIConfig{BinDirs: []string{c.CNIBin}, ConfDir: c.CNIConf},
 			},
+			CRI: containerdCRI{StreamServerAddress: "127.0.0.1", StreamServerPort: "0"},
 		},
 	}
 	var buf bytes.Buffer

@@ -67,6 +67,12 @@ func Snapshot(ownNetns string) string {
 	for _, n := range names {
 		b.WriteString(n + "\n")
 	}
+	section("container runtime paths (never created)")
+	for _, p := range layout.RuntimeDefaultPaths {
+		if _, err := os.Stat(p); err == nil {
+			b.WriteString(p + "\n")
+		}
+	}
 	section("kernel sysctls (the kubelet's, restored by down)")
 	for _, name := range layout.KubeletSysctls {
 		writeSysctl(&b, name)

@@ -35,6 +35,9 @@ type Spec struct {
 	Netns string
 	// Log receives its standard output and error (appended).
 	Log string
+	// Env is added to this process's environment (a later entry of the
+	// same name wins).
+	Env []string
 }
 
 // Start starts the daemon detached and returns its PID. It does not wait
@@ -53,6 +56,9 @@ func Start(s Spec) (int, error) {
 	defer devNull.Close()
 	cmd := exec.Command(s.Binary, s.Args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = devNull, logFile, logFile
+	if len(s.Env) > 0 {
+		cmd.Env = append(os.Environ(), s.Env...)
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	start := cmd.Start
 	if s.Netns != "" {

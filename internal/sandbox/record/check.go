@@ -25,6 +25,35 @@ type Allowed struct {
 	State layout.SandboxState
 	// Binaries are the executables its components may run.
 	Binaries []string
+	// Tools is the directory tools are built into, one directory per
+	// version (.tools/<tool>-<version>/<binary>): a binary of a component's
+	// tool under another version is this sandbox's too, started before a
+	// version move, and `down` must still stop it.
+	Tools string
+}
+
+// toolVersionDir splits .tools/<tool>-<version> into the tool's name.
+var toolVersionDir = regexp.MustCompile(`^(.+?)-v?[0-9]`)
+
+// allows reports whether bin is a component binary, or the same binary of
+// the same tool built for another version.
+func (a Allowed) allows(bin string) bool {
+	if slices.Contains(a.Binaries, bin) {
+		return true
+	}
+	tool := func(b string) string {
+		if a.Tools == "" || b != filepath.Clean(b) || filepath.Dir(filepath.Dir(b)) != a.Tools {
+			return ""
+		}
+		if m := toolVersionDir.FindStringSubmatch(filepath.Base(filepath.Dir(b))); m != nil {
+			return m[1]
+		}
+		return ""
+	}
+	name := tool(bin)
+	return name != "" && slices.ContainsFunc(a.Binaries, func(b string) bool {
+		return tool(b) == name && filepath.Base(b) == filepath.Base(bin)
+	})
 }
 
 var number = regexp.MustCompile(`^-?[0-9]+$`)
@@ -100,7 +129,7 @@ func (r Record) Check(a Allowed) (Record, []Refusal) {
 		ok.HostPathsCreated = append(ok.HostPathsCreated, p)
 	}
 	for _, p := range r.Processes {
-		if !slices.Contains(a.Binaries, p.Binary) || p.PID <= 1 {
+		if !a.allows(p.Binary) || p.PID <= 1 {
 			refuse("process", fmt.Sprintf("%s pid %d (%s)", p.Name, p.PID, p.Binary), fmt.Sprintf("not a component binary of this sandbox %v", relAll(a)))
 			continue
 		}

@@ -13,7 +13,7 @@ import (
 func TestCheckAcceptsOnlyWhatTheSandboxMakes(t *testing.T) {
 	state := layout.SandboxState{Dir: "/repo/.state/sandbox"}
 	ns := layout.Netns{Name: "play-kubernetes-sandbox"}
-	a := Allowed{State: state, Binaries: []string{"/repo/.tools/etcd-v3/etcd", "/usr/bin/containerd"}}
+	a := Allowed{State: state, Binaries: []string{"/repo/.tools/etcd-v3/etcd", "/repo/.tools/containerd-v2.4.2/containerd"}, Tools: "/repo/.tools"}
 	good := Record{
 		Mode: Real, Netns: ns.Name, NetnsPath: ns.Path(), RuntimeDir: ns.RuntimeDir(),
 		Cgroups:          []string{"/sys/fs/cgroup/memory/play-kubernetes-sandbox", "/sys/fs/cgroup/pids/play-kubernetes-sandbox"},
@@ -29,6 +29,10 @@ func TestCheckAcceptsOnlyWhatTheSandboxMakes(t *testing.T) {
 		refused string // the entry named; "" for none
 	}{
 		{"what up writes", func(*Record) {}, ""},
+		// A sandbox started before a version move: down still stops it.
+		{"the same tool of another version", func(r *Record) {
+			r.Processes[0].Binary = "/repo/.tools/etcd-v2.9.1/etcd"
+		}, ""},
 		{"a foreign sysctl", func(r *Record) { r.Sysctls = append(r.Sysctls, Sysctl{"kernel.hostname", "x"}) }, "kernel.hostname=x"},
 		{"a kubelet sysctl set to a word", func(r *Record) { r.Sysctls[0].Value = "1; reboot" }, "vm.overcommit_memory=1; reboot"},
 		{"a foreign host path", func(r *Record) { r.HostPathsCreated = append(r.HostPathsCreated, "/home") }, "/home"},
@@ -43,8 +47,20 @@ func TestCheckAcceptsOnlyWhatTheSandboxMakes(t *testing.T) {
 			r.Processes = append(r.Processes, Process{Name: "etcd", PID: 1234, Binary: "/usr/sbin/sshd"})
 		}, "/usr/sbin/sshd"},
 		{"init", func(r *Record) {
-			r.Processes = append(r.Processes, Process{Name: "etcd", PID: 1, Binary: "/usr/bin/containerd"})
+			r.Processes = append(r.Processes, Process{Name: "etcd", PID: 1, Binary: "/repo/.tools/containerd-v2.4.2/containerd"})
 		}, "pid 1 "},
+		{"another tool's binary under a version directory", func(r *Record) {
+			r.Processes = append(r.Processes, Process{Name: "etcd", PID: 1234, Binary: "/repo/.tools/pulumi-v3.276.0/etcd"})
+		}, "/repo/.tools/pulumi-v3.276.0/etcd"},
+		{"another binary of the same tool", func(r *Record) {
+			r.Processes = append(r.Processes, Process{Name: "etcd", PID: 1234, Binary: "/repo/.tools/etcd-v2/etcdctl"})
+		}, "/repo/.tools/etcd-v2/etcdctl"},
+		{"a path escaping the tools directory", func(r *Record) {
+			r.Processes = append(r.Processes, Process{Name: "etcd", PID: 1234, Binary: "/repo/.tools/etcd-v2/../../../bin/etcd"})
+		}, "/repo/.tools/etcd-v2/../../../bin/etcd"},
+		{"the same binary outside the tools directory", func(r *Record) {
+			r.Processes = append(r.Processes, Process{Name: "etcd", PID: 1234, Binary: "/tmp/etcd-v2/etcd"})
+		}, "/tmp/etcd-v2/etcd"},
 		{"a namespace that is no name", func(r *Record) { r.Netns = "../../etc" }, "../../etc"},
 		{"an unknown mode", func(r *Record) { r.Mode = "vm" }, "vm"},
 	}
@@ -52,6 +68,7 @@ func TestCheckAcceptsOnlyWhatTheSandboxMakes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := good
 			r.Sysctls = append([]Sysctl(nil), good.Sysctls...)
+			r.Processes = append([]Process(nil), good.Processes...)
 			tt.change(&r)
 			ok, refused := r.Check(a)
 			if tt.refused == "" {
@@ -71,7 +88,7 @@ func TestCheckAcceptsOnlyWhatTheSandboxMakes(t *testing.T) {
 				t.Errorf("refusals %q do not name %s", msgs, tt.refused)
 			}
 			for _, p := range ok.Processes {
-				if p.Binary == "/usr/sbin/sshd" || p.PID == 1 {
+				if p.Binary == "/usr/sbin/sshd" || p.PID == 1 || p.Binary == tt.refused {
 					t.Errorf("a refused process is still acted on: %+v", p)
 				}
 			}
