@@ -12,10 +12,15 @@ func TestCheckNetnsName(t *testing.T) {
 		ok   bool
 	}{
 		{DefaultNetns, true}, {"a", true}, {"pk-recorded", true},
-		{"", false}, {"-a", false}, {"a-", false}, {"Not/A-Name", false}, {"../etc", false}, {strings.Repeat("a", 51), false},
+		{"", false}, {"-a", false}, {"a-", false}, {"Not/A-Name", false}, {"../etc", false},
+		{strings.Repeat("a", netnsNameMaxLength), true}, {strings.Repeat("a", netnsNameMaxLength+1), false},
 	} {
 		if err := CheckNetnsName(tt.name); (err == nil) != tt.ok {
 			t.Errorf("CheckNetnsName(%q) = %v, want ok %v", tt.name, err, tt.ok)
+		}
+		// containerd refuses a shim socket directory over 42 characters.
+		if dir := (Netns{Name: tt.name}).ShimSocketDir(); tt.ok && len(dir) > 42 {
+			t.Errorf("an accepted name gives the shim socket directory %s, %d characters: containerd takes at most 42", dir, len(dir))
 		}
 	}
 }

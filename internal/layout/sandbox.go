@@ -33,21 +33,23 @@ const (
 // The sandbox's addresses (real pods). The node's address is the bridge's:
 // the pods' gateway, where they reach the API server and the kubelet.
 const (
-	NodeIP             = "10.244.0.1"
-	PodCIDR            = "10.244.0.0/24"
-	ServiceCIDR        = "10.96.0.0/16"
-	DNSIP              = "10.96.0.10"
-	SimulatedPodCIDR   = "10.245.0.0/24"
-	KwokServiceCIDR    = "127.96.0.0/16"
-	KwokPodCIDR        = "239.255.0.0/16"
-	APIServerPort      = 16443
-	ClusterDomain      = "cluster.local"
-	netnsNameMaxLength = 50
+	NodeIP           = "10.244.0.1"
+	PodCIDR          = "10.244.0.0/24"
+	ServiceCIDR      = "10.96.0.0/16"
+	DNSIP            = "10.96.0.10"
+	SimulatedPodCIDR = "10.245.0.0/24"
+	KwokServiceCIDR  = "127.96.0.0/16"
+	KwokPodCIDR      = "239.255.0.0/16"
+	APIServerPort    = 16443
+	ClusterDomain    = "cluster.local"
+	// netnsNameMaxLength keeps ShimSocketDir within containerd's limit
+	// for it (42 characters: a unix socket's path is at most 107).
+	netnsNameMaxLength = 35
 )
 
 // netnsName is what a namespace name may be: it becomes a path under
 // /run and /sys/fs/cgroup that `down` deletes as root.
-var netnsName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,48}[a-z0-9])?$`)
+var netnsName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,33}[a-z0-9])?$`)
 
 // CheckNetnsName refuses a name that is not a plain lower-case label.
 func CheckNetnsName(name string) error {
@@ -69,6 +71,10 @@ func (n Netns) Path() string { return filepath.Join("/run/netns", n.Name) }
 // RuntimeDir holds sockets (short paths, whatever the checkout's), CNI
 // configuration and plugins, IPAM leases and pod network namespaces.
 func (n Netns) RuntimeDir() string { return filepath.Join("/run", n.Name) }
+
+// ShimSocketDir is where containerd's shims make their sockets (their
+// default is the host's /run/containerd/s).
+func (n Netns) ShimSocketDir() string { return filepath.Join(n.RuntimeDir(), "s") }
 
 // ContainerdSocket is containerd's gRPC socket.
 func (n Netns) ContainerdSocket() string { return filepath.Join(n.RuntimeDir(), "containerd.sock") }

@@ -126,6 +126,7 @@ func (sb *Sandbox) nodeConfigs(files map[string]func() ([]byte, error)) {
 		Root: sb.State.Data("containerd"), State: filepath.Join(rt, "containerd"), Socket: sb.Netns.ContainerdSocket(),
 		OptDir: filepath.Join(sb.State.Data("containerd"), "opt"), PauseImage: playk8s.Version("SANDBOX_PAUSE_IMAGE"),
 		CNIBin: sb.Netns.CNIBinDir(), CNIConf: sb.Netns.CNIConfDir(), Runc: sb.Layout.Runc(), RuncRoot: filepath.Join(rt, "runc"),
+		ShimSocketDir: sb.Netns.ShimSocketDir(),
 	}.Render
 	files[sb.config("resolv.conf")] = func() ([]byte, error) { return nil, nil }
 	files[sb.config("kubelet.yaml")] = configs.Kubelet{

@@ -71,7 +71,7 @@ func TestKubeProxyConfiguration(t *testing.T) {
 // value left to a default that points at the host's own runtime paths.
 func TestContainerdConfiguration(t *testing.T) {
 	raw, err := Containerd{Root: "/s/containerd", State: "/run/sb/containerd", Socket: "/run/sb/containerd.sock", OptDir: "/s/containerd/opt",
-		PauseImage: "localhost/pause:1", CNIBin: "/run/sb/cni/bin", CNIConf: "/run/sb/cni/net.d", Runc: "/t/runc-v1/runc", RuncRoot: "/run/sb/runc"}.Render()
+		PauseImage: "localhost/pause:1", CNIBin: "/run/sb/cni/bin", CNIConf: "/run/sb/cni/net.d", Runc: "/t/runc-v1/runc", RuncRoot: "/run/sb/runc", ShimSocketDir: "/run/sb/s"}.Render()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,6 +98,7 @@ func TestContainerdConfiguration(t *testing.T) {
 		{"restrict_oom_score_adj", runtime["restrict_oom_score_adj"], true},
 		{"runc binary", runc["options"].(map[string]any)["BinaryName"], "/t/runc-v1/runc"},
 		{"runc root", runc["options"].(map[string]any)["Root"], "/run/sb/runc"},
+		{"shim sockets", plugin("io.containerd.shim.v1.manager")["socket_dir"], "/run/sb/s"},
 		{"CNI bin_dirs", fmt.Sprint(runtime["cni"].(map[string]any)["bin_dirs"]), "[/run/sb/cni/bin]"},
 		{"NRI disabled", slices.Contains(got["disabled_plugins"].([]any), any("io.containerd.nri.v1.nri")), true},
 	} {

@@ -20,6 +20,8 @@ type Containerd struct {
 	// Runc is the OCI runtime the shim runs, RuncRoot its state directory
 	// (the shim's default is the host's /run/containerd/runc).
 	Runc, RuncRoot string
+	// ShimSocketDir is where the shims listen (default /run/containerd/s).
+	ShimSocketDir string
 }
 
 type containerdConfig struct {
@@ -40,6 +42,7 @@ type containerdPluginTable struct {
 	GRPC    containerdAddress `toml:"io.containerd.server.v1.grpc"`
 	TTRPC   containerdAddress `toml:"io.containerd.server.v1.ttrpc"`
 	Opt     containerdOpt     `toml:"io.containerd.internal.v1.opt"`
+	Shim    containerdShim    `toml:"io.containerd.shim.v1.manager"`
 	Images  containerdImages  `toml:"io.containerd.cri.v1.images"`
 	Runtime containerdRuntime `toml:"io.containerd.cri.v1.runtime"`
 	CRI     containerdCRI     `toml:"io.containerd.grpc.v1.cri"`
@@ -47,6 +50,10 @@ type containerdPluginTable struct {
 
 type containerdOpt struct {
 	Path string `toml:"path"`
+}
+
+type containerdShim struct {
+	SocketDir string `toml:"socket_dir"`
 }
 
 type containerdImages struct {
@@ -112,6 +119,7 @@ func (c Containerd) Render() ([]byte, error) {
 			GRPC:   containerdAddress{Address: c.Socket},
 			TTRPC:  containerdAddress{Address: c.Socket + ".ttrpc"},
 			Opt:    containerdOpt{Path: c.OptDir},
+			Shim:   containerdShim{SocketDir: c.ShimSocketDir},
 			Images: containerdImages{Snapshotter: "overlayfs", PinnedImages: containerdPinnedImages{Sandbox: c.PauseImage}},
 			Runtime: containerdRuntime{
 				RestrictOOMScoreAdj:      true,
