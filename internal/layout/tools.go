@@ -47,6 +47,12 @@ func (l Layout) Containerd(bin string) string { return l.tool("containerd", "CON
 // Runc is the OCI runtime containerd's shim runs.
 func (l Layout) Runc() string { return l.tool("runc", "RUNC_VERSION", "runc") }
 
+// Runtime is the node's container runtime as make tools builds it:
+// containerd, its CLI, its runc shim and runc.
+func (l Layout) Runtime() []string {
+	return []string{l.Containerd("containerd"), l.Containerd("ctr"), l.Containerd("containerd-shim-runc-v2"), l.Runc()}
+}
+
 // Prometheus is the sandbox's Prometheus build.
 func (l Layout) Prometheus() string {
 	return l.tool("prometheus", "PROMETHEUS_MODULE_VERSION", "prometheus")

@@ -24,17 +24,11 @@ func Steps() Plan {
 	// Outputs are relative to the root, as layout spells them.
 	l := layout.New("")
 	rel := func(p string) string { return filepath.ToSlash(filepath.Clean(p)) }
-	k8s := func(names ...string) []string {
-		var out []string
+	// each is the relative output of path for each name.
+	each := func(path func(string) string, names ...string) []string {
+		out := make([]string, 0, len(names))
 		for _, n := range names {
-			out = append(out, rel(l.Kubernetes(n)))
-		}
-		return out
-	}
-	istio := func(names ...string) []string {
-		var out []string
-		for _, n := range names {
-			out = append(out, rel(l.Istio(n)))
+			out = append(out, rel(path(n)))
 		}
 		return out
 	}
@@ -45,10 +39,10 @@ func Steps() Plan {
 			Cold:    11 * time.Minute, Graph: "pulumi-kubernetes/provider"},
 		{Name: "Kubernetes " + v["K8S_VERSION"] + " and etcd " + v["ETCD_VERSION"], Script: "hack/build-sandbox.sh",
 			Args:    []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl", "etcd"},
-			Outputs: append(k8s("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl"), rel(l.Etcd())),
+			Outputs: append(each(l.Kubernetes, "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl"), rel(l.Etcd())),
 			Cold:    10 * time.Minute, Graph: "tools/kubernetes"},
 		{Name: "istiod and istio-cni", Script: "hack/build-sandbox.sh", Args: []string{"pilot-discovery", "install-cni", "istio-cni"},
-			Outputs: istio("pilot-discovery", "install-cni", "istio-cni"), Cold: 8 * time.Minute, Graph: "tools/sandbox"},
+			Outputs: each(l.Istio, "pilot-discovery", "install-cni", "istio-cni"), Cold: 8 * time.Minute, Graph: "tools/sandbox"},
 		{Name: "Pulumi CLI " + v["PULUMI_CLI_VERSION"], Script: "hack/build-pulumi.sh",
 			Outputs: []string{rel(l.PulumiCLI())}, Cold: 7 * time.Minute, Graph: "tools/pulumi"},
 		{Name: "Jaeger " + v["JAEGER_VERSION"], Script: "hack/build-jaeger.sh",
@@ -56,7 +50,7 @@ func Steps() Plan {
 		{Name: "Prometheus " + v["PROMETHEUS_MODULE_VERSION"], Script: "hack/build-sandbox.sh", Args: []string{"prometheus"},
 			Outputs: []string{rel(l.Prometheus())}, Cold: 4 * time.Minute, Graph: "tools/prometheus"},
 		{Name: "containerd " + v["CONTAINERD_VERSION"] + " and runc " + v["RUNC_VERSION"], Script: "hack/build-runtime.sh",
-			Outputs: []string{rel(l.Containerd("containerd")), rel(l.Containerd("ctr")), rel(l.Containerd("containerd-shim-runc-v2")), rel(l.Runc())},
+			Outputs: each(filepath.Clean, l.Runtime()...),
 			Cold:    2 * time.Minute, Graph: "tools/containerd"},
 		{Name: "CoreDNS " + v["COREDNS_VERSION"], Script: "hack/build-sandbox.sh", Args: []string{"coredns"},
 			Outputs: []string{rel(l.CoreDNS())}, Cold: 2 * time.Minute, Graph: "tools/coredns"},

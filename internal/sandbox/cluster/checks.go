@@ -28,8 +28,12 @@ func (sb *Sandbox) checkTools() error {
 		}
 	}
 	if sb.Real() {
-		want = append(want, sb.Layout.ImageIndex(), sb.Layout.Containerd("ctr"),
-			sb.Layout.Containerd("containerd-shim-runc-v2"), sb.Layout.Runc())
+		want = append(want, sb.Layout.ImageIndex())
+		for _, f := range sb.Layout.Runtime() {
+			if !slices.Contains(want, f) {
+				want = append(want, f)
+			}
+		}
 	}
 	for _, f := range want {
 		if _, err := os.Stat(f); err != nil {
