@@ -33,6 +33,10 @@ type MeshAttachment struct {
 	// the istiod revision they are injected by, so that moving a revision
 	// tag rolls them. Empty without revisions or injection.
 	PodAnnotations map[string]string
+	// Proxyless is how a proxyless gRPC pod asks istiod for the grpc-agent
+	// injection; nil unless the mesh was told of proxyless workloads
+	// (IstioMeshArgs.ProxylessGRPC).
+	Proxyless *ProxylessInjection
 	// Gateway is the ingress gateway, for Gateways and the policies that let it in.
 	Gateway GatewayIdentity
 	// Routes is what a Gateway API route to the ingress waits for: the
@@ -45,6 +49,17 @@ type MeshAttachment struct {
 	// provider sends to, in the mesh's root namespace. Whether anything is
 	// traced is the tracing spec's, which the stack hands each component.
 	Collector Collector
+}
+
+// ProxylessInjection is what a proxyless gRPC pod carries for istiod to
+// inject it (IstioMeshSpec.proxylessInjection).
+type ProxylessInjection struct {
+	// PodLabels opt the pod in where the namespace does not select
+	// injection (empty where it does).
+	PodLabels map[string]string
+	// PodAnnotations stamp the pod with the revision that injects it, so
+	// moving a revision tag rolls it (empty without revisions).
+	PodAnnotations map[string]string
 }
 
 // GatewayIdentity is who the ingress gateway is.

@@ -48,8 +48,10 @@ func newChainHop(ctx *pulumi.Context, s SampleChainSpec, i int, image hopImage, 
 		Namespace: mesh.AppNamespace,
 		Type:      ServiceTypeClusterIP,
 		Selector:  selector,
-		// "http-" tells Istio the protocol, so the sidecars speak HTTP (and trace) on it.
-		Ports:  []ServicePort{{Name: "http-web", Port: s.Port}},
+		// "http-"/"grpc-" tell Istio the protocol, so the sidecars speak
+		// HTTP (and trace) on it, and istiod sends proxyless clients a
+		// gRPC route for it.
+		Ports:  hopServicePorts(s),
 		Labels: selector,
 		// Not awaited: its endpoints are the Deployment's pods, which the
 		// Deployment's own await waits for.
@@ -83,9 +85,22 @@ func hopDeployment(s SampleChainSpec, i int, image hopImage, mesh MeshAttachment
 		}},
 		corev1.EnvVarArgs{Name: pulumi.String("OTEL_SERVICE_NAME"), Value: pulumi.String(name)},
 	}
+	grpc := s.Transport == ChainTransportGRPC
+	if grpc {
+		env = append(env,
+			corev1.EnvVarArgs{Name: pulumi.String("TRANSPORT"), Value: pulumi.String(string(ChainTransportGRPC))},
+			corev1.EnvVarArgs{Name: pulumi.String("GRPC_PORT"), Value: pulumi.Sprintf("%d", s.GRPCPort)},
+			// Straight to istiod with the workload certificate: the agent
+			// proxies one xDS stream per pod, and the hop's gRPC-Go opens
+			// two (its server's and its client's; sample-app's xdsdirect).
+			corev1.EnvVarArgs{Name: pulumi.String("GRPC_XDS_DIRECT"), Value: pulumi.String("true")})
+	}
 	if i+1 < len(s.Hops) {
-		next := fmt.Sprintf("http://%s:%d", HopServiceName(s.Hops[i+1]), s.Port)
-		env = append(env, corev1.EnvVarArgs{Name: pulumi.String("NEXT"), Value: pulumi.String(next)})
+		next := pulumi.String(fmt.Sprintf("http://%s:%d", HopServiceName(s.Hops[i+1]), s.Port)).ToStringOutput()
+		if grpc {
+			next = mesh.AppNamespace.ApplyT(func(ns string) string { return hopGRPCTarget(s, s.Hops[i+1], ns) }).(pulumi.StringOutput)
+		}
+		env = append(env, corev1.EnvVarArgs{Name: pulumi.String("NEXT"), Value: next})
 	}
 	if spansTo != "" {
 		// Without it, sample-app exports nothing (trace headers still propagate).
@@ -94,6 +109,19 @@ func hopDeployment(s SampleChainSpec, i int, image hopImage, mesh MeshAttachment
 	probe := func(path string) corev1.ProbePtrInput {
 		return HTTPProbe{Path: path, PeriodSeconds: 5}.args(s.Port)
 	}
+	annotations := mergeMaps(mesh.PodAnnotations, map[string]string{
+		"prometheus.io/scrape": "true",
+		"prometheus.io/port":   strconv.Itoa(s.Port),
+		"prometheus.io/path":   "/metrics",
+	})
+	ports := corev1.ContainerPortArray{corev1.ContainerPortArgs{Name: pulumi.String("http"), ContainerPort: pulumi.Int(s.Port)}}
+	var injected corev1.ContainerArray
+	if grpc {
+		labels = mergeMaps(labels, proxylessPodLabels(mesh.Proxyless))
+		annotations = mergeMaps(annotations, proxylessPodAnnotations(mesh.Proxyless))
+		ports = append(ports, corev1.ContainerPortArgs{Name: pulumi.String("grpc"), ContainerPort: pulumi.Int(s.GRPCPort)})
+		injected = corev1.ContainerArray{grpcAgentContainer()}
+	}
 	return &appsv1.DeploymentArgs{
 		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String(name), Namespace: mesh.AppNamespace, Labels: stringMap(labels)},
 		Spec: &appsv1.DeploymentSpecArgs{
@@ -101,12 +129,8 @@ func hopDeployment(s SampleChainSpec, i int, image hopImage, mesh MeshAttachment
 			Selector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"app": pulumi.String(name)}},
 			Template: &corev1.PodTemplateSpecArgs{
 				Metadata: &metav1.ObjectMetaArgs{
-					Labels: stringMap(labels),
-					Annotations: stringMap(mergeMaps(mesh.PodAnnotations, map[string]string{
-						"prometheus.io/scrape": "true",
-						"prometheus.io/port":   strconv.Itoa(s.Port),
-						"prometheus.io/path":   "/metrics",
-					})),
+					Labels:      stringMap(labels),
+					Annotations: stringMap(annotations),
 				},
 				Spec: &corev1.PodSpecArgs{
 					TerminationGracePeriodSeconds: s.Shutdown.gracePeriod(),
@@ -114,21 +138,18 @@ func hopDeployment(s SampleChainSpec, i int, image hopImage, mesh MeshAttachment
 					ServiceAccountName:            sa.Metadata.Name(),
 					AutomountServiceAccountToken:  pulumi.Bool(false),
 					SecurityContext:               restrictedPodSecurityContext(SampleAppUID),
-					Containers: corev1.ContainerArray{corev1.ContainerArgs{
+					Containers: append(corev1.ContainerArray{corev1.ContainerArgs{
 						Name:            pulumi.String("sample-app"),
 						Image:           image.ref,
 						ImagePullPolicy: pulumi.String(image.pullPolicy),
-						Ports: corev1.ContainerPortArray{corev1.ContainerPortArgs{
-							Name:          pulumi.String("http"),
-							ContainerPort: pulumi.Int(s.Port),
-						}},
+						Ports:           ports,
 						Env:             env,
 						LivenessProbe:   probe("/healthz"),
 						ReadinessProbe:  probe("/readyz"),
 						Resources:       s.Resources.args(),
 						SecurityContext: restrictedContainerSecurityContext(true),
 						Lifecycle:       s.Shutdown.lifecycle(),
-					}},
+					}}, injected...),
 				},
 			},
 		},
@@ -157,7 +178,7 @@ func hopPolicies(ctx *pulumi.Context, s SampleChainSpec, i int, mesh MeshAttachm
 				// Each hop runs as its own ServiceAccount, named after it.
 				principal = Principal(ns, prev)
 			}
-			return allowSpec(selector, []string{principal}, []int{s.Port})
+			return allowSpec(selector, []string{principal}, []int{hopCallPort(s, i)})
 		}, parent, pulumi.DependsOn(mesh.IstioAPI))
 		if err != nil {
 			return err
@@ -166,12 +187,28 @@ func hopPolicies(ctx *pulumi.Context, s SampleChainSpec, i int, mesh MeshAttachm
 	if mesh.Policy.NetworkPolicies {
 		var egress []flow
 		if i+1 < len(s.Hops) {
-			egress = []flow{{peers: []peer{{labels: map[string]string{"app": HopServiceName(s.Hops[i+1])}}}, ports: []int{s.Port}}}
+			egress = []flow{{peers: []peer{{labels: map[string]string{"app": HopServiceName(s.Hops[i+1])}}}, ports: []int{hopCallPort(s, i+1)}}}
 		}
 		if _, err := networkPolicy(ctx, name, name, mesh.AppNamespace, selector,
-			[]flow{{peers: []peer{caller}, ports: []int{s.Port}}}, egress, []string{"Ingress", "Egress"}, parent); err != nil {
+			[]flow{{peers: []peer{caller}, ports: []int{hopCallPort(s, i)}}}, egress, []string{"Ingress", "Egress"}, parent); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// hopCallPort is the port hop i is called on in the chain: the first hop's
+// HTTP port by the ingress gateway, the others' by the previous hop, on
+// its gRPC port with the grpc transport. Under proxyless gRPC the hop's
+// own gRPC server enforces the AuthorizationPolicy (istiod sends it as
+// RBAC with the listener), so every hop's gRPC port admits only its
+// predecessor and the first hop's nobody. No proxy stands in front of a
+// proxyless hop's plain HTTP port: the first hop's rule there (the
+// ingress gateway) states the same intent as with http, and only a
+// NetworkPolicy, where the cluster enforces them, guards that port.
+func hopCallPort(s SampleChainSpec, i int) int {
+	if i > 0 && s.Transport == ChainTransportGRPC {
+		return s.GRPCPort
+	}
+	return s.Port
 }

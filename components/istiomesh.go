@@ -27,6 +27,11 @@ type IstioMeshArgs struct {
 	Spec IstioMeshSpec
 	// Tracing is the telemetry spec's tracing: istiod's sampling and provider.
 	Tracing TracingSpec
+	// ProxylessGRPC says a workload of the app namespace runs Istio's
+	// proxyless gRPC (a SampleChain with transport grpc): its pods are
+	// injected with the grpc-agent template even where istio:sidecarInjection
+	// is false, so the namespace is never labeled to refuse injection.
+	ProxylessGRPC bool
 	// SkipReleases registers no Helm releases: for the provider's render mode,
 	// which cannot render helm.v3.Release (the provider installs a release
 	// through a live cluster's Helm client). Everything else is registered.
@@ -140,7 +145,7 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 	}
 	parent := pulumi.Parent(component)
 
-	namespaces, err := newMeshNamespaces(ctx, s, parent)
+	namespaces, err := newMeshNamespaces(ctx, s, args.ProxylessGRPC, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +160,7 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 		return nil, err
 	}
 	istioAPI := install.istioAPI(s, namespaces.system)
-	security, err := newSecurityPolicies(ctx, s, namespaces, istioAPI, collector, parent)
+	security, err := newSecurityPolicies(ctx, s, namespaces, istioAPI, collector, args.ProxylessGRPC, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -177,12 +182,15 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 		AppNamespace:    namespaces.appName(),
 		SystemNamespace: namespaces.systemName(),
 		IstioAPI:        istioAPI,
-		Injector:        install.injector(s),
+		Injector:        install.injector(s, args.ProxylessGRPC),
 		PodAnnotations:  s.injectedPodAnnotations(),
 		Gateway:         gateway,
 		Routes:          ingress.routes(),
 		Policy:          WorkloadPolicy{Authorization: s.Authorization, NetworkPolicies: s.NetworkPolicies},
 		Collector:       collector,
+	}
+	if args.ProxylessGRPC {
+		component.Attachment.Proxyless = s.proxylessInjection()
 	}
 	component.Namespace = component.Attachment.SystemNamespace
 	component.AppNamespaceName = component.Attachment.AppNamespace

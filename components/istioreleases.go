@@ -196,11 +196,12 @@ func (i istioInstall) istioAPI(s IstioMeshSpec, system *corev1.Namespace) []pulu
 }
 
 // injector is what pods of the app namespace wait for when injection is
-// on: the injection webhook of the tag they select (with revisions), the
-// istiod they run on, and istio-cni's node agent (their traffic
-// redirection); nil when injection is off.
-func (i istioInstall) injector(s IstioMeshSpec) []pulumi.Resource {
-	if !s.SidecarInjection {
+// on (sidecars, or proxyless workloads): the injection webhook of the tag
+// they select (with revisions), the istiod they run on, and istio-cni's
+// node agent (their traffic redirection, which it leaves out for
+// proxyless pods); nil when nothing is injected.
+func (i istioInstall) injector(s IstioMeshSpec, proxyless bool) []pulumi.Resource {
+	if !s.SidecarInjection && !proxyless {
 		return nil
 	}
 	var out []pulumi.Resource

@@ -33,7 +33,7 @@ type meshSecurity struct {
 // namespace, the default-deny AuthorizationPolicy and NetworkPolicies that
 // workloads open up with their own ALLOW rules. The Istio resources wait
 // for istioAPI; the baseline lets the sidecars reach the collector.
-func newSecurityPolicies(ctx *pulumi.Context, s IstioMeshSpec, ns meshNamespaces, istioAPI []pulumi.Resource, collector Collector, parent pulumi.ResourceOption) (meshSecurity, error) {
+func newSecurityPolicies(ctx *pulumi.Context, s IstioMeshSpec, ns meshNamespaces, istioAPI []pulumi.Resource, collector Collector, proxyless bool, parent pulumi.ResourceOption) (meshSecurity, error) {
 	afterIstioAPI := pulumi.DependsOn(istioAPI)
 	var out meshSecurity
 	var err error
@@ -48,7 +48,7 @@ func newSecurityPolicies(ctx *pulumi.Context, s IstioMeshSpec, ns meshNamespaces
 		// is allowed only when another policy allows it.
 		out.allowNothing, err = newIstioResource(ctx, "allow-nothing", istioResource{
 			apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", name: AllowNothingPolicy, namespace: appNS,
-			spec: &securityv1.AuthorizationPolicy{Action: securityv1.AuthorizationPolicy_ALLOW},
+			spec: explicitAction(allowNothingSpec(proxyless)),
 		}, parent, afterIstioAPI)
 		if err != nil {
 			return meshSecurity{}, err
@@ -75,6 +75,41 @@ func newSecurityPolicies(ctx *pulumi.Context, s IstioMeshSpec, ns meshNamespaces
 	}
 	out.networkPolicies = []*networkingv1.NetworkPolicy{deny, baseline}
 	return out, nil
+}
+
+// NobodyPrincipal is an mTLS identity no workload can hold: "-" is no
+// valid namespace or ServiceAccount name, so istiod's CA never issues it.
+var NobodyPrincipal = Principal("-", "-")
+
+// allowNothingSpec is the app namespace's default deny: an ALLOW policy
+// that matches no request, so that a request is allowed only when another
+// ALLOW policy allows it. Envoy reads Istio's usual form, an ALLOW without
+// rules, that way. istiod's proxyless gRPC generator does not: it builds
+// RBAC from rules only and sends none for an ALLOW without any
+// (pilot/pkg/networking/grpcgen, buildRBAC), so a proxyless workload whose
+// own ALLOW is gone would admit everyone. With proxyless workloads the
+// policy therefore carries one rule that no caller can match (from
+// NobodyPrincipal), which both data planes enforce as "allow nothing".
+func allowNothingSpec(proxyless bool) *securityv1.AuthorizationPolicy {
+	spec := &securityv1.AuthorizationPolicy{Action: securityv1.AuthorizationPolicy_ALLOW}
+	if proxyless {
+		spec.Rules = []*securityv1.Rule{{From: []*securityv1.Rule_From{{Source: &securityv1.Source{Principals: []string{NobodyPrincipal}}}}}}
+	}
+	return spec
+}
+
+// explicitAction is the policy's spec with its action written out: Istio's
+// JSON leaves out enum zero values, and ALLOW is the zero, so the empty
+// ALLOW would be "spec: {}", which the provider sends as a null spec when
+// the policy changes to it from one with rules (the API server refuses
+// that), and which a reviewer would have to know means ALLOW.
+func explicitAction(p *securityv1.AuthorizationPolicy) interface{} {
+	spec, err := specMap(p)
+	if err != nil {
+		return p // specMap of the same value fails again where it is registered, with the error
+	}
+	spec["action"] = p.Action.String()
+	return spec
 }
 
 // The names of the app namespace's default policies: no workload may take them.

@@ -87,12 +87,12 @@ func (n meshNamespaces) appName() pulumi.StringOutput    { return n.app.Metadata
 // istio-cni's namespaces. They are Pulumi resources, not Helm's
 // createNamespace: Helm never deletes a namespace it created, so destroy
 // would leave them behind.
-func newMeshNamespaces(ctx *pulumi.Context, s IstioMeshSpec, opts ...pulumi.ResourceOption) (meshNamespaces, error) {
+func newMeshNamespaces(ctx *pulumi.Context, s IstioMeshSpec, proxyless bool, opts ...pulumi.ResourceOption) (meshNamespaces, error) {
 	system, err := newNamespace(ctx, s.Namespace, podSecurityLabels(s.PodSecurity.System), opts...)
 	if err != nil {
 		return meshNamespaces{}, err
 	}
-	app, err := newNamespace(ctx, s.AppNamespace, mergeMaps(podSecurityLabels(s.PodSecurity.App), s.injectionSelection()), opts...)
+	app, err := newNamespace(ctx, s.AppNamespace, mergeMaps(podSecurityLabels(s.PodSecurity.App), s.injectionSelection(proxyless)), opts...)
 	if err != nil {
 		return meshNamespaces{}, err
 	}
@@ -114,15 +114,36 @@ func newMeshNamespaces(ctx *pulumi.Context, s IstioMeshSpec, opts ...pulumi.Reso
 // injectionSelection is the app namespace's label selecting sidecar
 // injection: istio-injection enabled or disabled, or with revisions the
 // revision (or tag) whose webhook injects namespaces labeled with it and
-// no istio-injection label.
-func (s IstioMeshSpec) injectionSelection() map[string]string {
+// no istio-injection label. With proxyless workloads and no sidecars the
+// namespace carries no label at all: istiod's webhooks then inject only
+// the pods that ask by their own label (ProxylessInjection), which a
+// namespace labeled disabled would refuse them.
+func (s IstioMeshSpec) injectionSelection(proxyless bool) map[string]string {
 	switch {
 	case s.SidecarInjection && len(s.Revisions) > 0:
 		return s.revisionSelection()
 	case s.SidecarInjection:
 		return map[string]string{InjectionLabel: "enabled"}
+	case proxyless:
+		return nil
 	}
 	return map[string]string{InjectionLabel: "disabled"}
+}
+
+// proxylessInjection is how the app namespace's proxyless pods are
+// injected: by the namespace's label when it selects injection, else by
+// the pod's own (istiod's object-selector webhooks: sidecar.istio.io/inject,
+// or the revision's istio.io/rev); stamped with their revision either way.
+func (s IstioMeshSpec) proxylessInjection() *ProxylessInjection {
+	out := &ProxylessInjection{PodAnnotations: s.revisionPodAnnotations()}
+	switch {
+	case s.SidecarInjection:
+	case len(s.Revisions) > 0:
+		out.PodLabels = s.revisionSelection()
+	default:
+		out.PodLabels = map[string]string{"sidecar.istio.io/inject": "true"}
+	}
+	return out
 }
 
 // newNamespace registers a namespace the stack owns, marked as its.

@@ -46,6 +46,10 @@ type SampleChain struct {
 	HopURLs pulumi.StringArrayOutput `pulumi:"hopUrls"`
 	// ImageRefs are the image each hop runs, in call order.
 	ImageRefs pulumi.StringArrayOutput `pulumi:"imageRefs"`
+	// Transport is how the hops call each other (http, grpc).
+	Transport pulumi.StringOutput `pulumi:"transport"`
+	// GRPCPort is the hops' gRPC port (0 with the http transport).
+	GRPCPort pulumi.IntOutput `pulumi:"grpcPort"`
 }
 
 // HopServiceName is the Service (and Deployment) name of a hop: service-<hop>.
@@ -68,6 +72,9 @@ func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opt
 	}
 	if err := args.Mesh.check(); err != nil {
 		return nil, fmt.Errorf("sample chain %q: %w", name, err)
+	}
+	if args.Spec.Transport == ChainTransportGRPC && args.Mesh.Proxyless == nil {
+		return nil, fmt.Errorf("sample chain %q: transport grpc needs a mesh told of proxyless workloads (IstioMeshArgs.ProxylessGRPC)", name)
 	}
 	if errs := GatewayHostRules(args.Spec.GatewayHosts, args.Mesh.Gateway.API); len(errs) > 0 {
 		return nil, fmt.Errorf("sample chain %q: %w", name, errs.ToAggregate())
@@ -98,6 +105,11 @@ func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opt
 		if err := hopPolicies(ctx, s, i, args.Mesh, parent); err != nil {
 			return nil, err
 		}
+		if s.Transport == ChainTransportGRPC {
+			if err := newHopDestinationRule(ctx, s, i, args.Mesh, parent); err != nil {
+				return nil, err
+			}
+		}
 		hops = append(hops, h)
 		hopURLs = append(hopURLs, h.Service.URL)
 		imageRefs = append(imageRefs, images.byHop[hop].ref)
@@ -113,11 +125,19 @@ func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opt
 	component.HopNames = pulumi.ToStringArray(s.Hops).ToStringArrayOutput()
 	component.HopURLs = hopURLs.ToStringArrayOutput()
 	component.ImageRefs = imageRefs.ToStringArrayOutput()
+	component.Transport = pulumi.String(string(s.Transport)).ToStringOutput()
+	grpcPort := 0
+	if s.Transport == ChainTransportGRPC {
+		grpcPort = s.GRPCPort
+	}
+	component.GRPCPort = pulumi.Int(grpcPort).ToIntOutput()
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"entryUrl":  component.EntryURL,
 		"hopNames":  component.HopNames,
 		"hopUrls":   component.HopURLs,
 		"imageRefs": component.ImageRefs,
+		"transport": component.Transport,
+		"grpcPort":  component.GRPCPort,
 	}); err != nil {
 		return nil, err
 	}

@@ -17,6 +17,11 @@ type SampleChainSpec struct {
 	Hops []string `json:"hops"`
 	// Port every hop listens and is served on (the tutorial's 8000).
 	Port int `json:"port"`
+	// Transport is how each hop calls the next: http (the tutorial's) or
+	// grpc (Istio's proxyless gRPC; see ChainTransportGRPC).
+	Transport ChainTransport `json:"transport"`
+	// GRPCPort is every hop's gRPC port with transport grpc.
+	GRPCPort int `json:"grpcPort"`
 	// Replicas of each hop.
 	Replicas int `json:"replicas"`
 	// Resources of each hop's container.
@@ -39,9 +44,11 @@ type SampleChainSpec struct {
 // Defaults are the tutorial's chain: a, b, c on port 8000, built from ./sample-app.
 func (s *SampleChainSpec) Defaults() {
 	*s = SampleChainSpec{
-		Hops:     []string{"a", "b", "c"},
-		Port:     8000,
-		Replicas: 1,
+		Hops:      []string{"a", "b", "c"},
+		Port:      8000,
+		Transport: ChainTransportHTTP,
+		GRPCPort:  8001,
+		Replicas:  1,
 		Resources: Resources{
 			Requests: ResourceList{CPU: "20m", Memory: "32Mi"},
 			Limits:   ResourceList{CPU: "500m", Memory: "128Mi"},
@@ -83,6 +90,7 @@ func (s SampleChainSpec) Validate() field.ErrorList {
 		seen[hop] = true
 	}
 	errs = append(errs, rule.Port(field.NewPath("port"), s.Port)...)
+	errs = append(errs, s.validateTransport()...)
 	errs = append(errs, rule.Int32AtLeast(field.NewPath("replicas"), s.Replicas, 0)...)
 	errs = append(errs, s.Resources.Validate(field.NewPath("resources"))...)
 	errs = append(errs, s.Shutdown.Validate()...)

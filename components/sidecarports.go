@@ -28,9 +28,10 @@ func WebServerSidecarRules(web WebServerSpec, mesh IstioMeshSpec) field.ErrorLis
 	if !mesh.SidecarInjection {
 		return nil
 	}
-	errs := sidecarPortRule(field.NewPath("containerPort"), web.ContainerPort)
+	const why = "while istio:sidecarInjection is true"
+	errs := sidecarPortRule(field.NewPath("containerPort"), web.ContainerPort, why)
 	if web.Service.Enabled {
-		errs = append(errs, sidecarPortRule(field.NewPath("service", "port"), web.Service.Port)...)
+		errs = append(errs, sidecarPortRule(field.NewPath("service", "port"), web.Service.Port, why)...)
 	}
 	if web.RunAsUser == SidecarUID {
 		errs = append(errs, rule.Refuse(field.NewPath("runAsUser"), web.RunAsUser,
@@ -39,22 +40,29 @@ func WebServerSidecarRules(web WebServerSpec, mesh IstioMeshSpec) field.ErrorLis
 	return errs
 }
 
-// ChainSidecarRules refuses, while the app namespace is injected, a chain
-// port (each hop's container and Service port) that the sidecar holds. The
-// paths are the chain spec's.
+// ChainSidecarRules refuses, while the hops' pods are injected (the app
+// namespace's Envoy sidecars, or pilot-agent with chain:transport grpc), a
+// chain port (each hop's container and Service ports) that the injected
+// container holds. The paths are the chain spec's.
 func ChainSidecarRules(chain SampleChainSpec, mesh IstioMeshSpec) field.ErrorList {
-	if !mesh.SidecarInjection {
+	if !chain.injected(mesh) {
 		return nil
 	}
-	return sidecarPortRule(field.NewPath("port"), chain.Port)
+	const why = "while istio:sidecarInjection is true or chain:transport is grpc"
+	errs := sidecarPortRule(field.NewPath("port"), chain.Port, why)
+	if chain.Transport == ChainTransportGRPC {
+		errs = append(errs, sidecarPortRule(field.NewPath("grpcPort"), chain.GRPCPort, why)...)
+	}
+	return errs
 }
 
-// sidecarPortRule refuses one of SidecarPorts as a workload's port.
-func sidecarPortRule(at *field.Path, port int) field.ErrorList {
+// sidecarPortRule refuses one of SidecarPorts as a workload's port; when
+// says under which settings.
+func sidecarPortRule(at *field.Path, port int, when string) field.ErrorList {
 	if !slices.Contains(SidecarPorts, port) {
 		return nil
 	}
-	return rule.Refuse(at, port, fmt.Sprintf("a port other than Istio's sidecar ports %s while istio:sidecarInjection is true (the sidecar listens on them in every pod)", joinInts(SidecarPorts)))
+	return rule.Refuse(at, port, fmt.Sprintf("a port other than Istio's sidecar ports %s %s (the sidecar listens on them in every pod)", joinInts(SidecarPorts), when))
 }
 
 // joinInts lists numbers for a message: "1, 2, 3".

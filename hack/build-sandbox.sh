@@ -6,7 +6,7 @@
 #   .tools/etcd-<ETCD_VERSION>/etcd
 #   .tools/kwok-<KWOK_VERSION>/kwok, stages.yaml   (kwok's own "fast" stages, from its module)
 #   .tools/coredns-<COREDNS_VERSION>/coredns       (tools/coredns: only the plugins the sandbox uses)
-#   .tools/istio-<ISTIO_MODULE_VERSION>/{pilot-discovery,install-cni,istio-cni}
+#   .tools/istio-<ISTIO_MODULE_VERSION>/{pilot-discovery,install-cni,istio-cni,pilot-agent}
 #   .tools/pause-<PAUSE_VERSION>/pause             (Kubernetes' build/pause/linux/pause.c, gcc -static)
 #   .tools/prometheus-<PROMETHEUS_MODULE_VERSION>/prometheus   (Kubernetes discovery only)
 #
@@ -81,7 +81,7 @@ istio_commit="${ISTIO_MODULE_VERSION##*-}"
 istio_ldflags="-s -w -X istio.io/istio/pkg/version.buildVersion=${ISTIO_MODULE_VERSION} -X istio.io/istio/pkg/version.buildGitRevision=${istio_commit}"
 istio_ldflags+=" -X istio.io/istio/pkg/version.buildStatus=Clean -X istio.io/istio/pkg/version.buildTag=${ISTIO_MODULE_VERSION}"
 # Upstream's tags (Makefile.core.mk): STANDARD_TAGS for istiod, AGENT_TAGS
-# for the CNI binaries; so one build per tag set.
+# for the CNI binaries and pilot-agent; so one build per tag set.
 istiod_tags="vtprotobuf,disable_pgv"
 cni_tags="agent,disable_pgv,grpcnotrace,retrynotrace"
 
@@ -124,9 +124,10 @@ build_pause() {
 }
 
 k8s_names=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
-istio_names=(pilot-discovery install-cni istio-cni)
+istio_names=(pilot-discovery install-cni istio-cni pilot-agent)
 declare -A istio_pkg=([pilot-discovery]=istio.io/istio/pilot/cmd/pilot-discovery
-	[install-cni]=istio.io/istio/cni/cmd/install-cni [istio-cni]=istio.io/istio/cni/cmd/istio-cni)
+	[install-cni]=istio.io/istio/cni/cmd/install-cni [istio-cni]=istio.io/istio/cni/cmd/istio-cni
+	[pilot-agent]=istio.io/istio/pilot/cmd/pilot-agent)
 
 names=("$@")
 [[ ${#names[@]} -gt 0 ]] || names=("${k8s_names[@]}" etcd kwok coredns "${istio_names[@]}" pause prometheus)
@@ -136,7 +137,7 @@ names=("$@")
 want_k8s=() want_cni=()
 for name in "${names[@]}"; do
 	case " ${k8s_names[*]} " in *" $name "*) [[ -x "$k8s_dir/$name" ]] || want_k8s+=("k8s.io/kubernetes/cmd/$name") ;; esac
-	case "$name" in install-cni | istio-cni) [[ -x "$istio_dir/$name" ]] || want_cni+=("${istio_pkg[$name]}") ;; esac
+	case "$name" in install-cni | istio-cni | pilot-agent) [[ -x "$istio_dir/$name" ]] || want_cni+=("${istio_pkg[$name]}") ;; esac
 done
 if ((${#want_k8s[@]})); then
 	echo "build-sandbox: building ${want_k8s[*]##*/} (Kubernetes ${K8S_VERSION})..." >&2
@@ -156,7 +157,7 @@ for name in "${names[@]}"; do
 		out="$istio_dir/$name"
 		[[ -x "$out" ]] || go_build_atomic "$out" tools/sandbox "${istio_pkg[$name]}" "$istio_ldflags" "$istiod_tags"
 		;;
-	install-cni | istio-cni)
+	install-cni | istio-cni | pilot-agent)
 		out="$istio_dir/$name"
 		;;
 	etcd)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/app"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/config"
+	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/xdsdirect"
 )
 
 func main() {
@@ -26,6 +27,11 @@ func main() {
 }
 
 func run() error {
+	// Before anything reads the environment: gRPC-Go reads its xDS
+	// bootstrap variables when its packages initialise.
+	if err := xdsdirect.ReexecIfAsked(); err != nil {
+		return err
+	}
 	cfg, err := config.FromEnv(os.LookupEnv)
 	if err != nil {
 		return err
@@ -44,9 +50,9 @@ func run() error {
 		a.Logger.Warn("opentelemetry", slog.String("error", err.Error()))
 	}))
 
-	ln, err := a.Listen()
+	ls, err := a.Listen()
 	if err != nil {
 		return err
 	}
-	return a.Run(ctx, ln)
+	return a.Run(ctx, ls)
 }

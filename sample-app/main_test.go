@@ -15,6 +15,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/hoprpc"
 )
 
 // The tests run the real main in a child process: the test binary re-execs
@@ -44,6 +49,8 @@ func TestBadConfigExitsWithClearError(t *testing.T) {
 		{"no service type", nil, []string{"SERVICE_TYPE is not set"}},
 		{"port not a number", []string{"SERVICE_TYPE=A", "PORT=eighty"}, []string{`PORT="eighty"`}},
 		{"relative next", []string{"SERVICE_TYPE=A", "NEXT=service-b:8000"}, []string{`NEXT="service-b:8000"`, "absolute http"}},
+		{"unknown transport", []string{"SERVICE_TYPE=A", "TRANSPORT=quic"}, []string{`TRANSPORT="quic"`, "must be http or grpc"}},
+		{"http url under grpc", []string{"SERVICE_TYPE=A", "TRANSPORT=grpc", "NEXT=http://service-b:8000"}, []string{`NEXT="http://service-b:8000"`, "gRPC target"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,20 +73,152 @@ func TestBadConfigExitsWithClearError(t *testing.T) {
 	}
 }
 
-// TestServesAndStopsOnSIGTERM runs the binary's main on a loopback port,
-// checks it answers, sends SIGTERM and expects a clean exit with JSON logs.
-func TestServesAndStopsOnSIGTERM(t *testing.T) {
+// freeLoopbackPort returns a port that was free a moment ago.
+func freeLoopbackPort(t *testing.T) int {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
 
+// TestServesAndStopsOnSIGTERM runs the binary's main on loopback ports,
+// checks it answers (over gRPC too with TRANSPORT=grpc), sends SIGTERM and
+// expects a clean exit with JSON logs.
+func TestServesAndStopsOnSIGTERM(t *testing.T) {
+	const want = `{"SERVICE_TYPE":"A","SERVICE_HOST":"192.0.2.183","SERVICE_PORT":"80","DNS_NAME":"service-a.default.svc.cluster.local"}`
+	tests := []struct {
+		name      string
+		transport string
+		wantLogs  []string
+	}{
+		{"http", "http", nil},
+		// Without a bootstrap the gRPC server is a plain one, and the
+		// start log line says so.
+		{"grpc", "grpc", []string{"plain insecure gRPC"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			port, grpcPort := freeLoopbackPort(t), freeLoopbackPort(t)
+			env := []string{"SERVICE_TYPE=A", "LISTEN_HOST=127.0.0.1", fmt.Sprintf("PORT=%d", port),
+				"DRAIN_DELAY=100ms", "SERVICE_A_SERVICE_HOST=192.0.2.183", "SERVICE_A_SERVICE_PORT=80",
+				"TRANSPORT=" + tt.transport}
+			if tt.transport == "grpc" {
+				env = append(env, fmt.Sprintf("GRPC_PORT=%d", grpcPort))
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cmd := mainCommand(ctx, env...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			defer func() {
+				_ = cmd.Process.Kill()
+				<-exited
+			}()
+
+			client := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 5 * time.Second}
+			url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+			var body bytes.Buffer
+			for deadline := time.Now().Add(20 * time.Second); ; {
+				resp, err := client.Get(url)
+				if err == nil {
+					_, _ = body.ReadFrom(resp.Body)
+					resp.Body.Close()
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("not serving on %s: %v; stderr:\n%s", url, err, stderr.String())
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if body.String() != want {
+				t.Errorf("GET / = %s, want %s", body.String(), want)
+			}
+			if tt.transport == "grpc" {
+				// The end of the chain answers its identity over gRPC too.
+				if got := callHopService(t, fmt.Sprintf("passthrough:///127.0.0.1:%d", grpcPort)); got != want {
+					t.Errorf("Hop/Service = %s, want %s", got, want)
+				}
+			}
+
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-exited:
+				if err != nil {
+					t.Fatalf("exit after SIGTERM: %v; stderr:\n%s", err, stderr.String())
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no exit within 10s of SIGTERM")
+			}
+			exited <- nil // for the deferred cleanup
+
+			// Every log line is JSON; the drain is logged.
+			logs := stdout.String()
+			var msgs []string
+			sc := bufio.NewScanner(strings.NewReader(logs))
+			for sc.Scan() {
+				var rec map[string]any
+				if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+					t.Errorf("log line is not JSON: %q", sc.Text())
+					continue
+				}
+				msgs = append(msgs, fmt.Sprint(rec["msg"]))
+			}
+			joined := strings.Join(msgs, " | ")
+			for _, w := range []string{"serving", "shutdown requested: draining", "shutdown complete"} {
+				if !strings.Contains(joined, w) {
+					t.Errorf("logs lack %q: %s", w, joined)
+				}
+			}
+			for _, w := range tt.wantLogs {
+				if !strings.Contains(logs, w) {
+					t.Errorf("logs lack %q:\n%s", w, logs)
+				}
+			}
+		})
+	}
+}
+
+// callHopService calls Hop/Service once over plaintext gRPC.
+func callHopService(t *testing.T, target string) string {
+	t.Helper()
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	body, err := hoprpc.CallService(ctx, conn)
+	if err != nil {
+		t.Fatalf("Hop/Service on %s: %v", target, err)
+	}
+	return string(body)
+}
+
+// TestXDSServerWaitsForItsListener runs main as Istio's grpc-agent
+// injection would (an xDS bootstrap in GRPC_XDS_BOOTSTRAP_CONFIG), with a
+// control plane that cannot be reached (a closed loopback port): the gRPC
+// server is the xDS one, and /readyz answers 503 because no listener came.
+func TestXDSServerWaitsForItsListener(t *testing.T) {
+	port, grpcPort, controlPlane := freeLoopbackPort(t), freeLoopbackPort(t), freeLoopbackPort(t)
+	bootstrap := fmt.Sprintf(`{"xds_servers":[{"server_uri":"127.0.0.1:%d","channel_creds":[{"type":"insecure"}],"server_features":["xds_v3"]}],`+
+		`"node":{"id":"sidecar~127.0.0.1~a.default~default.svc.cluster.local"},`+
+		`"server_listener_resource_name_template":"xds.istio.io/grpc/lds/inbound/%%s"}`, controlPlane)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := mainCommand(ctx, "SERVICE_TYPE=A", "LISTEN_HOST=127.0.0.1", fmt.Sprintf("PORT=%d", port),
-		"DRAIN_DELAY=100ms", "SERVICE_A_SERVICE_HOST=192.0.2.183", "SERVICE_A_SERVICE_PORT=80")
+		"TRANSPORT=grpc", fmt.Sprintf("GRPC_PORT=%d", grpcPort), "DRAIN_DELAY=0s",
+		"NEXT=xds:///service-b.default.svc.cluster.local:8001", "GRPC_XDS_BOOTSTRAP_CONFIG="+bootstrap)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -93,11 +232,13 @@ func TestServesAndStopsOnSIGTERM(t *testing.T) {
 	}()
 
 	client := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 5 * time.Second}
-	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	url := fmt.Sprintf("http://127.0.0.1:%d/readyz", port)
+	var status int
 	var body bytes.Buffer
 	for deadline := time.Now().Add(20 * time.Second); ; {
 		resp, err := client.Get(url)
 		if err == nil {
+			status = resp.StatusCode
 			_, _ = body.ReadFrom(resp.Body)
 			resp.Body.Close()
 			break
@@ -107,9 +248,8 @@ func TestServesAndStopsOnSIGTERM(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	const want = `{"SERVICE_TYPE":"A","SERVICE_HOST":"192.0.2.183","SERVICE_PORT":"80","DNS_NAME":"service-a.default.svc.cluster.local"}`
-	if body.String() != want {
-		t.Errorf("GET / = %s, want %s", body.String(), want)
+	if status != http.StatusServiceUnavailable || !strings.Contains(body.String(), "waiting for xDS") {
+		t.Errorf("/readyz = %d %s, want 503 waiting for xDS", status, body.String())
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -123,23 +263,8 @@ func TestServesAndStopsOnSIGTERM(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no exit within 10s of SIGTERM")
 	}
-	exited <- nil // for the deferred cleanup
-
-	// Every log line is JSON; the drain is logged.
-	var msgs []string
-	sc := bufio.NewScanner(&stdout)
-	for sc.Scan() {
-		var rec map[string]any
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			t.Errorf("log line is not JSON: %q", sc.Text())
-			continue
-		}
-		msgs = append(msgs, fmt.Sprint(rec["msg"]))
-	}
-	joined := strings.Join(msgs, " | ")
-	for _, w := range []string{"serving", "shutdown requested: draining", "shutdown complete"} {
-		if !strings.Contains(joined, w) {
-			t.Errorf("logs lack %q: %s", w, joined)
-		}
+	exited <- nil
+	if logs := stdout.String(); !strings.Contains(logs, `"grpc_server":"xds:`) {
+		t.Errorf("the serving line does not name the xDS server:\n%s", logs)
 	}
 }

@@ -84,6 +84,7 @@ func Parse(src Source) (*Stack, error) {
 	errs.addAll("webserver", components.WebServerCollisions(s.WebServer, s.Istio, s.Chain))
 	errs.addAll("webserver", components.WebServerSidecarRules(s.WebServer, s.Istio))
 	errs.addAll("chain", components.ChainSidecarRules(s.Chain, s.Istio))
+	errs.addAll("chain", components.ChainTransportRules(s.Chain, s.Istio))
 	errs.addAll("chain", components.GatewayHostRules(s.Chain.GatewayHosts, s.Istio.Ingress.API))
 	if err := errs.err(); err != nil {
 		return nil, err

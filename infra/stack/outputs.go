@@ -9,8 +9,8 @@ import (
 // export publishes the stack's outputs (named in internal/stackoutput, the
 // README's Outputs table), each taken from the component that owns it.
 // `make verify` reads appNamespace, istioNamespace, istioReleases,
-// chainHops, chainEntryUrl, serviceUrl, sidecarInjection, ingressApi and
-// istiodRevision.
+// chainHops, chainEntryUrl, chainTransport, chainGrpcPort, serviceUrl,
+// sidecarInjection, ingressApi and istiodRevision.
 func export(ctx *pulumi.Context, mesh *components.IstioMesh, telemetry *components.Telemetry, web *components.WebServer, chain *components.SampleChain) {
 	ctx.Export(stackoutput.IngressURL, mesh.IngressURL)
 	ctx.Export(stackoutput.IngressHost, mesh.IngressHost)
@@ -29,6 +29,8 @@ func export(ctx *pulumi.Context, mesh *components.IstioMesh, telemetry *componen
 	ctx.Export(stackoutput.ChainEntryURL, chain.EntryURL)
 	ctx.Export(stackoutput.ChainImages, chain.ImageRefs)
 	ctx.Export(stackoutput.ChainHops, chain.HopNames)
+	ctx.Export(stackoutput.ChainTransport, chain.Transport)
+	ctx.Export(stackoutput.ChainGRPCPort, chain.GRPCPort)
 	ctx.Export(stackoutput.JaegerPortForward, telemetry.JaegerPortForwardCommand)
 	ctx.Export(stackoutput.JaegerPortForwardTarget, telemetry.JaegerPortForward)
 	ctx.Export(stackoutput.JaegerURL, pulumi.Sprintf("http://localhost:%d", components.JaegerUIPort))

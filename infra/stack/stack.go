@@ -41,7 +41,9 @@ func compose(ctx *pulumi.Context, cfg *config.Stack) error {
 	// values, the Telemetry resource (within cfg.Telemetry), the hops' exporter.
 	tracing := cfg.Telemetry.TracingSpec
 	mesh, err := components.NewIstioMesh(ctx, "istio", &components.IstioMeshArgs{
-		Spec: cfg.Istio, Tracing: tracing, SkipReleases: cfg.RenderDir != ""})
+		Spec: cfg.Istio, Tracing: tracing, SkipReleases: cfg.RenderDir != "",
+		// The mesh labels the app namespace and sets what pods wait for by it.
+		ProxylessGRPC: cfg.Chain.Transport == components.ChainTransportGRPC})
 	if err != nil {
 		return err
 	}

@@ -152,6 +152,8 @@ func TestDevStack(t *testing.T) {
 		// What make verify reads.
 		stackoutput.IstioNamespace: "istio-system",
 		stackoutput.ChainHops:      []string{"a", "b", "c"},
+		stackoutput.ChainTransport: "http",
+		stackoutput.ChainGRPCPort:  0.0,
 		stackoutput.IstioReleases: map[string]string{"istio-base": "istio-system", "istio-cni": "istio-cni",
 			"istiod": "istio-system", "istio-ingressgateway": "istio-system"},
 	}

@@ -38,6 +38,10 @@ const (
 	ChainEntryURL = "chainEntryUrl"
 	ChainImages   = "chainImages"
 	ChainHops     = "chainHops"
+	// ChainTransport is how the hops call each other (http or grpc) and
+	// ChainGRPCPort their gRPC port (number; 0 with http).
+	ChainTransport = "chainTransport"
+	ChainGRPCPort  = "chainGrpcPort"
 	// JaegerPortForward is the kubectl command that forwards Jaeger's UI to
 	// JaegerURL; JaegerPortForwardTarget its target (svc/tracing 16686:80).
 	JaegerPortForward       = "jaegerPortForward"
@@ -61,7 +65,7 @@ func Always() []string {
 	return []string{
 		IngressURL, IngressHost, IngressPort, ServiceURL, AppNamespace, IstioNamespace,
 		IstioRevisions, IstioReleases, SidecarInjection, IngressAPI, IstiodRevision,
-		WebServerURL, WebServerNodePort, WebServerImage, ChainEntryURL, ChainImages, ChainHops,
+		WebServerURL, WebServerNodePort, WebServerImage, ChainEntryURL, ChainImages, ChainHops, ChainTransport, ChainGRPCPort,
 		JaegerPortForward, JaegerPortForwardTarget, JaegerURL, PrometheusPortForward,
 	}
 }

@@ -45,7 +45,7 @@ func injectionOff(t Target) func(context.Context) (string, error) {
 		if t.SidecarInjection {
 			return "", nil
 		}
-		return fmt.Sprintf("sidecar injection is off (istio:sidecarInjection: false): %s is labeled %s=disabled", t.Namespace, components.InjectionLabel), nil
+		return fmt.Sprintf("sidecar injection is off (istio:sidecarInjection: false): %s is not labeled for it", t.Namespace), nil
 	}
 }
 

@@ -106,8 +106,11 @@ func readyPod(ctx context.Context, kube kubernetes.Interface, namespace string, 
 		return nil, err
 	}
 	for i := range pods.Items {
-		if podReady(&pods.Items[i]) {
-			return &pods.Items[i], nil
+		// A terminating pod can still report Ready until its probe sees
+		// the drain: a forward to it breaks when it exits (the tail of a
+		// rollout, right after up).
+		if p := &pods.Items[i]; p.DeletionTimestamp == nil && podReady(p) {
+			return p, nil
 		}
 	}
 	return nil, fmt.Errorf("no ready pod among %d", len(pods.Items))

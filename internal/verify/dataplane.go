@@ -43,8 +43,10 @@ func dataPlaneChecks(c *Cluster, t Target, where placement, opts Options) []chec
 	prometheus := skipIfSimulated(c, where, t.IstioNamespace, "app=prometheus")
 	noSidecars := injectionOff(t)
 	return []check{
-		{name: CheckSidecars, level: LevelDataPlane, skip: firstReason(noSidecars, hops),
+		{name: CheckSidecars, level: LevelDataPlane, skip: firstReason(hopsNotInjected(t), hops),
 			fn: func(ctx context.Context) (string, error) { return sidecarsRunning(ctx, c, t) }},
+		{name: CheckMeshIdentity, level: LevelDataPlane, skip: firstReason(transportNotGRPC(t), hops),
+			fn: func(ctx context.Context) (string, error) { return hopsServeMeshIdentity(ctx, c, t) }},
 		{name: CheckChain, level: LevelDataPlane, skip: firstReason(gateway, hops),
 			fn: func(ctx context.Context) (string, error) {
 				return chainAnswers(ctx, c.HTTP, t.ServiceURL, t.Hops, opts.Requests)
@@ -82,6 +84,15 @@ func dataPlaneChecks(c *Cluster, t Target, where placement, opts Options) []chec
 				})
 			}},
 	}
+}
+
+// hopsNotInjected skips the sidecar check where nothing injects the hops:
+// neither Envoy (istio:sidecarInjection) nor pilot-agent (chain:transport grpc).
+func hopsNotInjected(t Target) func(context.Context) (string, error) {
+	if t.Transport == components.ChainTransportGRPC {
+		return func(context.Context) (string, error) { return "", nil }
+	}
+	return injectionOff(t)
 }
 
 // hopSelector selects the pods of the given hops.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/play-kubernetes/play-kubernetes/components"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -28,7 +29,7 @@ var testTarget = Target{
 	Namespace: testNS, IstioNamespace: testIstio, Hops: []string{"a", "b", "c"},
 	ServiceURL: "http://ingress.invalid/service",
 	Releases:   map[string]string{"istio-base": testIstio, "istio-cni": testCNI, "istiod": testIstio, "istio-ingressgateway": testIstio},
-	EntryPort:  8000, SidecarInjection: true,
+	EntryPort:  8000, SidecarInjection: true, Transport: components.ChainTransportHTTP,
 }
 
 const testCNI = "istio-cni"

@@ -124,6 +124,11 @@ type Target struct {
 	// IstiodRevision is the istiod revision the workloads should run on,
 	// "" for the revision-less istiod (output istiodRevision).
 	IstiodRevision string
+	// Transport is how the hops call each other (output chainTransport;
+	// http for a stack without it) and GRPCPort their gRPC port (output
+	// chainGrpcPort).
+	Transport components.ChainTransport
+	GRPCPort  int32
 }
 
 // Options tune a run.
@@ -297,6 +302,13 @@ func TargetFromOutputs(outputs map[string]interface{}) Target {
 	t.SidecarInjection = true
 	if v, ok := outputs[stackoutput.SidecarInjection].(bool); ok {
 		t.SidecarInjection = v
+	}
+	t.Transport = components.ChainTransportHTTP
+	if tr := str(stackoutput.ChainTransport); tr != "" {
+		t.Transport = components.ChainTransport(tr)
+	}
+	if p, ok := outputs[stackoutput.ChainGRPCPort].(float64); ok && p > 0 && p < 65536 {
+		t.GRPCPort = int32(p)
 	}
 	if u, err := url.Parse(str(stackoutput.ChainEntryURL)); err == nil {
 		if p, err := strconv.Atoi(u.Port()); err == nil && p > 0 && p < 65536 {

@@ -124,6 +124,16 @@ func checkRevisionRuns(t *testing.T, d *deployment, revision string) {
 	if !allOnRevision {
 		t.Errorf("the ingress gateway's pods are not all injected by revision %s: %v", revision, pods)
 	}
+	if d.output("chainTransport") == string(components.ChainTransportGRPC) {
+		for _, hop := range hopNames(d) {
+			for _, p := range livePods(t, d, appNamespace, "app="+components.HopServiceName(hop)) {
+				if got := injectorRecord(p.GetAnnotations()); got != revision {
+					t.Errorf("proxyless hop pod %s injected by revision %q, want %s", p.GetName(), got, revision)
+				}
+			}
+		}
+		chainAnswer(t, d, time.Minute, "the chain on revision "+revision, chainWorks)
+	}
 
 	report := runVerify(t, d, verify.Options{})
 	if res, _ := report.Result(verify.CheckRevisions); res.Status != verify.StatusPass || !strings.Contains(res.Detail, "revision "+revision+": istio-system/istio-ingressgateway") {
@@ -168,6 +178,17 @@ func checkCanaryUpgrade(t *testing.T, d *deployment) {
 			revisionless: apitype.OpCreate, release("istiod-" + r2): apitype.OpDelete, tag: apitype.OpDelete,
 			base: apitype.OpUpdate, gateway: apitype.OpUpdate,
 		}, ""},
+	}
+	// Proxyless hops are injected too: they roll (their revision
+	// annotation, or their opt-in label, changes) wherever the gateway does.
+	if d.output("chainTransport") == string(components.ChainTransportGRPC) {
+		for i := range steps {
+			if _, rolls := steps[i].plan[gateway]; rolls {
+				for _, hop := range hopNames(d) {
+					steps[i].plan["Deployment/"+components.HopServiceName(hop)] = apitype.OpUpdate
+				}
+			}
+		}
 	}
 	// One namespace for every step: a deleted namespace lingers while it
 	// terminates, and a new one of the same name is refused meanwhile.

@@ -180,12 +180,13 @@ func TestStackOnSandbox(t *testing.T) {
 	step("helm releases", func(t *testing.T) { checkHelmReleases(t, d, 1) })
 	step("gateway and virtual service", func(t *testing.T) { checkRouting(t, d) })
 	step("app namespace injection label", func(t *testing.T) {
-		// No Envoy exists here: the sandbox stack turns injection off
-		// (istio:sidecarInjection: false); the injector itself is proven
-		// live below.
+		// No Envoy exists here: the sandbox stack turns Envoy's injection
+		// off (istio:sidecarInjection: false), and its proxyless hops ask
+		// for theirs by their own label, which a namespace labeled
+		// disabled would refuse them: no label at all.
 		ns := d.get(t, "namespace", appNamespace)
-		if got := ns.GetLabels()["istio-injection"]; got != "disabled" {
-			t.Errorf("namespace %s istio-injection = %q, want disabled", appNamespace, got)
+		if got, ok := ns.GetLabels()["istio-injection"]; ok {
+			t.Errorf("namespace %s istio-injection = %q, want no label", appNamespace, got)
 		}
 	})
 	step("telemetry samples 100%", func(t *testing.T) {
@@ -209,6 +210,10 @@ func TestStackOnSandbox(t *testing.T) {
 	step("make verify: real checks pass, what needs Envoy is skipped", func(t *testing.T) { checkVerify(t, d) })
 	step("pod security enforced per namespace", func(t *testing.T) { checkPodSecurity(t, d) })
 	step("mTLS, authorization and network policies", func(t *testing.T) { checkMeshPolicies(t, d) })
+	step("the proxyless mesh refuses plaintext and callers the policies do not name", func(t *testing.T) { checkProxylessEnforcement(t, d) })
+	step("a hop's ALLOW removed breaks exactly its caller's call, up --refresh heals it", func(t *testing.T) { checkAllowRemovedBreaksOneHop(t, d) })
+	step("istiod's routing reaches the proxyless clients: a fault, then none", func(t *testing.T) { checkRoutingReachesProxylessClients(t, d) })
+	step("the chain's transport switches to http and back, one up each", func(t *testing.T) { checkTransportSwitch(t, d) })
 	step("second preview is clean", func(t *testing.T) {
 		if ops := d.previewOps(t); len(ops) != 0 {
 			t.Errorf("a second preview after up plans changes: %v", ops)

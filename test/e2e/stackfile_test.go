@@ -36,6 +36,7 @@ func TestSandboxStackFile(t *testing.T) {
 		"istio:hub":                 playk8s.Version("SANDBOX_ISTIO_HUB"),
 		"istio:tag":                 playk8s.Version("SANDBOX_ISTIO_TAG"),
 		"istio:sidecarInjection":    "false",
+		"chain:transport":           "grpc",
 		"telemetry:grafana":         "false",
 	} {
 		if got := cfg[key]; got != want {

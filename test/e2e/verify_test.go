@@ -45,18 +45,19 @@ func runVerify(t *testing.T, d *deployment, opts verify.Options) *verify.Report 
 func checkVerify(t *testing.T, d *deployment) {
 	report := runVerify(t, d, verify.Options{})
 	want := map[string]verify.Status{
-		verify.CheckInjection:   verify.StatusSkip, // istio:sidecarInjection: false
-		verify.CheckDeployments: verify.StatusPass,
-		verify.CheckEndpoints:   verify.StatusPass,
-		verify.CheckReleases:    verify.StatusPass,
-		verify.CheckRouting:     verify.StatusPass,
-		verify.CheckRevisions:   verify.StatusPass, // the gateway's pods, injected by the real istiod
-		verify.CheckSidecars:    verify.StatusSkip, // no Envoy
-		verify.CheckChain:       verify.StatusSkip, // the gateway runs on the simulated node
-		verify.CheckChainEntry:  verify.StatusPass,
-		verify.CheckTrace:       verify.StatusPass,
-		verify.CheckMetrics:     verify.StatusSkip, // istio_requests_total comes from sidecars
-		verify.CheckScrapes:     verify.StatusPass,
+		verify.CheckInjection:    verify.StatusSkip, // istio:sidecarInjection: false
+		verify.CheckDeployments:  verify.StatusPass,
+		verify.CheckEndpoints:    verify.StatusPass,
+		verify.CheckReleases:     verify.StatusPass,
+		verify.CheckRouting:      verify.StatusPass,
+		verify.CheckRevisions:    verify.StatusPass, // the gateway's pods, injected by the real istiod
+		verify.CheckSidecars:     verify.StatusPass, // the hops' pilot-agent (chain:transport: grpc)
+		verify.CheckMeshIdentity: verify.StatusPass, // their certificates from istiod
+		verify.CheckChain:        verify.StatusSkip, // the gateway runs on the simulated node
+		verify.CheckChainEntry:   verify.StatusPass,
+		verify.CheckTrace:        verify.StatusPass,
+		verify.CheckMetrics:      verify.StatusSkip, // istio_requests_total comes from sidecars
+		verify.CheckScrapes:      verify.StatusPass,
 	}
 	for _, res := range report.Results {
 		w, ok := want[res.Name]

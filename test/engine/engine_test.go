@@ -349,3 +349,50 @@ func TestPreviewAfterUpAndConfigChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderedProxylessChain: dev and prod with chain:transport grpc. The
+// ingress gateway (Envoy) still reaches the first hop on its plain HTTP
+// port: the hop's DestinationRule turns the mTLS Envoy's auto-mTLS would
+// choose for a tlsMode-labeled endpoint off for that port, and on
+// (ISTIO_MUTUAL, which proxyless clients need spelled out) for the gRPC
+// port. Every hop's pods ask for the grpc-agent template and pass the
+// restricted guard with the injected container's stand-in.
+func TestRenderedProxylessChain(t *testing.T) {
+	eng := newEngine(t)
+	for _, stack := range []string{"dev", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			o := overrides(t, stack)
+			o["chain:transport"] = auto.ConfigValue{Value: "grpc"}
+			dir := t.TempDir()
+			if _, err := eng.Render(context.Background(), stack, dir, o); err != nil {
+				t.Fatal(err)
+			}
+			m := manifests(t, dir)
+			vs := m["VirtualService/playground/virtual-service"]
+			if get(vs, "spec.http.0.route.0.destination.host") != "service-a" || get(vs, "spec.http.0.route.0.destination.port.number") != 8000.0 {
+				t.Errorf("the ingress route = %v, want service-a's HTTP port 8000", get(vs, "spec.http"))
+			}
+			for _, hop := range []string{"service-a", "service-b", "service-c"} {
+				dr := m["DestinationRule/playground/"+hop]
+				if get(dr, "spec.host") != hop+".playground.svc.cluster.local" ||
+					get(dr, "spec.trafficPolicy.portLevelSettings.0.port.number") != 8001.0 || get(dr, "spec.trafficPolicy.portLevelSettings.0.tls.mode") != "ISTIO_MUTUAL" ||
+					get(dr, "spec.trafficPolicy.portLevelSettings.1.port.number") != 8000.0 || get(dr, "spec.trafficPolicy.portLevelSettings.1.tls.mode") != "DISABLE" {
+					t.Errorf("%s DestinationRule = %v, want ISTIO_MUTUAL on 8001 and DISABLE on 8000", hop, get(dr, "spec"))
+				}
+				d := m["Deployment/playground/"+hop]
+				if mapAt(d, "spec.template.metadata.annotations")["inject.istio.io/templates"] != "grpc-agent" ||
+					mapAt(d, "spec.template.metadata.labels")["security.istio.io/tlsMode"] != "istio" ||
+					get(d, "spec.template.spec.containers.1.name") != "istio-proxy" {
+					t.Errorf("%s pod template = %v, want the grpc-agent template, tlsMode istio and the istio-proxy stand-in", hop, get(d, "spec.template"))
+				}
+				checkRestricted(t, "Deployment/playground/"+hop, get(d, "spec.template.spec"))
+			}
+			if got := get(m["AuthorizationPolicy/playground/service-b"], "spec.rules.0.to.0.operation.ports.0"); got != "8001" {
+				t.Errorf("service-b admits service-a on port %v, want the gRPC port 8001", got)
+			}
+			if got := mapAt(m["Namespace//playground"], "metadata.labels")["istio-injection"]; got != "enabled" {
+				t.Errorf("app namespace istio-injection = %v, want enabled (dev and prod inject Envoy; the hops choose grpc-agent)", got)
+			}
+		})
+	}
+}

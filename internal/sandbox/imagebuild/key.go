@@ -89,6 +89,7 @@ var specInputs = map[string]input{
 	"PILOT_BIN":       {binary: "pilot-discovery"},
 	"INSTALL_CNI_BIN": {binary: "install-cni"},
 	"ISTIO_CNI_BIN":   {binary: "istio-cni"},
+	"PILOT_AGENT_BIN": {binary: "pilot-agent"},
 	"JAEGER_BIN":      {binary: "jaeger"},
 	"PROMETHEUS_BIN":  {binary: "prometheus"},
 	"SAMPLE_APP_BIN":  {tree: "sample-app"},

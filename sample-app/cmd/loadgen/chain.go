@@ -70,11 +70,14 @@ func startChain(traced bool, exporter string) (*chain, error) {
 			tp = tracing.NewProvider(tracing.Options{ServiceName: cfg.ServiceName, Exporter: exp})
 		}
 		ch.providers = append(ch.providers, tp)
-		srv := server.New(server.Deps{
+		srv, err := server.New(server.Deps{
 			Config:         cfg,
 			TracerProvider: tp,
 			Logger:         slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		})
+		if err != nil {
+			return fail(err)
+		}
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return fail(err)
@@ -82,7 +85,7 @@ func startChain(traced bool, exporter string) (*chain, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := srv.Serve(ctx, ln); err != nil {
+			if err := srv.Serve(ctx, server.Listeners{HTTP: ln}); err != nil {
 				errs <- err
 			}
 		}()

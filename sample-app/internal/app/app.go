@@ -54,13 +54,17 @@ func New(ctx context.Context, cfg config.Config, logOutput io.Writer) (*App, err
 	}
 	tp := tracing.NewProvider(opts)
 	m := metrics.New(cfg.ServiceType)
-	srv := server.New(server.Deps{
+	srv, err := server.New(server.Deps{
 		Config:         cfg,
 		Logger:         logger,
 		Metrics:        m,
 		TracerProvider: tp,
 		Propagator:     tracing.NewPropagator(),
 	})
+	if err != nil {
+		_ = tp.Shutdown(ctx)
+		return nil, err
+	}
 	return &App{Config: cfg, Logger: logger, Tracing: tp, Metrics: m, Server: srv, exporter: opts.Exporter != nil}, nil
 }
 
@@ -70,22 +74,34 @@ func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(tracing.NewLogHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})))
 }
 
-// Listen binds the configured address.
-func (a *App) Listen() (net.Listener, error) {
+// Listen binds the configured addresses: PORT, and GRPC_PORT with
+// TRANSPORT=grpc.
+func (a *App) Listen() (server.Listeners, error) {
+	var ls server.Listeners
 	ln, err := net.Listen("tcp", a.Config.ListenAddr())
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", a.Config.ListenAddr(), err)
+		return ls, fmt.Errorf("listen on %s: %w", a.Config.ListenAddr(), err)
 	}
-	return ln, nil
+	ls.HTTP = ln
+	if a.Config.Transport == config.TransportGRPC {
+		gln, err := net.Listen("tcp", a.Config.GRPCListenAddr())
+		if err != nil {
+			_ = ln.Close()
+			return server.Listeners{}, fmt.Errorf("listen on %s (GRPC_PORT): %w", a.Config.GRPCListenAddr(), err)
+		}
+		ls.GRPC = gln
+	}
+	return ls, nil
 }
 
-// Run serves on ln until ctx is cancelled, drains, then flushes spans.
-func (a *App) Run(ctx context.Context, ln net.Listener) error {
+// Run serves on ls until ctx is cancelled, drains, then flushes spans.
+func (a *App) Run(ctx context.Context, ls server.Listeners) error {
 	a.Logger.Info("starting",
 		slog.String("service_name", a.Config.ServiceName),
+		slog.String("transport", string(a.Config.Transport)),
 		slog.String("otlp_traces_url", a.Config.OTLPTracesURL),
 		slog.Bool("exporting_traces", a.exporter))
-	serveErr := a.Server.Serve(ctx, ln)
+	serveErr := a.Server.Serve(ctx, ls)
 
 	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), flushTimeout)
 	defer cancel()

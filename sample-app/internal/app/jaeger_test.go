@@ -28,6 +28,7 @@ import (
 
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/app"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/config"
+	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/server"
 )
 
 const (
@@ -402,7 +403,7 @@ func startChain(t *testing.T, otlpURL string) []runningApp {
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
-		go func() { done <- a.Run(ctx, ln) }()
+		go func() { done <- a.Run(ctx, server.Listeners{HTTP: ln}) }()
 		t.Cleanup(func() {
 			cancel()
 			if err := <-done; err != nil {

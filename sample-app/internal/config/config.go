@@ -18,6 +18,7 @@ import (
 // Defaults. They are exported so tests and documentation can refer to them.
 const (
 	DefaultPort              = 8000
+	DefaultGRPCPort          = 8001
 	DefaultNamespace         = "default"
 	DefaultClusterDomain     = "cluster.local"
 	DefaultDownstreamTimeout = 3 * time.Second
@@ -40,6 +41,16 @@ type Config struct {
 	ListenHost string
 	Port       int
 
+	// Transport is how this hop calls the next one. With TransportGRPC the
+	// hop also serves the Hop gRPC service on GRPCPort (0 with HTTP).
+	Transport Transport
+	GRPCPort  int
+	// XDSBootstrapConfigured is true when GRPC_XDS_BOOTSTRAP or
+	// GRPC_XDS_BOOTSTRAP_CONFIG is set (Istio's grpc-agent injection sets
+	// the first). gRPC-Go reads the bootstrap itself; here it decides that
+	// the gRPC server takes its listener, mTLS and RBAC from xDS.
+	XDSBootstrapConfigured bool
+
 	// Namespace and ClusterDomain form the hop's DNS name.
 	Namespace     string
 	ClusterDomain string
@@ -50,8 +61,11 @@ type Config struct {
 	ServiceHost *string
 	ServicePort *string
 
-	// Next is the next hop's base URL; nil makes this hop the end of the chain.
+	// Next is the next hop's base URL (TransportHTTP), NextGRPC its gRPC
+	// target (TransportGRPC); at most one is set, and neither makes this
+	// hop the end of the chain.
 	Next              *url.URL
+	NextGRPC          *GRPCTarget
 	DownstreamTimeout time.Duration
 
 	DrainDelay      time.Duration
@@ -101,6 +115,17 @@ func (c Config) ListenAddr() string {
 	return net.JoinHostPort(c.ListenHost, strconv.Itoa(c.Port))
 }
 
+// GRPCListenAddr is the gRPC server's address ("" with TransportHTTP).
+func (c Config) GRPCListenAddr() string {
+	if c.Transport != TransportGRPC {
+		return ""
+	}
+	return net.JoinHostPort(c.ListenHost, strconv.Itoa(c.GRPCPort))
+}
+
+// HasNext reports whether this hop calls a next one.
+func (c Config) HasNext() bool { return c.Next != nil || c.NextGRPC != nil }
+
 // NextServiceURL is the URL called by GET /service ("" when there is no next hop).
 func (c Config) NextServiceURL() string {
 	if c.Next == nil {
@@ -127,8 +152,9 @@ func FromEnv(lookup LookupFunc) (Config, error) {
 		LogLevel:          slog.LevelInfo,
 	}
 	r.readListener(&cfg)
+	transportKnown := r.readTransport(&cfg)
 	r.readNames(&cfg)
-	r.readNext(&cfg)
+	r.readNext(&cfg, transportKnown)
 	r.readDurations(&cfg)
 	r.readTracing(&cfg)
 	if v := r.get("LOG_LEVEL"); v != "" {
@@ -147,6 +173,9 @@ func FromEnv(lookup LookupFunc) (Config, error) {
 type envReader struct {
 	lookup LookupFunc
 	errs   []error
+	// portInvalid: PORT was refused, so cfg.Port holds the default and
+	// comparing GRPC_PORT with it would report a conflict that is not there.
+	portInvalid bool
 }
 
 func (r *envReader) get(key string) string {
@@ -166,6 +195,7 @@ func (r *envReader) readListener(cfg *Config) {
 		p, err := strconv.Atoi(v)
 		if err != nil || p < 1 || p > 65535 {
 			r.fail(fmt.Errorf("PORT=%q: must be a TCP port number between 1 and 65535", v))
+			r.portInvalid = true
 		} else {
 			cfg.Port = p
 		}
@@ -197,18 +227,6 @@ func (r *envReader) readNames(cfg *Config) {
 		}
 		if v, ok := r.lookup(prefix + "PORT"); ok {
 			cfg.ServicePort = &v
-		}
-	}
-}
-
-// readNext reads the next hop's base URL; none ends the chain here.
-func (r *envReader) readNext(cfg *Config) {
-	if v := r.get("NEXT"); v != "" {
-		u, err := parseHTTPURL(v)
-		if err != nil {
-			r.fail(fmt.Errorf("NEXT=%q: %w", v, err))
-		} else {
-			cfg.Next = u
 		}
 	}
 }

@@ -28,8 +28,12 @@ func TestFromEnvValid(t *testing.T) {
 					c.ServiceName != want.ServiceName || c.LogLevel != want.LogLevel {
 					t.Errorf("got %+v, want %+v", c, want)
 				}
-				if c.ServiceHost != nil || c.ServicePort != nil || c.Next != nil || c.OTLPTracesURL != "" {
+				if c.ServiceHost != nil || c.ServicePort != nil || c.Next != nil || c.NextGRPC != nil || c.OTLPTracesURL != "" {
 					t.Errorf("optional fields should be unset: %+v", c)
+				}
+				if c.Transport != TransportHTTP || c.GRPCPort != 0 || c.GRPCListenAddr() != "" || c.XDSBootstrapConfigured || c.HasNext() {
+					t.Errorf("transport = %q, gRPC port %d (%q), xDS %v, has next %v; want plain HTTP and no gRPC",
+						c.Transport, c.GRPCPort, c.GRPCListenAddr(), c.XDSBootstrapConfigured, c.HasNext())
 				}
 				if got := c.ListenAddr(); got != ":8000" {
 					t.Errorf("ListenAddr = %q, want :8000", got)
@@ -182,6 +186,33 @@ func TestFromEnvInvalid(t *testing.T) {
 		{"bad namespace", map[string]string{"SERVICE_TYPE": "A", "POD_NAMESPACE": "Not_A_Label"}, []string{"POD_NAMESPACE"}},
 		{"bad otlp endpoint", map[string]string{"SERVICE_TYPE": "A", "OTEL_EXPORTER_OTLP_ENDPOINT": "jaeger:4318"}, []string{"OTEL_EXPORTER_OTLP_ENDPOINT"}},
 		{"bad log level", map[string]string{"SERVICE_TYPE": "A", "LOG_LEVEL": "loud"}, []string{"LOG_LEVEL"}},
+		// Transport and gRPC (transport_test.go has the accepted forms).
+		{"unknown transport", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "quic"}, []string{`TRANSPORT="quic"`, "must be http or grpc"}},
+		{"transport in upper case", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "GRPC"}, []string{`TRANSPORT="GRPC"`}},
+		{"grpc port under http", map[string]string{"SERVICE_TYPE": "A", "GRPC_PORT": "8001"}, []string{`GRPC_PORT="8001"`, "TRANSPORT=grpc"}},
+		{"grpc port under explicit http", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "http", "GRPC_PORT": "9001"}, []string{`GRPC_PORT="9001"`}},
+		{"grpc port not a number", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "grpc", "GRPC_PORT": "grpc"}, []string{`GRPC_PORT="grpc"`, "between 1 and 65535"}},
+		{"grpc port too large", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "grpc", "GRPC_PORT": "70000"}, []string{`GRPC_PORT="70000"`}},
+		{"grpc port equals port", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "grpc", "PORT": "9000", "GRPC_PORT": "9000"}, []string{`GRPC_PORT="9000"`, "differ from PORT (9000)"}},
+		{"default grpc port equals port", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "grpc", "PORT": "8001"}, []string{"GRPC_PORT (unset, default 8001)", "differ from PORT (8001)"}},
+		{"http url under grpc", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "grpc", "NEXT": "http://service-b:8000"}, []string{"NEXT=", "an http URL", "xds:///host:port"}},
+		{"grpc target under http", map[string]string{"SERVICE_TYPE": "A", "NEXT": "dns:///service-b:8001"}, []string{"NEXT=", "a gRPC target", "TRANSPORT=http", "set TRANSPORT=grpc"}},
+		{"xds target under http", map[string]string{"SERVICE_TYPE": "A", "NEXT": "xds:///service-b:8001"}, []string{"NEXT=", "a gRPC target"}},
+		{"xds target without bootstrap", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "grpc", "NEXT": "xds:///service-b.ns.svc.cluster.local:8001"}, []string{"NEXT=", "GRPC_XDS_BOOTSTRAP"}},
+		{"grpc target without port", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "grpc", "NEXT": "dns:///service-b"}, []string{"NEXT=", "host and a port"}},
+		{"grpc target without host", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "grpc", "NEXT": "passthrough:///:8001"}, []string{"NEXT=", "host and a port"}},
+		{"grpc target with bad port", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "grpc", "NEXT": "dns:///b:0"}, []string{"NEXT=", "out of range"}},
+		{"grpc target with authority", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "grpc", "NEXT": "dns://8.8.8.8/b:8001"}, []string{"NEXT=", "three slashes"}},
+		{"grpc target without slashes", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "grpc", "NEXT": "passthrough:b:8001"}, []string{"NEXT=", "three slashes"}},
+		{"grpc target with query", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "grpc", "NEXT": "dns:///b:8001?x=1"}, []string{"NEXT=", "query"}},
+		{"grpc target with path", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "grpc", "NEXT": "dns:///b:8001/service"}, []string{"NEXT="}},
+		{"other scheme under grpc", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "grpc", "NEXT": "unix:///run/b.sock"}, []string{"NEXT=", "must be a gRPC target"}},
+		{"bare host:port under grpc", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "grpc", "NEXT": "service-b:8001"}, []string{"NEXT=", "must be a gRPC target"}},
+		{
+			"unknown transport: the rest is still checked",
+			map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "h2", "GRPC_PORT": "x", "NEXT": "dns:///b"},
+			[]string{`TRANSPORT="h2"`, `GRPC_PORT="x"`, `NEXT="dns:///b"`},
+		},
 		{
 			"all problems reported at once",
 			map[string]string{"SERVICE_TYPE": "A", "PORT": "x", "NEXT": "nope"},

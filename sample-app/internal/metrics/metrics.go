@@ -21,6 +21,10 @@ const (
 	ReasonBadBody     = "bad_body"    // unreadable, too large or not JSON
 	ReasonCanceled    = "canceled"    // our own caller went away first
 	ReasonBadRequest  = "bad_request" // the outgoing request could not be built
+	// ReasonDenied: the next hop refused the call (gRPC PermissionDenied or
+	// Unauthenticated: in the mesh, an AuthorizationPolicy or mTLS that
+	// istiod gave the next hop's gRPC server).
+	ReasonDenied = "denied"
 )
 
 // Metrics are the instruments of one server.
@@ -29,7 +33,13 @@ type Metrics struct {
 	requests         *prometheus.CounterVec
 	duration         *prometheus.HistogramVec
 	downstreamErrors *prometheus.CounterVec
+	rpcs             *prometheus.CounterVec
+	rpcDuration      *prometheus.HistogramVec
 }
+
+// durationBuckets cover loopback hops (well under a millisecond) as well
+// as downstream timeouts (seconds).
+var durationBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
 
 // New creates the instruments and a registry holding them plus the Go
 // runtime and process collectors. hop is this service's type; it is a
@@ -48,18 +58,27 @@ func New(hop string) *Metrics {
 			Name:        "sample_app_http_request_duration_seconds",
 			Help:        "Time to serve an HTTP request, by route.",
 			ConstLabels: constLabels,
-			// Loopback hops take well under a millisecond; downstream
-			// timeouts are seconds. Cover both ends.
-			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+			Buckets:     durationBuckets,
 		}, []string{"route"}),
 		downstreamErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name:        "sample_app_downstream_errors_total",
 			Help:        "Failed calls to the next hop, by next hop and reason.",
 			ConstLabels: constLabels,
 		}, []string{"next", "reason"}),
+		rpcs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name:        "sample_app_grpc_requests_total",
+			Help:        "gRPC requests served (TRANSPORT=grpc), by method and status code.",
+			ConstLabels: constLabels,
+		}, []string{"method", "code"}),
+		rpcDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:        "sample_app_grpc_request_duration_seconds",
+			Help:        "Time to serve a gRPC request (TRANSPORT=grpc), by method.",
+			ConstLabels: constLabels,
+			Buckets:     durationBuckets,
+		}, []string{"method"}),
 	}
 	m.registry.MustRegister(
-		m.requests, m.duration, m.downstreamErrors,
+		m.requests, m.duration, m.downstreamErrors, m.rpcs, m.rpcDuration,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
@@ -70,6 +89,14 @@ func New(hop string) *Metrics {
 func (m *Metrics) ObserveRequest(route string, code int, elapsed time.Duration) {
 	m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
 	m.duration.WithLabelValues(route).Observe(elapsed.Seconds())
+}
+
+// ObserveRPC counts one served gRPC request. method is the full method
+// name without its leading slash (playk8s.sample.v1.Hop/Service), code
+// the status code's name (OK, PermissionDenied, ...).
+func (m *Metrics) ObserveRPC(method, code string, elapsed time.Duration) {
+	m.rpcs.WithLabelValues(method, code).Inc()
+	m.rpcDuration.WithLabelValues(method).Observe(elapsed.Seconds())
 }
 
 // DownstreamError counts one failed call to next (a host:port) for reason.

@@ -52,3 +52,24 @@ func TestHandlerExposesHopLabel(t *testing.T) {
 		}
 	}
 }
+
+func TestGRPCRequestsAndDeniedReasonAreExposed(t *testing.T) {
+	m := New("B")
+	m.ObserveRPC("playk8s.sample.v1.Hop/Service", "OK", time.Millisecond)
+	m.ObserveRPC("playk8s.sample.v1.Hop/Service", "PermissionDenied", time.Millisecond)
+	m.DownstreamError("service-c:8001", ReasonDenied)
+
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body, _ := io.ReadAll(rec.Body)
+	for _, want := range []string{
+		`sample_app_grpc_requests_total{code="OK",hop="B",method="playk8s.sample.v1.Hop/Service"} 1`,
+		`sample_app_grpc_requests_total{code="PermissionDenied",hop="B",method="playk8s.sample.v1.Hop/Service"} 1`,
+		`sample_app_grpc_request_duration_seconds_count{hop="B",method="playk8s.sample.v1.Hop/Service"} 2`,
+		`sample_app_downstream_errors_total{hop="B",next="service-c:8001",reason="denied"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("exposition lacks %q", want)
+		}
+	}
+}

@@ -53,7 +53,7 @@ func BenchmarkRootHandler(b *testing.B) {
 	for _, mode := range tracingModes {
 		b.Run(mode.name, func(b *testing.B) {
 			cfg := newConfig(b, map[string]string{"SERVICE_TYPE": "A"})
-			srv := server.New(server.Deps{Config: cfg, TracerProvider: benchProvider(b, mode.on)})
+			srv := newServer(b, server.Deps{Config: cfg, TracerProvider: benchProvider(b, mode.on)})
 			benchHandler(b, srv.Handler(), "/")
 		})
 	}
@@ -64,7 +64,7 @@ func BenchmarkServiceLeaf(b *testing.B) {
 	for _, mode := range tracingModes {
 		b.Run(mode.name, func(b *testing.B) {
 			cfg := newConfig(b, map[string]string{"SERVICE_TYPE": "C"})
-			srv := server.New(server.Deps{Config: cfg, TracerProvider: benchProvider(b, mode.on)})
+			srv := newServer(b, server.Deps{Config: cfg, TracerProvider: benchProvider(b, mode.on)})
 			benchHandler(b, srv.Handler(), "/service")
 		})
 	}

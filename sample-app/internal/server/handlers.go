@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 )
@@ -23,11 +24,18 @@ type errorResponse struct {
 	Next   string `json:"next,omitempty"`
 	Path   string `json:"path,omitempty"`
 	Method string `json:"method,omitempty"`
+	// GRPCCode names the gRPC status code the call to the next hop ended
+	// with (TRANSPORT=grpc), e.g. PermissionDenied; Error keeps its message.
+	GRPCCode string `json:"grpc_code,omitempty"`
 	// DownstreamStatus and Downstream carry the next hop's own error answer,
 	// so a failure deep in the chain stays visible at its head.
 	DownstreamStatus int             `json:"downstream_status,omitempty"`
 	Downstream       json.RawMessage `json:"downstream,omitempty"`
 }
+
+// statusWaitingForXDS is /readyz's status while the xDS gRPC server has no
+// serving listener from istiod.
+const statusWaitingForXDS = "waiting for xDS: gRPC listener not serving"
 
 type statusResponse struct {
 	Status string `json:"status"`
@@ -35,13 +43,14 @@ type statusResponse struct {
 
 // handleRoot answers GET / with the hop's own identity.
 func (s *Server) handleRoot(w http.ResponseWriter, r *http.Request) {
-	body := s.buildResponse(r)
+	body := s.buildResponse(r.Context())
 	writeJSONBytes(w, http.StatusOK, body)
 }
 
-// buildResponse is the hop's own work, in a child span of the server span.
-func (s *Server) buildResponse(r *http.Request) []byte {
-	_, span := s.tracer.Start(r.Context(), "build-response")
+// buildResponse is the hop's own work, in a child span of the server span
+// (HTTP or gRPC).
+func (s *Server) buildResponse(ctx context.Context) []byte {
+	_, span := s.tracer.Start(ctx, "build-response")
 	defer span.End()
 	body, err := json.Marshal(serviceInfo{
 		ServiceType: s.cfg.ServiceType,
@@ -57,21 +66,16 @@ func (s *Server) buildResponse(r *http.Request) []byte {
 }
 
 // handleService answers GET /service: the next hop's answer when there is
-// one (so A returns C's JSON), else the hop's own.
+// one (so A returns C's JSON), else the hop's own. The next hop is called
+// over the configured transport; hopService is the same over gRPC.
 func (s *Server) handleService(w http.ResponseWriter, r *http.Request) {
-	if s.nextURL == "" {
+	if s.next == nil {
 		s.handleRoot(w, r)
 		return
 	}
 	body, failure := s.callNext(r.Context())
 	if failure != nil {
-		s.writeJSON(w, r, failure.status, errorResponse{
-			Error:            failure.message,
-			Hop:              s.cfg.ServiceType,
-			Next:             s.nextBase,
-			DownstreamStatus: failure.downstreamStatus,
-			Downstream:       failure.downstreamBody,
-		})
+		s.writeJSON(w, r, failure.status, s.failureResponse(failure))
 		return
 	}
 	writeJSONBytes(w, http.StatusOK, body)
@@ -83,10 +87,15 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleReadyz is the readiness probe. It does not check the next hop: a
-// broken C must not take A and B out of their Services too.
+// broken C must not take A and B out of their Services too. It does wait
+// for the gRPC server's listener from xDS, which is this hop's own port.
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
-	if !s.Ready() {
+	switch {
+	case s.draining.Load():
 		s.writeJSON(w, r, http.StatusServiceUnavailable, statusResponse{Status: "draining"})
+		return
+	case !s.xdsServingOrUnused():
+		s.writeJSON(w, r, http.StatusServiceUnavailable, statusResponse{Status: statusWaitingForXDS})
 		return
 	}
 	s.writeJSON(w, r, http.StatusOK, statusResponse{Status: "ready"})

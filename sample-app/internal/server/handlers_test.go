@@ -25,7 +25,7 @@ func newHandler(t *testing.T, env map[string]string) (http.Handler, *metrics.Met
 	cfg := newConfig(t, env)
 	exp := tracetest.NewInMemoryExporter()
 	m := metrics.New(cfg.ServiceType)
-	srv := server.New(server.Deps{
+	srv := newServer(t, server.Deps{
 		Config:         cfg,
 		Metrics:        m,
 		TracerProvider: tracing.NewProvider(tracing.Options{ServiceName: cfg.ServiceName, Exporter: exp, Synchronous: true}),

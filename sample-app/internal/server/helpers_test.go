@@ -35,20 +35,24 @@ func newConfig(t testing.TB, env map[string]string) config.Config {
 
 // hop is a server running on an ephemeral loopback port.
 type hop struct {
-	URL      string
-	Server   *server.Server
-	Metrics  *metrics.Metrics
-	Exporter *tracetest.InMemoryExporter // nil when tracing is propagation-only
-	stop     context.CancelFunc
-	done     chan error
+	URL string
+	// GRPCTarget is the hop's gRPC server as a NEXT target (TRANSPORT=grpc).
+	GRPCTarget string
+	Server     *server.Server
+	Metrics    *metrics.Metrics
+	Exporter   *tracetest.InMemoryExporter // nil when tracing is propagation-only
+	stop       context.CancelFunc
+	done       chan error
 }
 
 // hopOptions tune startHop.
 type hopOptions struct {
 	// exporter, when set, records this hop's spans synchronously.
 	exporter *tracetest.InMemoryExporter
-	// tracerProvider overrides the provider (benchmarks).
+	// tracerProvider overrides the provider (benchmarks, span recorders).
 	tracerProvider tracing.Provider
+	// grpcListener serves the Hop service; required with TRANSPORT=grpc.
+	grpcListener net.Listener
 }
 
 // listenLoopback binds an ephemeral port on 127.0.0.1 only.
@@ -59,6 +63,16 @@ func listenLoopback(t testing.TB) net.Listener {
 		t.Fatal(err)
 	}
 	return ln
+}
+
+// newServer is server.New for tests: a wiring error fails the test.
+func newServer(t testing.TB, d server.Deps) *server.Server {
+	t.Helper()
+	srv, err := server.New(d)
+	if err != nil {
+		t.Fatalf("server.New: %v", err)
+	}
+	return srv
 }
 
 // startHop serves cfg on 127.0.0.1 until the test ends.
@@ -78,10 +92,10 @@ func startHopOn(t testing.TB, ln net.Listener, cfg config.Config, opts hopOption
 	if tp != nil {
 		deps.TracerProvider = tp
 	}
-	h.Server = server.New(deps)
+	h.Server = newServer(t, deps)
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop = cancel
-	go func() { h.done <- h.Server.Serve(ctx, ln) }()
+	go func() { h.done <- h.Server.Serve(ctx, server.Listeners{HTTP: ln, GRPC: opts.grpcListener}) }()
 	t.Cleanup(func() {
 		cancel()
 		select {

@@ -8,8 +8,6 @@ import (
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 
@@ -48,7 +46,7 @@ const maxAttributeLen = 128
 // annotate and observe pass the request on unchanged: ServeMux records the
 // matched pattern in that same *http.Request, and observe and otelhttp read
 // it afterwards to label metrics and name the span.
-func (s *Server) routes(tp trace.TracerProvider, prop propagation.TextMapPropagator, mp metric.MeterProvider) http.Handler {
+func (s *Server) routes(inst instrumentation) http.Handler {
 	mux := http.NewServeMux()
 	// Patterns have no method, so a wrong method gets a JSON 405 from
 	// getOnly instead of ServeMux's plain-text one; "/" catches the rest.
@@ -63,9 +61,9 @@ func (s *Server) routes(tp trace.TracerProvider, prop propagation.TextMapPropaga
 	h = s.observe(h)
 	h = annotateSpan(h)
 	h = otelhttp.NewHandler(h, "sample-app",
-		otelhttp.WithTracerProvider(tp),
-		otelhttp.WithPropagators(prop),
-		otelhttp.WithMeterProvider(mp),
+		otelhttp.WithTracerProvider(inst.tracerProvider),
+		otelhttp.WithPropagators(inst.propagator),
+		otelhttp.WithMeterProvider(inst.meterProvider),
 		otelhttp.WithFilter(isTraced),
 		otelhttp.WithSpanNameFormatter(spanName),
 	)

@@ -1,26 +1,23 @@
-// Package server implements the sample app's HTTP API (one hop of the
-// A -> B -> C chain) and the http.Server lifecycle around it: timeouts,
+// Package server implements one hop of the A -> B -> C chain: the HTTP API,
+// with TRANSPORT=grpc the Hop gRPC service beside it, the call to the next
+// hop over either transport, and the lifecycle of both servers: timeouts,
 // readiness and graceful drain on shutdown.
 package server
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/config"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/metrics"
-	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/requestid"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/tracing"
 )
 
@@ -56,11 +53,12 @@ type Deps struct {
 	// TracerProvider creates the server and app spans; nil gives a
 	// propagation-only provider.
 	TracerProvider trace.TracerProvider
-	// Propagator reads and writes trace context headers; nil uses
-	// tracing.NewPropagator().
+	// Propagator reads and writes trace context in HTTP headers and gRPC
+	// metadata; nil uses tracing.NewPropagator().
 	Propagator propagation.TextMapPropagator
-	// Transport is the base transport to the next hop (request id handling
-	// is layered on top); nil uses NewDownstreamTransport().
+	// Transport is the base transport to the next hop over HTTP (request
+	// id handling is layered on top); nil uses NewDownstreamTransport().
+	// TRANSPORT=grpc does not use it.
 	Transport http.RoundTripper
 }
 
@@ -70,24 +68,37 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics.Metrics
 	tracer  trace.Tracer
-	// propagator writes the trace context on the call to the next hop.
-	propagator propagation.TextMapPropagator
-	client     *http.Client
-	// closeIdleConnections closes the pooled connections to the next hop.
-	closeIdleConnections func()
 
-	// Precomputed from cfg: used on every /service call.
-	nextURL  string // NEXT + "/service"
-	nextBase string // NEXT as configured, reported in errors
-	nextHost string // NEXT's host:port, a metrics label
+	// next calls the next hop over the configured transport; nil at the
+	// end of the chain.
+	next nextHop
+	// nextName is NEXT as configured, reported in error answers; nextHost
+	// is its host:port, a metrics label.
+	nextName string
+	nextHost string
 
 	handler    http.Handler
 	httpServer *http.Server
+	// grpcServer serves the Hop service with TRANSPORT=grpc; nil otherwise.
+	grpcServer grpcServer
+	// xdsServing follows the serving mode of a gRPC server that takes its
+	// listener from xDS, for readiness; nil without xDS.
+	xdsServing *xdsServingGate
 	draining   atomic.Bool
 }
 
-// New wires a Server from its dependencies.
-func New(d Deps) *Server {
+// instrumentation is what the OpenTelemetry handlers of both transports
+// are built from.
+type instrumentation struct {
+	tracerProvider trace.TracerProvider
+	propagator     propagation.TextMapPropagator
+	meterProvider  metric.MeterProvider
+}
+
+// New wires a Server from its dependencies. With TRANSPORT=grpc it also
+// builds the gRPC server and the client connection to the next hop (which
+// connects lazily, on the first call); the errors come from those.
+func New(d Deps) (*Server, error) {
 	// A Config built by hand (not by config.FromEnv) may leave durations at
 	// zero; a zero downstream timeout would fail every call at once.
 	if d.Config.DownstreamTimeout <= 0 {
@@ -112,34 +123,47 @@ func New(d Deps) *Server {
 		d.Transport = NewDownstreamTransport()
 	}
 	s := &Server{
-		cfg:        d.Config,
-		log:        d.Logger,
-		metrics:    d.Metrics,
-		tracer:     d.TracerProvider.Tracer(instrumentationName),
-		propagator: d.Propagator,
+		cfg:     d.Config,
+		log:     d.Logger,
+		metrics: d.Metrics,
+		tracer:  d.TracerProvider.Tracer(instrumentationName),
 	}
-	if next := d.Config.Next; next != nil {
-		s.nextURL = d.Config.NextServiceURL()
-		s.nextBase = next.String()
-		s.nextHost = next.Host
+	inst := instrumentation{
+		tracerProvider: d.TracerProvider,
+		propagator:     d.Propagator,
+		// otelhttp and otelgrpc would otherwise fall back to OpenTelemetry's
+		// global meter provider; the app's metrics come from Prometheus.
+		meterProvider: metricnoop.NewMeterProvider(),
 	}
-	// otelhttp would otherwise fall back to OpenTelemetry's global meter
-	// provider; the app's metrics come from Prometheus instead.
-	meterProvider := metricnoop.NewMeterProvider()
-	// requestid's Transport does not pass CloseIdleConnections on, so keep
-	// the base transport to reach its pool directly.
-	if c, ok := d.Transport.(interface{ CloseIdleConnections() }); ok {
-		s.closeIdleConnections = c.CloseIdleConnections
-	} else {
-		s.closeIdleConnections = func() {}
+
+	switch cfg := d.Config; {
+	case cfg.Next != nil:
+		s.next = newHTTPNextHop(cfg, d.Transport, d.Propagator)
+		s.nextName, s.nextHost = cfg.Next.String(), cfg.Next.Host
+	case cfg.NextGRPC != nil:
+		next, err := newGRPCNextHop(*cfg.NextGRPC, cfg.DownstreamTimeout, inst)
+		if err != nil {
+			return nil, err
+		}
+		s.next = next
+		s.nextName, s.nextHost = cfg.NextGRPC.String(), cfg.NextGRPC.Endpoint
 	}
-	s.client = &http.Client{
-		Transport: requestid.NewTransport(d.Transport),
-		// A redirect from the next hop is a wrong answer, not something
-		// to follow.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+
+	if d.Config.Transport == config.TransportGRPC {
+		if d.Config.XDSBootstrapConfigured {
+			s.xdsServing = newXDSServingGate(d.Logger)
+		}
+		gs, err := s.newGRPCServer(inst)
+		if err != nil {
+			if s.next != nil {
+				s.next.close()
+			}
+			return nil, err
+		}
+		s.grpcServer = gs
 	}
-	s.handler = s.routes(d.TracerProvider, d.Propagator, meterProvider)
+
+	s.handler = s.routes(inst)
 	s.httpServer = &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -149,92 +173,18 @@ func New(d Deps) *Server {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(d.Logger.Handler(), slog.LevelWarn),
 	}
-	return s
-}
-
-// NewDownstreamTransport returns the transport used to call the next hop.
-// Unlike http.DefaultTransport it keeps enough idle connections per host for
-// a busy chain (the default of 2 forces a new TCP connection per request
-// under load) and ignores HTTP(S)_PROXY: the next hop is reached directly,
-// or through the Istio sidecar, which intercepts transparently.
-func NewDownstreamTransport() *http.Transport {
-	return &http.Transport{
-		Proxy: nil,
-		DialContext: (&net.Dialer{
-			Timeout:   config.DefaultDownstreamTimeout,
-			KeepAlive: 30 * time.Second,
-		}).DialContext,
-		MaxIdleConns:          512,
-		MaxIdleConnsPerHost:   512,
-		IdleConnTimeout:       90 * time.Second,
-		ExpectContinueTimeout: time.Second,
-	}
+	return s, nil
 }
 
 // Handler is the complete HTTP handler (routes and middleware), for tests
 // and benchmarks that drive it without a listener.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Ready reports whether the server accepts new work (false while draining).
-func (s *Server) Ready() bool { return !s.draining.Load() }
+// Ready reports whether the server accepts new work: false while
+// draining, and, when the gRPC server takes its listener from xDS, while
+// that listener is not serving.
+func (s *Server) Ready() bool { return !s.draining.Load() && s.xdsServingOrUnused() }
 
-// Serve serves on ln until ctx is cancelled, then shuts down gracefully:
-//
-//  1. /readyz turns 503 and keep-alives are disabled, while the listener
-//     stays open for Config.DrainDelay so Kubernetes can take the pod out
-//     of its Service endpoints before new connections would be refused;
-//  2. the listener closes and in-flight requests get up to
-//     Config.ShutdownTimeout to finish;
-//  3. connections still open after that are closed and an error returned.
-//
-// Serve returns nil after a clean shutdown. It closes ln.
-func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- s.httpServer.Serve(ln) }()
-	s.log.Info("serving",
-		slog.String("addr", ln.Addr().String()),
-		slog.String("hop", s.cfg.ServiceType),
-		slog.String("next", s.nextBase),
-		slog.String("dns_name", s.cfg.DNSName()),
-	)
-
-	select {
-	case err := <-serveErr:
-		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
-	case <-ctx.Done():
-	}
-
-	s.draining.Store(true)
-	s.httpServer.SetKeepAlivesEnabled(false)
-	s.log.Info("shutdown requested: draining",
-		slog.String("drain_delay", s.cfg.DrainDelay.String()),
-		slog.String("shutdown_timeout", s.cfg.ShutdownTimeout.String()))
-	if s.cfg.DrainDelay > 0 {
-		timer := time.NewTimer(s.cfg.DrainDelay)
-		select {
-		case <-timer.C:
-		case err := <-serveErr:
-			timer.Stop()
-			return fmt.Errorf("serve %s: %w", ln.Addr(), err)
-		}
-	}
-
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.ShutdownTimeout)
-	defer cancel()
-	// Pooled connections to the next hop are closed once no request can use
-	// them any more. Left open, a connection the pool dialled but never used
-	// would hold up the next hop's own shutdown: net/http waits 5 s before
-	// treating such a connection as idle.
-	defer s.closeIdleConnections()
-	if err := s.httpServer.Shutdown(shutdownCtx); err != nil {
-		_ = s.httpServer.Close()
-		<-serveErr
-		return fmt.Errorf("graceful shutdown did not finish within %s; remaining connections closed: %w",
-			s.cfg.ShutdownTimeout, err)
-	}
-	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
-	}
-	s.log.Info("shutdown complete")
-	return nil
-}
+// xdsServingOrUnused is false only while an xDS-managed gRPC listener is
+// not serving (istiod has not sent it yet, or sent one it cannot use).
+func (s *Server) xdsServingOrUnused() bool { return s.xdsServing == nil || s.xdsServing.isServing() }

@@ -28,11 +28,11 @@ func TestGracefulShutdown(t *testing.T) {
 	})
 	ln := listenLoopback(t)
 	url := "http://" + ln.Addr().String()
-	srv := server.New(server.Deps{Config: cfg})
+	srv := newServer(t, server.Deps{Config: cfg})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
+	go func() { done <- srv.Serve(ctx, server.Listeners{HTTP: ln}) }()
 
 	client := newTestClient()
 	if status, _, _ := get(t, client, url+"/readyz", nil); status != http.StatusOK {
@@ -121,10 +121,10 @@ func TestShutdownTimeout(t *testing.T) {
 		"SERVICE_TYPE": "A", "NEXT": next, "DRAIN_DELAY": "0s", "SHUTDOWN_TIMEOUT": "200ms", "DOWNSTREAM_TIMEOUT": "30s",
 	})
 	ln := listenLoopback(t)
-	srv := server.New(server.Deps{Config: cfg})
+	srv := newServer(t, server.Deps{Config: cfg})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, ln) }()
+	go func() { done <- srv.Serve(ctx, server.Listeners{HTTP: ln}) }()
 
 	go func() {
 		resp, err := newTestClient().Get("http://" + ln.Addr().String() + "/service")
@@ -163,10 +163,10 @@ func (c *closeIdleTransport) CloseIdleConnections() { close(c.closed) }
 func TestShutdownClosesPooledConnections(t *testing.T) {
 	base := &closeIdleTransport{RoundTripper: server.NewDownstreamTransport(), closed: make(chan struct{})}
 	cfg := newConfig(t, map[string]string{"SERVICE_TYPE": "A", "NEXT": "http://127.0.0.1:1"})
-	srv := server.New(server.Deps{Config: cfg, Transport: base})
+	srv := newServer(t, server.Deps{Config: cfg, Transport: base})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, listenLoopback(t)) }()
+	go func() { done <- srv.Serve(ctx, server.Listeners{HTTP: listenLoopback(t)}) }()
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)

@@ -1,0 +1,116 @@
+package components
+
+import (
+	"encoding/json"
+
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	networkingv1 "istio.io/api/networking/v1"
+)
+
+// hopServicePorts are a hop's Service ports: HTTP, the tutorial's, and
+// with the grpc transport the port the previous hop calls.
+func hopServicePorts(s SampleChainSpec) []ServicePort {
+	ports := []ServicePort{{Name: "http-web", Port: s.Port}}
+	if s.Transport == ChainTransportGRPC {
+		ports = append(ports, ServicePort{Name: "grpc-hop", Port: s.GRPCPort})
+	}
+	return ports
+}
+
+// proxylessPodLabels are the labels of a proxyless hop's pods: the mesh's
+// opt-in to injection, and security.istio.io/tlsMode, which the
+// grpc-agent template cannot set (Istio's docs: the application decides
+// whether it uses the mesh's credentials) and by which istiod tells its
+// clients that the endpoint speaks mTLS.
+func proxylessPodLabels(p *ProxylessInjection) map[string]string {
+	return mergeMaps(p.PodLabels, map[string]string{"security.istio.io/tlsMode": "istio"})
+}
+
+// proxylessPodAnnotations select the grpc-agent template and hold the app
+// until pilot-agent is ready: without the xDS bootstrap it writes, the
+// app's gRPC server and client could not start.
+func proxylessPodAnnotations(p *ProxylessInjection) map[string]string {
+	proxyConfig, _ := json.Marshal(map[string]bool{"holdApplicationUntilProxyStarts": true})
+	return mergeMaps(p.PodAnnotations, map[string]string{
+		"inject.istio.io/templates": GRPCAgentTemplate,
+		"proxy.istio.io/config":     string(proxyConfig),
+	})
+}
+
+// grpcAgentContainer is the pod's own istio-proxy container, which
+// istiod's injector merges the template's onto (Istio's documented way to
+// customize the injected container; image "auto" keeps the injected
+// image). The grpc-agent template sets no securityContext, so without this
+// the app namespace's restricted Pod Security would refuse the pod; it
+// runs as the sidecar's user, as Envoy's template does. Its resources are
+// pilot-agent's alone (BENCHMARKS.md: about 34 MiB resident); the chart's
+// proxy resources, which the template would apply, are sized for Envoy.
+func grpcAgentContainer() corev1.ContainerArgs {
+	sc := restrictedContainerSecurityContext(true)
+	sc.RunAsUser, sc.RunAsGroup, sc.RunAsNonRoot = pulumi.Int(SidecarUID), pulumi.Int(SidecarUID), pulumi.Bool(true)
+	return corev1.ContainerArgs{
+		Name:  pulumi.String("istio-proxy"),
+		Image: pulumi.String("auto"),
+		// The API server defaults the pull policy before the injector
+		// runs, from this image: "auto" has no tag, so it would be Always,
+		// and the merge keeps ours. IfNotPresent is what the injected,
+		// tagged proxy image would get by itself.
+		ImagePullPolicy: pulumi.String("IfNotPresent"),
+		SecurityContext: sc,
+		Resources:       grpcAgentResources.args(),
+	}
+}
+
+// grpcAgentResources are the injected pilot-agent's requests and limits.
+var grpcAgentResources = Resources{
+	Requests: ResourceList{CPU: "10m", Memory: "48Mi"},
+	Limits:   ResourceList{CPU: "500m", Memory: "128Mi"},
+}
+
+// hopDestinationRule is the TLS a client uses to each port of a proxyless
+// hop. Proxyless clients do no auto-mTLS: without ISTIO_MUTUAL for the
+// gRPC port they would call in plaintext, which STRICT refuses. The HTTP
+// port is plain (the hop's own net/http server; no proxy stands in front
+// of it): DISABLE keeps an Envoy caller, the ingress gateway in
+// particular, from sending it the mTLS its auto-mTLS would choose for an
+// endpoint labeled tlsMode istio.
+func hopDestinationRule(s SampleChainSpec, hop, namespace string) *networkingv1.DestinationRule {
+	return &networkingv1.DestinationRule{
+		Host: HopServiceName(hop) + "." + namespace + ".svc." + ClusterDomain,
+		TrafficPolicy: &networkingv1.TrafficPolicy{
+			PortLevelSettings: []*networkingv1.TrafficPolicy_PortTrafficPolicy{
+				{Port: &networkingv1.PortSelector{Number: uint32(s.GRPCPort)}, Tls: &networkingv1.ClientTLSSettings{Mode: networkingv1.ClientTLSSettings_ISTIO_MUTUAL}},
+				{Port: &networkingv1.PortSelector{Number: uint32(s.Port)}, Tls: &networkingv1.ClientTLSSettings{Mode: networkingv1.ClientTLSSettings_DISABLE}},
+			},
+		},
+	}
+}
+
+// newHopDestinationRule registers hopDestinationRule for hop i.
+func newHopDestinationRule(ctx *pulumi.Context, s SampleChainSpec, i int, mesh MeshAttachment, parent pulumi.ResourceOption) error {
+	name := HopServiceName(s.Hops[i])
+	_, err := newIstioResourceInNamespace(ctx, name+"-tls", istioResource{
+		apiVersion: "networking.istio.io/v1", kind: "DestinationRule", name: name, namespace: mesh.AppNamespace,
+	}, func(ns string) interface{} { return explicitTLSModes(hopDestinationRule(s, s.Hops[i], ns)) }, parent, pulumi.DependsOn(mesh.IstioAPI))
+	return err
+}
+
+// explicitTLSModes is the rule's spec with every port's TLS mode written
+// out: Istio's JSON leaves out enum zero values, and DISABLE is
+// ClientTLSSettings' zero, so the rendered rule would read "tls: {}"
+// where a reviewer needs to see "mode: DISABLE" (Istio reads both alike).
+func explicitTLSModes(dr *networkingv1.DestinationRule) interface{} {
+	spec, err := specMap(dr)
+	if err != nil {
+		return dr // specMap of the same value fails again where it is registered, with the error
+	}
+	policy, _ := spec["trafficPolicy"].(map[string]interface{})
+	settings, _ := policy["portLevelSettings"].([]interface{})
+	for _, p := range settings {
+		if tls, ok := p.(map[string]interface{})["tls"].(map[string]interface{}); ok && tls["mode"] == nil {
+			tls["mode"] = networkingv1.ClientTLSSettings_DISABLE.String()
+		}
+	}
+	return spec
+}
