@@ -68,17 +68,22 @@ fuzz: ## Fuzz the config reader and validators for FUZZ_TIME (default 20s): no p
 jaeger-test: jaeger ## sample-app's chain traced into a real Jaeger on loopback.
 	cd sample-app && JAEGER_BIN=$(JAEGER_BIN) $(GO) test -count=1 -run 'Jaeger' ./...
 
+# The long suites print go test -v's stream as it comes and, at the end,
+# every failed test's output again (gotestsum, pinned in tools/gotestsum):
+# a log's tail, all a CI run may show, then names the failure.
+GOTESTSUM = $(GO) tool -modfile=$(CURDIR)/tools/gotestsum/go.mod gotestsum --format standard-verbose
+
 .PHONY: engine-test
 engine-test: tools ## The stack rendered, previewed and changed under the real Pulumi engine and kubernetes provider.
-	$(GO) test -count=1 -v ./test/engine/
+	$(GOTESTSUM) -- -count=1 ./test/engine/
 
 .PHONY: e2e
 e2e: tools $(SANDBOX) ## The tutorial replayed on a fresh sandbox with real pods, the failure drills, destroy; then sandbox-down, checked to leave nothing behind.
 	$(SANDBOX) down >/dev/null
 	$(SANDBOX) up
-	rc=0; SANDBOX_KUBECONFIG=$(SANDBOX_KUBECONFIG) $(GO) test -count=1 -v -timeout 60m ./test/e2e/ || rc=1; \
+	rc=0; SANDBOX_KUBECONFIG=$(SANDBOX_KUBECONFIG) $(GOTESTSUM) -- -count=1 -timeout 60m ./test/e2e/ || rc=1; \
 	$(SANDBOX) down >/dev/null || rc=1; \
-	SANDBOX_AFTER_DOWN=1 $(GO) test -count=1 -v -run '^TestSandboxDown' ./test/e2e/ || rc=1; \
+	SANDBOX_AFTER_DOWN=1 $(GOTESTSUM) -- -count=1 -run '^TestSandboxDown' ./test/e2e/ || rc=1; \
 	exit $$rc
 
 # staticcheck, pinned in tools/staticcheck, analyses the module of the

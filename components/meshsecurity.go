@@ -48,7 +48,7 @@ func newSecurityPolicies(ctx *pulumi.Context, s IstioMeshSpec, ns meshNamespaces
 		// is allowed only when another policy allows it.
 		out.allowNothing, err = newIstioResource(ctx, "allow-nothing", istioResource{
 			apiVersion: "security.istio.io/v1", kind: "AuthorizationPolicy", name: AllowNothingPolicy, namespace: appNS,
-			spec: explicitAction(allowNothingSpec(proxyless)),
+			spec: allowNothingSpec(proxyless),
 		}, parent, afterIstioAPI)
 		if err != nil {
 			return meshSecurity{}, err
@@ -95,20 +95,6 @@ func allowNothingSpec(proxyless bool) *securityv1.AuthorizationPolicy {
 	if proxyless {
 		spec.Rules = []*securityv1.Rule{{From: []*securityv1.Rule_From{{Source: &securityv1.Source{Principals: []string{NobodyPrincipal}}}}}}
 	}
-	return spec
-}
-
-// explicitAction is the policy's spec with its action written out: Istio's
-// JSON leaves out enum zero values, and ALLOW is the zero, so the empty
-// ALLOW would be "spec: {}", which the provider sends as a null spec when
-// the policy changes to it from one with rules (the API server refuses
-// that), and which a reviewer would have to know means ALLOW.
-func explicitAction(p *securityv1.AuthorizationPolicy) interface{} {
-	spec, err := specMap(p)
-	if err != nil {
-		return p // specMap of the same value fails again where it is registered, with the error
-	}
-	spec["action"] = p.Action.String()
 	return spec
 }
 

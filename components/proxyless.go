@@ -92,25 +92,6 @@ func newHopDestinationRule(ctx *pulumi.Context, s SampleChainSpec, i int, mesh M
 	name := HopServiceName(s.Hops[i])
 	_, err := newIstioResourceInNamespace(ctx, name+"-tls", istioResource{
 		apiVersion: "networking.istio.io/v1", kind: "DestinationRule", name: name, namespace: mesh.AppNamespace,
-	}, func(ns string) interface{} { return explicitTLSModes(hopDestinationRule(s, s.Hops[i], ns)) }, parent, pulumi.DependsOn(mesh.IstioAPI))
+	}, func(ns string) interface{} { return hopDestinationRule(s, s.Hops[i], ns) }, parent, pulumi.DependsOn(mesh.IstioAPI))
 	return err
-}
-
-// explicitTLSModes is the rule's spec with every port's TLS mode written
-// out: Istio's JSON leaves out enum zero values, and DISABLE is
-// ClientTLSSettings' zero, so the rendered rule would read "tls: {}"
-// where a reviewer needs to see "mode: DISABLE" (Istio reads both alike).
-func explicitTLSModes(dr *networkingv1.DestinationRule) interface{} {
-	spec, err := specMap(dr)
-	if err != nil {
-		return dr // specMap of the same value fails again where it is registered, with the error
-	}
-	policy, _ := spec["trafficPolicy"].(map[string]interface{})
-	settings, _ := policy["portLevelSettings"].([]interface{})
-	for _, p := range settings {
-		if tls, ok := p.(map[string]interface{})["tls"].(map[string]interface{}); ok && tls["mode"] == nil {
-			tls["mode"] = networkingv1.ClientTLSSettings_DISABLE.String()
-		}
-	}
-	return spec
 }

@@ -6,7 +6,7 @@
 #   .tools/etcd-<ETCD_VERSION>/etcd
 #   .tools/kwok-<KWOK_VERSION>/kwok, stages.yaml   (kwok's own "fast" stages, from its module)
 #   .tools/coredns-<COREDNS_VERSION>/coredns       (tools/coredns: only the plugins the sandbox uses)
-#   .tools/istio-<ISTIO_MODULE_VERSION>/{pilot-discovery,install-cni,istio-cni,pilot-agent}
+#   .tools/istio-<ISTIO_MODULE_VERSION>/{pilot-discovery,install-cni,istio-cni,pilot-agent,istio-analyze}
 #   .tools/pause-<PAUSE_VERSION>/pause             (Kubernetes' build/pause/linux/pause.c, gcc -static)
 #   .tools/prometheus-<PROMETHEUS_MODULE_VERSION>/prometheus   (Kubernetes discovery only)
 #
@@ -124,8 +124,9 @@ build_pause() {
 }
 
 k8s_names=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
-istio_names=(pilot-discovery install-cni istio-cni pilot-agent)
+istio_names=(pilot-discovery install-cni istio-cni pilot-agent istio-analyze)
 declare -A istio_pkg=([pilot-discovery]=istio.io/istio/pilot/cmd/pilot-discovery
+	[istio-analyze]=github.com/play-kubernetes/play-kubernetes/tools/sandbox/istioanalyze
 	[install-cni]=istio.io/istio/cni/cmd/install-cni [istio-cni]=istio.io/istio/cni/cmd/istio-cni
 	[pilot-agent]=istio.io/istio/pilot/cmd/pilot-agent)
 
@@ -153,7 +154,7 @@ for name in "${names[@]}"; do
 	kube-apiserver | kube-controller-manager | kube-scheduler | kubelet | kube-proxy | kubectl)
 		out="$k8s_dir/$name"
 		;;
-	pilot-discovery)
+	pilot-discovery | istio-analyze)
 		out="$istio_dir/$name"
 		[[ -x "$out" ]] || go_build_atomic "$out" tools/sandbox "${istio_pkg[$name]}" "$istio_ldflags" "$istiod_tags"
 		;;

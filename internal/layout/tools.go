@@ -34,7 +34,8 @@ func (l Layout) KwokStages() string { return l.tool("kwok", "KWOK_VERSION", "sta
 func (l Layout) CoreDNS() string { return l.tool("coredns", "COREDNS_VERSION", "coredns") }
 
 // Istio is one binary of the pinned istio.io/istio module (pilot-discovery,
-// install-cni, istio-cni, pilot-agent).
+// install-cni, istio-cni, pilot-agent, and istio-analyze: Istio's analyzers
+// over rendered stacks, tools/sandbox/istioanalyze).
 func (l Layout) Istio(bin string) string { return l.tool("istio", "ISTIO_MODULE_VERSION", bin) }
 
 // Pause is the pod sandbox's pause binary.

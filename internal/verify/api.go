@@ -8,13 +8,11 @@ import (
 	"strings"
 
 	"github.com/play-kubernetes/play-kubernetes/components"
-	appsv1 "k8s.io/api/apps/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	kstatus "sigs.k8s.io/cli-utils/pkg/kstatus/status"
 )
 
 // The API-level checks, by name.
@@ -78,58 +76,14 @@ func (t Target) namespaces() []string {
 // rules of kubectl, Flux and Config Sync) judges it: observed, rolled
 // out, all replicas available.
 func workloadsAvailable(ctx context.Context, c *Cluster, t Target) (string, error) {
-	var seen, problems []string
-	names := map[string]bool{}
-	judge := func(obj runtime.Object, gvk schema.GroupVersionKind, ns, name string) error {
-		u, err := toUnstructured(obj, gvk)
-		if err != nil {
-			return err
-		}
-		res, err := kstatus.Compute(u)
-		if err != nil {
-			return fmt.Errorf("%s %s/%s: %w", gvk.Kind, ns, name, err)
-		}
-		if res.Status == kstatus.CurrentStatus {
-			seen = append(seen, fmt.Sprintf("%s/%s", ns, name))
-		} else {
-			problems = append(problems, fmt.Sprintf("%s/%s %s: %s", ns, name, res.Status, res.Message))
-		}
-		return nil
+	w, err := judgeWorkloads(ctx, c, t)
+	if err != nil {
+		return "", err
 	}
-	for _, ns := range t.namespaces() {
-		list, err := c.Kube.AppsV1().Deployments(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return "", err
-		}
-		for i := range list.Items {
-			d := &list.Items[i]
-			if ns == t.Namespace {
-				names[d.Name] = true
-			}
-			if err := judge(d, appsv1.SchemeGroupVersion.WithKind("Deployment"), ns, d.Name); err != nil {
-				return "", err
-			}
-		}
-		sets, err := c.Kube.AppsV1().DaemonSets(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return "", err
-		}
-		for i := range sets.Items {
-			ds := &sets.Items[i]
-			if err := judge(ds, appsv1.SchemeGroupVersion.WithKind("DaemonSet"), ns, ds.Name); err != nil {
-				return "", err
-			}
-		}
+	if err := w.err(); err != nil {
+		return "", err
 	}
-	for _, hop := range t.Hops {
-		if !names[components.HopServiceName(hop)] {
-			problems = append(problems, fmt.Sprintf("no deployment %s/%s", t.Namespace, components.HopServiceName(hop)))
-		}
-	}
-	if len(problems) > 0 {
-		return "", fmt.Errorf("%s", strings.Join(problems, "; "))
-	}
-	return strings.Join(seen, ", ") + " current", nil
+	return strings.Join(w.current, ", ") + " current", nil
 }
 
 // toUnstructured is a typed object as kstatus reads it (typed lists leave

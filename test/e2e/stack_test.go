@@ -3,12 +3,14 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	playk8s "github.com/play-kubernetes/play-kubernetes"
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
 	"github.com/play-kubernetes/play-kubernetes/internal/layout"
+	"github.com/play-kubernetes/play-kubernetes/internal/verify"
 	"github.com/play-kubernetes/play-kubernetes/test/utils"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
@@ -91,7 +93,24 @@ func (d *deployment) up(t *testing.T) map[string]int {
 	}
 	t.Logf("up: %v in %s", *res.Summary.ResourceChanges, time.Since(start).Round(100*time.Millisecond))
 	d.outputs = res.Outputs
+	d.awaitRollouts(t)
 	return *res.Summary.ResourceChanges
+}
+
+// awaitRollouts waits, as playk8s up does after the engine, until every
+// workload is rolled out: the provider's awaiter can report a rollback's
+// rollout done before it is (verify.RolledOut), and the checks after an
+// up count what runs.
+func (d *deployment) awaitRollouts(t *testing.T) {
+	t.Helper()
+	cluster, target := d.verifyTarget(t)
+	r, err := verify.RolledOut(context.Background(), cluster, target, 5*time.Minute, time.Second)
+	if len(r.Late) > 0 {
+		t.Logf("still rolling out when up returned: %s; rolled out %s later", strings.Join(r.Late, "; "), r.Waited.Round(100*time.Millisecond))
+	}
+	if err != nil {
+		t.Fatalf("after up: %v", err)
+	}
 }
 
 // previewOps runs a preview and returns the operation per resource URN that is not "same".

@@ -14,19 +14,8 @@ import (
 // playk8s verify does, with the stack's own outputs.
 func runVerify(t *testing.T, d *deployment, opts verify.Options) *verify.Report {
 	t.Helper()
-	cfg, err := clientcmd.BuildConfigFromFlags("", d.kubectl.Kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cluster, err := verify.NewCluster(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	values := map[string]interface{}{}
-	for k, v := range d.outputs {
-		values[k] = v.Value
-	}
-	report, err := verify.Run(context.Background(), cluster, verify.TargetFromOutputs(values), opts)
+	cluster, target := d.verifyTarget(t)
+	report, err := verify.Run(context.Background(), cluster, target, opts)
 	if err != nil {
 		t.Fatalf("verify: %v", err)
 	}
@@ -84,4 +73,23 @@ func checkVerifySeesUnready(t *testing.T, d *deployment) {
 	if !ok || res.Status != verify.StatusFail || !strings.Contains(res.Detail, appNamespace+"/webserver") {
 		t.Errorf("verify during a stuck rollout: %+v, want %q to fail naming %s/webserver", res, verify.CheckDeployments, appNamespace)
 	}
+}
+
+// verifyTarget is the sandbox as verify reaches it, and the deployed stack
+// as verify reads it from the last up's outputs.
+func (d *deployment) verifyTarget(t *testing.T) (*verify.Cluster, verify.Target) {
+	t.Helper()
+	cfg, err := clientcmd.BuildConfigFromFlags("", d.kubectl.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cluster, err := verify.NewCluster(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := map[string]interface{}{}
+	for k, v := range d.outputs {
+		values[k] = v.Value
+	}
+	return cluster, verify.TargetFromOutputs(values)
 }

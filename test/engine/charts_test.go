@@ -33,7 +33,8 @@ type renderedRelease struct {
 
 // stackReleases evaluates a stack under mocks and renders each of its Helm
 // releases client-side, as `helm template` would: no cluster needed.
-func stackReleases(t *testing.T, stackName string) []renderedRelease {
+// overrides are config values set on top of the stack file's.
+func stackReleases(t *testing.T, stackName string, overrides map[string]string) []renderedRelease {
 	t.Helper()
 	charts, err := layout.IstioModuleCharts(context.Background())
 	if err != nil {
@@ -45,6 +46,9 @@ func stackReleases(t *testing.T, stackName string) []renderedRelease {
 	}
 	cfg["istio:chartDir"] = charts
 	cfg["chain:image"] = prebuiltImage
+	for k, v := range overrides {
+		cfg[k] = v
+	}
 	var secrets []string
 	if cfg["telemetry:grafana"] == "true" {
 		// Supplied, so the program needs no pulumi-random.
@@ -88,8 +92,10 @@ func stackReleases(t *testing.T, stackName string) []renderedRelease {
 		}
 		out = append(out, rr)
 	}
-	if len(out) < 4 {
-		t.Fatalf("the %s stack registers %d Helm releases, want base, cni, istiod, gateway", stackName, len(out))
+	// The ingress gateway is a release of its own unless the Gateway API
+	// makes it (istio:ingress.api gateway-api).
+	if len(out) < 3 {
+		t.Fatalf("the %s stack registers %d Helm releases, want at least base, cni, istiod", stackName, len(out))
 	}
 	return out
 }
@@ -113,7 +119,7 @@ func TestIstioChartsPassPodSecurity(t *testing.T) {
 	for _, stackName := range []string{"dev", "prod"} {
 		t.Run(stackName, func(t *testing.T) {
 			workloads := 0
-			for _, rel := range stackReleases(t, stackName) {
+			for _, rel := range stackReleases(t, stackName, nil) {
 				level, ok := levels[rel.namespace]
 				if !ok {
 					t.Errorf("release %s installs into %s, whose Pod Security level this test does not know", rel.name, rel.namespace)
