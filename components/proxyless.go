@@ -27,15 +27,21 @@ func proxylessPodLabels(p *ProxylessInjection) map[string]string {
 	return mergeMaps(p.PodLabels, map[string]string{"security.istio.io/tlsMode": "istio"})
 }
 
-// proxylessPodAnnotations select the grpc-agent template and hold the app
+// ProxylessPodAnnotations select the grpc-agent template and hold the app
 // until pilot-agent is ready: without the xDS bootstrap it writes, the
-// app's gRPC server and client could not start.
-func proxylessPodAnnotations(p *ProxylessInjection) map[string]string {
+// app's gRPC server and client could not start. Every proxyless pod
+// carries them (the hops, and test/e2e's probes).
+func ProxylessPodAnnotations() map[string]string {
 	proxyConfig, _ := json.Marshal(map[string]bool{"holdApplicationUntilProxyStarts": true})
-	return mergeMaps(p.PodAnnotations, map[string]string{
+	return map[string]string{
 		"inject.istio.io/templates": GRPCAgentTemplate,
 		"proxy.istio.io/config":     string(proxyConfig),
-	})
+	}
+}
+
+// proxylessPodAnnotations are a hop's: the mesh's, and every proxyless pod's.
+func proxylessPodAnnotations(p *ProxylessInjection) map[string]string {
+	return mergeMaps(p.PodAnnotations, ProxylessPodAnnotations())
 }
 
 // grpcAgentContainer is the pod's own istio-proxy container, which

@@ -84,6 +84,68 @@ func freeLoopbackPort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+// runningMain is main started in a child process, its output captured.
+type runningMain struct {
+	cmd            *exec.Cmd
+	stdout, stderr bytes.Buffer
+	exited         chan error
+}
+
+// startMain starts main with env; the process is killed when the test
+// ends unless stop saw it exit.
+func startMain(t *testing.T, env ...string) *runningMain {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	m := &runningMain{cmd: mainCommand(ctx, env...), exited: make(chan error, 1)}
+	m.cmd.Stdout, m.cmd.Stderr = &m.stdout, &m.stderr
+	if err := m.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { m.exited <- m.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = m.cmd.Process.Kill()
+		<-m.exited
+	})
+	return m
+}
+
+// get polls url until main answers it, and returns the answer.
+func (m *runningMain) get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	client := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 5 * time.Second}
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		resp, err := client.Get(url)
+		if err == nil {
+			var body bytes.Buffer
+			_, _ = body.ReadFrom(resp.Body)
+			resp.Body.Close()
+			return resp.StatusCode, body.String()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not serving on %s: %v; stderr:\n%s", url, err, m.stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop sends SIGTERM and expects a clean exit within 10 seconds.
+func (m *runningMain) stop(t *testing.T) {
+	t.Helper()
+	if err := m.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-m.exited:
+		m.exited <- err // for the cleanup
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v; stderr:\n%s", err, m.stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no exit within 10s of SIGTERM")
+	}
+}
+
 // TestServesAndStopsOnSIGTERM runs the binary's main on loopback ports,
 // checks it answers (over gRPC too with TRANSPORT=grpc), sends SIGTERM and
 // expects a clean exit with JSON logs.
@@ -108,38 +170,9 @@ func TestServesAndStopsOnSIGTERM(t *testing.T) {
 			if tt.transport == "grpc" {
 				env = append(env, fmt.Sprintf("GRPC_PORT=%d", grpcPort))
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-			defer cancel()
-			cmd := mainCommand(ctx, env...)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
-			defer func() {
-				_ = cmd.Process.Kill()
-				<-exited
-			}()
-
-			client := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 5 * time.Second}
-			url := fmt.Sprintf("http://127.0.0.1:%d/", port)
-			var body bytes.Buffer
-			for deadline := time.Now().Add(20 * time.Second); ; {
-				resp, err := client.Get(url)
-				if err == nil {
-					_, _ = body.ReadFrom(resp.Body)
-					resp.Body.Close()
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("not serving on %s: %v; stderr:\n%s", url, err, stderr.String())
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			if body.String() != want {
-				t.Errorf("GET / = %s, want %s", body.String(), want)
+			m := startMain(t, env...)
+			if _, body := m.get(t, fmt.Sprintf("http://127.0.0.1:%d/", port)); body != want {
+				t.Errorf("GET / = %s, want %s", body, want)
 			}
 			if tt.transport == "grpc" {
 				// The end of the chain answers its identity over gRPC too.
@@ -147,22 +180,10 @@ func TestServesAndStopsOnSIGTERM(t *testing.T) {
 					t.Errorf("Hop/Service = %s, want %s", got, want)
 				}
 			}
-
-			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-				t.Fatal(err)
-			}
-			select {
-			case err := <-exited:
-				if err != nil {
-					t.Fatalf("exit after SIGTERM: %v; stderr:\n%s", err, stderr.String())
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("no exit within 10s of SIGTERM")
-			}
-			exited <- nil // for the deferred cleanup
+			m.stop(t)
 
 			// Every log line is JSON; the drain is logged.
-			logs := stdout.String()
+			logs := m.stdout.String()
 			var msgs []string
 			sc := bufio.NewScanner(strings.NewReader(logs))
 			for sc.Scan() {
@@ -214,57 +235,14 @@ func TestXDSServerWaitsForItsListener(t *testing.T) {
 	bootstrap := fmt.Sprintf(`{"xds_servers":[{"server_uri":"127.0.0.1:%d","channel_creds":[{"type":"insecure"}],"server_features":["xds_v3"]}],`+
 		`"node":{"id":"sidecar~127.0.0.1~a.default~default.svc.cluster.local"},`+
 		`"server_listener_resource_name_template":"xds.istio.io/grpc/lds/inbound/%%s"}`, controlPlane)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := mainCommand(ctx, "SERVICE_TYPE=A", "LISTEN_HOST=127.0.0.1", fmt.Sprintf("PORT=%d", port),
+	m := startMain(t, "SERVICE_TYPE=A", "LISTEN_HOST=127.0.0.1", fmt.Sprintf("PORT=%d", port),
 		"TRANSPORT=grpc", fmt.Sprintf("GRPC_PORT=%d", grpcPort), "DRAIN_DELAY=0s",
 		"NEXT=xds:///service-b.default.svc.cluster.local:8001", "GRPC_XDS_BOOTSTRAP_CONFIG="+bootstrap)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	if status, body := m.get(t, fmt.Sprintf("http://127.0.0.1:%d/readyz", port)); status != http.StatusServiceUnavailable || !strings.Contains(body, "waiting for xDS") {
+		t.Errorf("/readyz = %d %s, want 503 waiting for xDS", status, body)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		_ = cmd.Process.Kill()
-		<-exited
-	}()
-
-	client := &http.Client{Transport: &http.Transport{Proxy: nil}, Timeout: 5 * time.Second}
-	url := fmt.Sprintf("http://127.0.0.1:%d/readyz", port)
-	var status int
-	var body bytes.Buffer
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		resp, err := client.Get(url)
-		if err == nil {
-			status = resp.StatusCode
-			_, _ = body.ReadFrom(resp.Body)
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not serving on %s: %v; stderr:\n%s", url, err, stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if status != http.StatusServiceUnavailable || !strings.Contains(body.String(), "waiting for xDS") {
-		t.Errorf("/readyz = %d %s, want 503 waiting for xDS", status, body.String())
-	}
-
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v; stderr:\n%s", err, stderr.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("no exit within 10s of SIGTERM")
-	}
-	exited <- nil
-	if logs := stdout.String(); !strings.Contains(logs, `"grpc_server":"xds:`) {
+	m.stop(t)
+	if logs := m.stdout.String(); !strings.Contains(logs, `"grpc_server":"xds:`) {
 		t.Errorf("the serving line does not name the xDS server:\n%s", logs)
 	}
 }

@@ -59,9 +59,8 @@ func (p probe) manifest() map[string]interface{} {
 	meta := map[string]interface{}{"name": p.name, "namespace": p.namespace, "labels": map[string]string{"app": p.name}}
 	if p.injected {
 		meta["labels"] = map[string]string{"app": p.name, "sidecar.istio.io/inject": "true"}
-		meta["annotations"] = map[string]string{"inject.istio.io/templates": components.GRPCAgentTemplate,
-			"proxy.istio.io/config": `{"holdApplicationUntilProxyStarts":true}`}
-		agent := map[string]interface{}{"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "runAsUser": 1337, "runAsGroup": 1337,
+		meta["annotations"] = components.ProxylessPodAnnotations()
+		agent := map[string]interface{}{"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "runAsUser": components.SidecarUID, "runAsGroup": components.SidecarUID,
 			"capabilities": map[string]interface{}{"drop": []string{"ALL"}}}
 		containers = append(containers, map[string]interface{}{"name": "istio-proxy", "image": "auto", "imagePullPolicy": "IfNotPresent", "securityContext": agent})
 	}

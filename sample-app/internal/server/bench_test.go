@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -66,61 +65,6 @@ func BenchmarkServiceLeaf(b *testing.B) {
 			cfg := newConfig(b, map[string]string{"SERVICE_TYPE": "C"})
 			srv := newServer(b, server.Deps{Config: cfg, TracerProvider: benchProvider(b, mode.on)})
 			benchHandler(b, srv.Handler(), "/service")
-		})
-	}
-}
-
-// BenchmarkServiceChain is /service on A through real loopback servers
-// A -> B -> C (keep-alive connections), one request at a time (latency)
-// and from parallel clients (throughput: ns/op is wall time per request).
-func BenchmarkServiceChain(b *testing.B) {
-	for _, mode := range tracingModes {
-		b.Run(mode.name, func(b *testing.B) {
-			start := func(typ, next string) *hop {
-				env := map[string]string{"SERVICE_TYPE": typ}
-				if next != "" {
-					env["NEXT"] = next
-				}
-				return startHop(b, newConfig(b, env), hopOptions{tracerProvider: benchProvider(b, mode.on)})
-			}
-			c := start("C", "")
-			bb := start("B", c.URL)
-			a := start("A", bb.URL)
-			client := &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 256}}
-			url := a.URL + "/service"
-			call := func() error {
-				resp, err := client.Get(url)
-				if err != nil {
-					return err
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					return &statusError{resp.StatusCode}
-				}
-				return nil
-			}
-
-			b.Run("sequential", func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					if err := call(); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			b.Run("parallel", func(b *testing.B) {
-				b.ReportAllocs()
-				b.SetParallelism(8) // 8 x GOMAXPROCS clients
-				b.RunParallel(func(pb *testing.PB) {
-					for pb.Next() {
-						if err := call(); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			})
 		})
 	}
 }

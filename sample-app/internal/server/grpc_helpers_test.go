@@ -48,24 +48,23 @@ type recordedHop struct {
 	spans *tracetest.SpanRecorder
 }
 
-// grpcChain starts C, B, A calling each other over plain gRPC, each with
-// its own span recorder, and returns them as A, B, C.
+// grpcChain is startChain over plain gRPC, each hop with its own span
+// recorder.
 func grpcChain(t *testing.T, env map[string]string) (a, b, c recordedHop) {
 	t.Helper()
-	start := func(typ, next string) recordedHop {
-		cfg := newConfig(t, grpcHopEnv(typ, next, env))
+	recorders := map[string]*tracetest.SpanRecorder{}
+	ha, hb, hc := startChain(t, "grpc", env, func(cfg config.Config) hopOptions {
 		rec := tracetest.NewSpanRecorder()
 		tp := sdktrace.NewTracerProvider(
 			sdktrace.WithSpanProcessor(rec),
 			sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", cfg.ServiceName))),
 		)
 		t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-		return recordedHop{hop: startGRPCHop(t, cfg, hopOptions{tracerProvider: tp}), spans: rec}
-	}
-	c = start("C", "")
-	b = start("B", c.GRPCTarget)
-	a = start("A", b.GRPCTarget)
-	return a, b, c
+		recorders[cfg.ServiceType] = rec
+		return hopOptions{tracerProvider: tp}
+	})
+	recorded := func(h *hop, name string) recordedHop { return recordedHop{hop: h, spans: recorders[name]} }
+	return recorded(ha, "A"), recorded(hb, "B"), recorded(hc, "C")
 }
 
 // waitForEnded polls until rec holds at least n ended spans: a server

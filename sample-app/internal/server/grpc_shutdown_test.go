@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"net"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -99,10 +98,7 @@ func TestGRPCGracefulShutdown(t *testing.T) {
 	<-entered
 	cancel()
 
-	client := newTestClient()
-	if status, _, _ := get(t, client, httpURL+"/readyz", nil); status != http.StatusServiceUnavailable {
-		t.Errorf("readyz during drain: %d, want 503", status)
-	}
+	readinessDuringDrain(t, newTestClient(), httpURL+"/readyz")
 	// The RPC is still in flight when the drain delay ends and the
 	// listener closes; only then may it finish.
 	waitUntilRefused(t, grpcAddr)

@@ -110,28 +110,48 @@ func startHopOn(t testing.TB, ln net.Listener, cfg config.Config, opts hopOption
 	return h
 }
 
-// chain starts C, B, A (in that order, so each knows the next URL) and
-// returns them as A, B, C.
-func chain(t testing.TB, traced bool, env map[string]string) (a, b, c *hop) {
+// startChain starts C, B, A (in that order, so each knows the next
+// hop's address) calling each other over transport ("http" or "grpc"),
+// each hop with env and the options opts gives it, and returns them as
+// A, B, C.
+func startChain(t testing.TB, transport string, env map[string]string, opts func(config.Config) hopOptions) (a, b, c *hop) {
 	t.Helper()
-	start := func(typ, next string) *hop {
+	start := func(typ string, next *hop) *hop {
+		if transport == "grpc" {
+			var target string
+			if next != nil {
+				target = next.GRPCTarget
+			}
+			cfg := newConfig(t, grpcHopEnv(typ, target, env))
+			return startGRPCHop(t, cfg, opts(cfg))
+		}
 		e := map[string]string{"SERVICE_TYPE": typ}
 		for k, v := range env {
 			e[k] = v
 		}
-		if next != "" {
-			e["NEXT"] = next
+		if next != nil {
+			e["NEXT"] = next.URL
 		}
+		cfg := newConfig(t, e)
+		return startHop(t, cfg, opts(cfg))
+	}
+	c = start("C", nil)
+	b = start("B", c)
+	a = start("A", b)
+	return a, b, c
+}
+
+// chain is startChain over HTTP, each hop exporting its spans to its own
+// in-memory exporter when traced.
+func chain(t testing.TB, traced bool, env map[string]string) (a, b, c *hop) {
+	t.Helper()
+	return startChain(t, "http", env, func(config.Config) hopOptions {
 		var opts hopOptions
 		if traced {
 			opts.exporter = tracetest.NewInMemoryExporter()
 		}
-		return startHop(t, newConfig(t, e), opts)
-	}
-	c = start("C", "")
-	b = start("B", c.URL)
-	a = start("A", b.URL)
-	return a, b, c
+		return opts
+	})
 }
 
 // waitForSpans polls until exp holds at least n spans: a server span ends
@@ -220,6 +240,30 @@ func labelsMatch(pairs []*dto.LabelPair, want map[string]string) bool {
 
 // get performs a GET with optional headers and returns status, body and
 // response headers.
+// readinessDuringDrain polls url (a /readyz) once Serve's context is
+// cancelled, until it answers 503, and returns that answer. Serve turns
+// readiness off in its own goroutine when it sees the cancel, while the
+// drain delay keeps the listener open: a 200 may still come first, a
+// refused connection means the listener closed before readiness said 503.
+func readinessDuringDrain(t testing.TB, client *http.Client, url string) *http.Response {
+	t.Helper()
+	for {
+		resp, err := client.Get(url)
+		if err != nil {
+			t.Fatalf("GET %s during drain: %v (the listener closed before readiness turned 503)", url, err)
+		}
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusServiceUnavailable:
+			return resp
+		case http.StatusOK:
+			time.Sleep(5 * time.Millisecond)
+		default:
+			t.Fatalf("GET %s during drain: %d, want 503", url, resp.StatusCode)
+		}
+	}
+}
+
 func get(t testing.TB, client *http.Client, url string, headers map[string]string) (int, []byte, http.Header) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)

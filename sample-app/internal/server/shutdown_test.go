@@ -61,15 +61,8 @@ func TestGracefulShutdown(t *testing.T) {
 	shutdownStarted := time.Now()
 	cancel()
 
-	// The drain delay keeps the listener open; readiness turns 503 at once.
-	resp, err := client.Get(url + "/readyz")
-	if err != nil {
-		t.Fatalf("readyz during drain: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusServiceUnavailable {
-		t.Errorf("readyz during drain: %d, want 503", resp.StatusCode)
-	}
+	// The drain delay keeps the listener open; readiness turns 503 within it.
+	resp := readinessDuringDrain(t, client, url+"/readyz")
 	// Clients are told to reconnect (elsewhere) instead of reusing the connection.
 	if !resp.Close {
 		t.Error("keep-alive still on during drain")
