@@ -6,6 +6,9 @@
 # throughput; p50/p90/p99 latency, throughput, CPU per request, errors).
 # Traced hops export over OTLP/HTTP, as in production, to a sink on
 # 127.0.0.1 that drops the spans (-exporter count: dropped before export).
+# The hops call each other over HTTP; -transport grpc or grpc-mtls (each
+# hop its own certificate from a throwaway CA, as under the mesh's STRICT
+# mTLS) runs the same load over the proxyless transport's protocol.
 #
 # Usage: hack/bench-sample-app.sh [loadgen flags]
 #   defaults: -rounds 3 -rate 1000 -duration 10s -workers 32 -closed-duration 10s

@@ -10,11 +10,20 @@ import (
 	"sync/atomic"
 
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/config"
+	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/localmtls"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/server"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/tracing"
 )
 
-// chain is A -> B -> C on loopback.
+// How the hops call each other (-transport).
+const (
+	transportHTTP     = "http"
+	transportGRPC     = "grpc"
+	transportGRPCMTLS = "grpc-mtls"
+)
+
+// chain is A -> B -> C on loopback; A is called over HTTP whatever the
+// hops speak among themselves, as the ingress gateway calls it.
 type chain struct {
 	url       string // A's /service
 	providers []tracing.Provider
@@ -23,11 +32,18 @@ type chain struct {
 	stop      func() error
 }
 
-// startChain starts C, B and A. Traced, each hop has its own SDK provider
-// and exporter, as each pod does; with the OTLP exporter they all post to
-// one sink, as to one collector.
-func startChain(traced bool, exporter string) (*chain, error) {
+// startChain starts C, B and A, calling each other over transport. Traced,
+// each hop has its own SDK provider and exporter, as each pod does; with
+// the OTLP exporter they all post to one sink, as to one collector.
+func startChain(traced bool, exporter, transport string) (*chain, error) {
 	ch := &chain{}
+	var ca *localmtls.CA
+	if transport == transportGRPCMTLS {
+		var err error
+		if ca, err = localmtls.NewCA(); err != nil {
+			return nil, err
+		}
+	}
 	if traced && exporter == exporterOTLP {
 		sink, err := startOTLPSink()
 		if err != nil {
@@ -51,6 +67,9 @@ func startChain(traced bool, exporter string) (*chain, error) {
 	next := ""
 	for _, typ := range []string{"C", "B", "A"} {
 		env := map[string]string{"SERVICE_TYPE": typ, "LISTEN_HOST": "127.0.0.1", "DRAIN_DELAY": "0s"}
+		if transport != transportHTTP {
+			env["TRANSPORT"] = "grpc"
+		}
 		if next != "" {
 			env["NEXT"] = next
 		}
@@ -70,28 +89,43 @@ func startChain(traced bool, exporter string) (*chain, error) {
 			tp = tracing.NewProvider(tracing.Options{ServiceName: cfg.ServiceName, Exporter: exp})
 		}
 		ch.providers = append(ch.providers, tp)
-		srv, err := server.New(server.Deps{
+		deps := server.Deps{
 			Config:         cfg,
 			TracerProvider: tp,
 			Logger:         slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		})
+		}
+		if ca != nil {
+			srvCreds, clientCreds, err := ca.Credentials(localmtls.SPIFFEID("cluster.local", "playground", cfg.ServiceName))
+			if err != nil {
+				return fail(err)
+			}
+			deps.GRPCCredentials = &server.GRPCCredentials{Server: srvCreds, Client: clientCreds}
+		}
+		srv, err := server.New(deps)
 		if err != nil {
 			return fail(err)
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
+		var listeners server.Listeners
+		if listeners.HTTP, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 			return fail(err)
 		}
+		next = "http://" + listeners.HTTP.Addr().String()
+		if transport != transportHTTP {
+			if listeners.GRPC, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+				listeners.Close()
+				return fail(err)
+			}
+			next = "passthrough:///" + listeners.GRPC.Addr().String()
+		}
+		ch.url = "http://" + listeners.HTTP.Addr().String() + "/service"
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := srv.Serve(ctx, server.Listeners{HTTP: ln}); err != nil {
+			if err := srv.Serve(ctx, listeners); err != nil {
 				errs <- err
 			}
 		}()
-		next = "http://" + ln.Addr().String()
 	}
-	ch.url = next + "/service"
 	ch.stop = func() error {
 		cancel()
 		wg.Wait()

@@ -65,6 +65,7 @@ type options struct {
 	waitIdle       time.Duration
 	samplePercent  float64
 	exporter       string
+	transport      string
 }
 
 func main() {
@@ -79,6 +80,7 @@ func main() {
 	flag.IntVar(&o.maxInFlight, "max-in-flight", 5000, "open-loop cap on outstanding requests; arrivals over it count as errors")
 	flag.IntVar(&o.maxRequests, "max-requests", 2_000_000, "hard cap on requests of any single run")
 	flag.StringVar(&modes, "modes", "off,on,sampled", "tracing modes to run, comma-separated: off, on, sampled")
+	flag.StringVar(&o.transport, "transport", transportHTTP, "how the hops call each other: http, grpc (plaintext), or grpc-mtls (gRPC with each hop's own certificate from a throwaway CA, both sides verified, as under the mesh's STRICT mTLS)")
 	flag.StringVar(&o.exporter, "exporter", exporterOTLP, "where the traced modes' spans go: otlp (the app's OTLP/HTTP exporter, posting to a sink on 127.0.0.1 that reads and drops them) or count (counted and dropped in-process: the SDK's cost without the export)")
 	flag.Float64Var(&o.samplePercent, "sample-percent", 1, "modes sampled and off: the share of requests (percent) the stand-in ingress samples (mode on: all)")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds; each runs every mode once, each round starting one mode later, so drift in machine load hits all modes alike")
@@ -106,6 +108,9 @@ func run(o options) error {
 	}
 	if o.exporter != exporterOTLP && o.exporter != exporterCount {
 		return fmt.Errorf("unknown exporter %q (want %s or %s)", o.exporter, exporterOTLP, exporterCount)
+	}
+	if o.transport != transportHTTP && o.transport != transportGRPC && o.transport != transportGRPCMTLS {
+		return fmt.Errorf("unknown transport %q (want %s, %s or %s)", o.transport, transportHTTP, transportGRPC, transportGRPCMTLS)
 	}
 	if o.samplePercent < 0 || o.samplePercent > 100 {
 		return fmt.Errorf("sample-percent %v is not between 0 and 100", o.samplePercent)

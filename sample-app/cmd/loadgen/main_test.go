@@ -43,7 +43,7 @@ func runSmall(t *testing.T, exporter string) string {
 		workers: 2, closedDuration: 200 * time.Millisecond,
 		warmup: 20, timeout: 5 * time.Second, maxInFlight: 100, maxRequests: 100_000,
 		modes: []string{"off", "on", "sampled"}, rounds: 1, output: out, waitIdle: 0, samplePercent: 50,
-		exporter: exporter,
+		exporter: exporter, transport: transportHTTP,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -139,5 +139,65 @@ func TestIngressSamplesEvenly(t *testing.T) {
 				t.Errorf("%d distinct trace ids in %d requests", len(traces), tt.requests)
 			}
 		})
+	}
+}
+
+// TestRunSmallOverEachTransport: the chain runs over each -transport with
+// no error, the report says which, and traced requests carry the spans
+// that transport makes: over gRPC each calling hop adds a client span
+// (otelgrpc's), where over HTTP the caller's sidecar would record the call.
+func TestRunSmallOverEachTransport(t *testing.T) {
+	tests := []struct {
+		transport string
+		spans     string // per traced request
+	}{
+		{transportHTTP, "4.00"},
+		{transportGRPC, "6.00"},
+		{transportGRPCMTLS, "6.00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.transport, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "report.md")
+			err := run(options{
+				rate: 200, openDuration: 300 * time.Millisecond,
+				workers: 2, closedDuration: 200 * time.Millisecond,
+				warmup: 20, timeout: 5 * time.Second, maxInFlight: 100, maxRequests: 100_000,
+				modes: []string{"off", "on"}, rounds: 1, output: out, waitIdle: 0, samplePercent: 1,
+				exporter: exporterCount, transport: tt.transport,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			report := string(b)
+			for _, want := range []string{
+				"The hops call each other over " + tt.transport + " (-transport)",
+				"| off | open loop, 200 rps for 300ms | 1 (0) | 60 | 0 |",
+				"| on | open loop, 200 rps for 300ms | 1 (0) | 60 | 0 |",
+			} {
+				if !strings.Contains(report, want) {
+					t.Errorf("report lacks %q:\n%s", want, report)
+				}
+			}
+			for _, line := range strings.Split(report, "\n") {
+				if strings.HasPrefix(line, "| on |") && !strings.HasSuffix(line, "| "+tt.spans+" |") {
+					t.Errorf("spans per request over %s not %s: %s", tt.transport, tt.spans, line)
+				}
+			}
+			if strings.Contains(report, "First error") {
+				t.Errorf("errors in the run:\n%s", report)
+			}
+		})
+	}
+}
+
+func TestRunRefusesUnknownTransport(t *testing.T) {
+	err := run(options{rate: 1, openDuration: time.Second, maxRequests: 1, rounds: 1, modes: []string{"off"},
+		exporter: exporterCount, transport: "quic"})
+	if err == nil || !strings.Contains(err.Error(), `unknown transport "quic"`) || !strings.Contains(err.Error(), "grpc-mtls") {
+		t.Errorf("run with -transport quic: %v, want the transport named with the accepted ones", err)
 	}
 }

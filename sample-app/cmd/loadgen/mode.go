@@ -14,7 +14,7 @@ import (
 // machine and with the spans it exported per request.
 func runMode(o options, mode string) ([]result, error) {
 	traced := mode != "off"
-	ch, err := startChain(traced, o.exporter)
+	ch, err := startChain(traced, o.exporter, o.transport)
 	if err != nil {
 		return nil, err
 	}

@@ -121,6 +121,7 @@ func writeReport(w io.Writer, o options, results []result, loadBefore, loadAfter
 func writeSummary(bw *bufio.Writer, o options, sums []summary, loadBefore, loadAfter string) {
 	fmt.Fprintf(bw, "Machine: %d CPUs (GOMAXPROCS %d), %s, %s, %s/%s; load average %s before, %s after. The load generator and all three hops share this one process.\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, loadBefore, loadAfter)
+	fmt.Fprintf(bw, "The hops call each other over %s (-transport); the generator calls A over HTTP, as the ingress does.\n", o.transport)
 	fmt.Fprintf(bw, "%d rounds; in each, every mode ran once (fresh chain, %d warm-up requests), each round starting one mode later. Runs during which other processes used %.1f core or more are left out (listed below). Latencies pool the remaining runs; throughput is their median.\n\n", o.rounds, o.warmup, disturbedCores)
 	fmt.Fprintln(bw, "| tracing | load | runs (left out) | requests | errors | throughput (req/s) | CPU µs/req | p50 ms | p90 ms | p99 ms | max ms | p99 from actual send ms | send lag p99 ms | spans/req |")
 	fmt.Fprintln(bw, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

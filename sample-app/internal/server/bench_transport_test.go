@@ -4,14 +4,16 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/config"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/hoprpc"
+	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/localmtls"
 )
 
-// Benchmarks of the chain over each transport, plaintext over loopback in
-// one process (no xDS, no TLS): what the hop-to-hop protocol itself costs.
+// Benchmarks of the chain over each transport, over loopback in one
+// process (no xDS): what the hop-to-hop protocol and its mTLS cost.
 
 // benchCall runs call one at a time (latency) and from parallel clients
 // (throughput: ns/op is wall time per request).
@@ -81,15 +83,29 @@ func BenchmarkLeafHop(b *testing.B) {
 
 // BenchmarkServiceChain is GET /service on A through real loopback
 // servers A -> B -> C, the hops calling each other over HTTP (keep-alive
-// connections) or over gRPC (A is called over HTTP either way), with
-// tracing off and on.
+// connections), over gRPC, or over gRPC with mTLS (each hop its own
+// certificate, as the mesh's CA issues them); A is called over HTTP
+// either way. With tracing off and on.
 func BenchmarkServiceChain(b *testing.B) {
 	for _, mode := range tracingModes {
 		b.Run(mode.name, func(b *testing.B) {
-			for _, transport := range []string{"http", "grpc"} {
+			for _, transport := range []string{"http", "grpc", "grpc-mtls"} {
 				b.Run("transport="+transport, func(b *testing.B) {
-					a, _, _ := startChain(b, transport, nil, func(config.Config) hopOptions {
-						return hopOptions{tracerProvider: benchProvider(b, mode.on)}
+					var mesh func(config.Config) hopOptions
+					if transport == "grpc-mtls" {
+						ca, err := localmtls.NewCA()
+						if err != nil {
+							b.Fatal(err)
+						}
+						mesh = meshCredentials(b, ca)
+					}
+					a, _, _ := startChain(b, strings.TrimSuffix(transport, "-mtls"), nil, func(cfg config.Config) hopOptions {
+						var opts hopOptions
+						if mesh != nil {
+							opts = mesh(cfg)
+						}
+						opts.tracerProvider = benchProvider(b, mode.on)
+						return opts
 					})
 					benchCall(b, httpGetter(b, a.URL+"/service"))
 				})

@@ -41,8 +41,11 @@ type grpcNextHop struct {
 	timeout time.Duration
 }
 
-func newGRPCNextHop(target config.GRPCTarget, timeout time.Duration, inst instrumentation) (*grpcNextHop, error) {
+func newGRPCNextHop(target config.GRPCTarget, timeout time.Duration, given *GRPCCredentials, inst instrumentation) (*grpcNextHop, error) {
 	creds := insecure.NewCredentials()
+	if given != nil {
+		creds = given.Client
+	}
 	if target.UsesXDS() {
 		// mTLS when istiod says the next hop takes it (the
 		// DestinationRule/PeerAuthentication of the mesh), plaintext

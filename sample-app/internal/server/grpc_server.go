@@ -56,7 +56,11 @@ func (s *Server) newGRPCServer(inst instrumentation) (grpcServer, error) {
 	}
 	var gs grpcServer
 	if s.xdsServing == nil {
-		gs = grpc.NewServer(append(opts, grpc.Creds(insecure.NewCredentials()))...)
+		creds := insecure.NewCredentials()
+		if s.grpcCreds != nil {
+			creds = s.grpcCreds.Server
+		}
+		gs = grpc.NewServer(append(opts, grpc.Creds(creds))...)
 	} else {
 		creds, err := xdscreds.NewServerCredentials(xdscreds.ServerOptions{FallbackCreds: insecure.NewCredentials()})
 		if err != nil {
@@ -79,6 +83,9 @@ func (s *Server) newGRPCServer(inst instrumentation) (grpcServer, error) {
 func (s *Server) grpcServerKind() string {
 	if s.xdsServing != nil {
 		return "xds: listener, mTLS and authorization from the control plane; ready once its listener serves"
+	}
+	if s.grpcCreds != nil {
+		return "gRPC with the credentials it was given: no xDS bootstrap (GRPC_XDS_BOOTSTRAP, GRPC_XDS_BOOTSTRAP_CONFIG unset)"
 	}
 	return "plain insecure gRPC: no xDS bootstrap (GRPC_XDS_BOOTSTRAP, GRPC_XDS_BOOTSTRAP_CONFIG unset)"
 }

@@ -53,6 +53,8 @@ type hopOptions struct {
 	tracerProvider tracing.Provider
 	// grpcListener serves the Hop service; required with TRANSPORT=grpc.
 	grpcListener net.Listener
+	// grpcCredentials secure its gRPC server and its call to the next hop.
+	grpcCredentials *server.GRPCCredentials
 }
 
 // listenLoopback binds an ephemeral port on 127.0.0.1 only.
@@ -88,7 +90,7 @@ func startHopOn(t testing.TB, ln net.Listener, cfg config.Config, opts hopOption
 	if tp == nil && opts.exporter != nil {
 		tp = tracing.NewProvider(tracing.Options{ServiceName: cfg.ServiceName, Exporter: opts.exporter, Synchronous: true})
 	}
-	deps := server.Deps{Config: cfg, Metrics: h.Metrics}
+	deps := server.Deps{Config: cfg, Metrics: h.Metrics, GRPCCredentials: opts.grpcCredentials}
 	if tp != nil {
 		deps.TracerProvider = tp
 	}

@@ -15,6 +15,7 @@ import (
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/grpc/credentials"
 
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/config"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/metrics"
@@ -60,6 +61,16 @@ type Deps struct {
 	// id handling is layered on top); nil uses NewDownstreamTransport().
 	// TRANSPORT=grpc does not use it.
 	Transport http.RoundTripper
+	// GRPCCredentials secure the gRPC server and the call to the next hop
+	// where no xDS bootstrap does (TRANSPORT=grpc without one, a NEXT
+	// other than xds:///): mesh-like mTLS for benchmarks and tests, as
+	// loadgen's -transport grpc-mtls. Nil is plaintext.
+	GRPCCredentials *GRPCCredentials
+}
+
+// GRPCCredentials are a hop's two sides of gRPC's transport security.
+type GRPCCredentials struct {
+	Server, Client credentials.TransportCredentials
 }
 
 // Server is one hop of the chain.
@@ -84,7 +95,9 @@ type Server struct {
 	// xdsServing follows the serving mode of a gRPC server that takes its
 	// listener from xDS, for readiness; nil without xDS.
 	xdsServing *xdsServingGate
-	draining   atomic.Bool
+	// grpcCreds are Deps.GRPCCredentials.
+	grpcCreds *GRPCCredentials
+	draining  atomic.Bool
 }
 
 // instrumentation is what the OpenTelemetry handlers of both transports
@@ -127,6 +140,8 @@ func New(d Deps) (*Server, error) {
 		log:     d.Logger,
 		metrics: d.Metrics,
 		tracer:  d.TracerProvider.Tracer(instrumentationName),
+
+		grpcCreds: d.GRPCCredentials,
 	}
 	inst := instrumentation{
 		tracerProvider: d.TracerProvider,
@@ -141,7 +156,7 @@ func New(d Deps) (*Server, error) {
 		s.next = newHTTPNextHop(cfg, d.Transport, d.Propagator)
 		s.nextName, s.nextHost = cfg.Next.String(), cfg.Next.Host
 	case cfg.NextGRPC != nil:
-		next, err := newGRPCNextHop(*cfg.NextGRPC, cfg.DownstreamTimeout, inst)
+		next, err := newGRPCNextHop(*cfg.NextGRPC, cfg.DownstreamTimeout, d.GRPCCredentials, inst)
 		if err != nil {
 			return nil, err
 		}
