@@ -85,6 +85,14 @@ type WorkloadPolicy struct {
 	// NetworkPolicies registers the workload's NetworkPolicy: the namespace
 	// denies all other traffic (IstioMesh's default-deny).
 	NetworkPolicies bool
+	// Sidecars: the namespace's workloads run with Envoy sidecars
+	// (istio:sidecarInjection), so a workload's own mTLS and authorization
+	// policies have a proxy to enforce them. Without, a workload that does
+	// not join the mesh by itself (proxyless hops do) registers none: they
+	// would select no mesh workload (Istio's analyzer, IST0127) and
+	// promise what nothing enforces. NetworkPolicies are the CNI's, and
+	// stay.
+	Sidecars bool
 }
 
 // check refuses an attachment missing what every workload needs; it is

@@ -34,7 +34,7 @@ func testAttachment(ctx *pulumi.Context) (components.MeshAttachment, error) {
 			Namespace: "istio-system",
 			Principal: gatewayIdentity,
 		},
-		Policy:    components.WorkloadPolicy{Authorization: true, NetworkPolicies: true},
+		Policy:    components.WorkloadPolicy{Authorization: true, NetworkPolicies: true, Sidecars: true},
 		Collector: components.CollectorIn("istio-system"),
 	}, nil
 }

@@ -186,7 +186,7 @@ func NewIstioMesh(ctx *pulumi.Context, name string, args *IstioMeshArgs, opts ..
 		PodAnnotations:  s.injectedPodAnnotations(),
 		Gateway:         gateway,
 		Routes:          ingress.routes(),
-		Policy:          WorkloadPolicy{Authorization: s.Authorization, NetworkPolicies: s.NetworkPolicies},
+		Policy:          WorkloadPolicy{Authorization: s.Authorization, NetworkPolicies: s.NetworkPolicies, Sidecars: s.SidecarInjection},
 		Collector:       collector,
 	}
 	if args.ProxylessGRPC {

@@ -297,10 +297,23 @@ func TestWebServerMeshPolicies(t *testing.T) {
 	}
 
 	// A mesh without default deny asks for no ALLOW and no NetworkPolicy.
-	open, _, _ := runWebServer(t, webServerSpec(), func(m *components.MeshAttachment) { m.Policy = components.WorkloadPolicy{} })
+	open, _, _ := runWebServer(t, webServerSpec(), func(m *components.MeshAttachment) {
+		m.Policy = components.WorkloadPolicy{Sidecars: true}
+	})
 	for _, typ := range []string{authzType, netpolType} {
 		if n := len(open.OfType(typ)); n != 0 {
 			t.Errorf("a web server in an open mesh registers %d %s", n, typ)
+		}
+	}
+
+	// Without sidecars nothing would enforce its mesh policies: only the
+	// NetworkPolicy (the CNI's) stays.
+	outside, _, _ := runWebServer(t, webServerSpec(), func(m *components.MeshAttachment) {
+		m.Policy = components.WorkloadPolicy{Authorization: true, NetworkPolicies: true}
+	})
+	for typ, want := range map[string]int{peerAuthType: 0, authzType: 0, netpolType: 1} {
+		if n := len(outside.OfType(typ)); n != want {
+			t.Errorf("a web server without sidecars registers %d %s, want %d", n, typ, want)
 		}
 	}
 }

@@ -217,10 +217,12 @@ func webServerDeployment(s WebServerSpec, ns pulumi.StringInput, sa *corev1.Serv
 func webServerPolicies(ctx *pulumi.Context, s WebServerSpec, mesh MeshAttachment, parent pulumi.ResourceOption) error {
 	afterIstioAPI := pulumi.DependsOn(mesh.IstioAPI)
 	ns := mesh.AppNamespace
-	if _, err := peerAuthentication(ctx, s.Name+"-permissive", s.Name, ns, webServerPods, MTLSPermissive, parent, afterIstioAPI); err != nil {
-		return err
+	if mesh.Policy.Sidecars {
+		if _, err := peerAuthentication(ctx, s.Name+"-permissive", s.Name, ns, webServerPods, MTLSPermissive, parent, afterIstioAPI); err != nil {
+			return err
+		}
 	}
-	if mesh.Policy.Authorization {
+	if mesh.Policy.Authorization && mesh.Policy.Sidecars {
 		if _, err := allowFrom(ctx, s.Name+"-allow", s.Name, ns, webServerPods, nil, []int{s.ContainerPort}, parent, afterIstioAPI); err != nil {
 			return err
 		}

@@ -154,9 +154,15 @@ for name in "${names[@]}"; do
 	kube-apiserver | kube-controller-manager | kube-scheduler | kubelet | kube-proxy | kubectl)
 		out="$k8s_dir/$name"
 		;;
-	pilot-discovery | istio-analyze)
+	pilot-discovery)
 		out="$istio_dir/$name"
 		[[ -x "$out" ]] || go_build_atomic "$out" tools/sandbox "${istio_pkg[$name]}" "$istio_ldflags" "$istiod_tags"
+		;;
+	istio-analyze)
+		# This checkout's own program: make tools asks for it when its
+		# sources changed (toolbuild's Step.Sources), so it always builds.
+		out="$istio_dir/$name"
+		go_build_atomic "$out" tools/sandbox "${istio_pkg[$name]}" "$istio_ldflags" "$istiod_tags"
 		;;
 	install-cni | istio-cni | pilot-agent)
 		out="$istio_dir/$name"

@@ -23,6 +23,11 @@ type Step struct {
 	// when all exist. A step without outputs always runs (cheap, and its
 	// inputs are this checkout's own sources).
 	Outputs []string
+	// Sources, for a tool of this checkout's own code, are globs (relative
+	// to the root) of what it is built from: the step is not done while
+	// one of them is newer than an output. Pinned tools have none: their
+	// outputs are keyed by version.
+	Sources []string
 	// Cold is what the build took on 2 cores with empty Go caches, one
 	// build at a time (measured; BENCHMARKS.md), so a user knows how long
 	// to wait.
@@ -34,13 +39,24 @@ type Step struct {
 	After bool
 }
 
-// Done reports whether every output of the step exists under root.
+// Done reports whether every output of the step exists under root, none
+// older than a source.
 func (s Step) Done(root string) bool {
 	if len(s.Outputs) == 0 {
 		return false
 	}
+	var newest time.Time
+	for _, pattern := range s.Sources {
+		matches, _ := filepath.Glob(filepath.Join(root, pattern))
+		for _, m := range matches {
+			if fi, err := os.Stat(m); err == nil && fi.ModTime().After(newest) {
+				newest = fi.ModTime()
+			}
+		}
+	}
 	for _, o := range s.Outputs {
-		if _, err := os.Stat(filepath.Join(root, o)); err != nil {
+		fi, err := os.Stat(filepath.Join(root, o))
+		if err != nil || fi.ModTime().Before(newest) {
 			return false
 		}
 	}

@@ -108,3 +108,35 @@ func TestStepsAreOrderedAndComplete(t *testing.T) {
 		}
 	}
 }
+
+// TestDoneWhenNoSourceIsNewer: a step built from this checkout's sources
+// is done only while its output is at least as new as every source.
+func TestDoneWhenNoSourceIsNewer(t *testing.T) {
+	step := Step{Name: "analyzer", Outputs: []string{".tools/x/analyzer"}, Sources: []string{"tools/x/*.go", "tools/x/go.mod"}}
+	now := time.Now()
+	tests := []struct {
+		name string
+		// ages of the files, by path (how long before now they changed)
+		ages map[string]time.Duration
+		want bool
+	}{
+		{"built after its sources", map[string]time.Duration{".tools/x/analyzer": time.Minute, "tools/x/main.go": time.Hour, "tools/x/go.mod": time.Hour}, true},
+		{"a source edited since", map[string]time.Duration{".tools/x/analyzer": time.Minute, "tools/x/main.go": time.Second, "tools/x/go.mod": time.Hour}, false},
+		{"go.mod moved on since", map[string]time.Duration{".tools/x/analyzer": time.Minute, "tools/x/main.go": time.Hour, "tools/x/go.mod": time.Second}, false},
+		{"not built", map[string]time.Duration{"tools/x/main.go": time.Hour}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			for p, age := range tt.ages {
+				touch(t, root, p)
+				if err := os.Chtimes(filepath.Join(root, p), now.Add(-age), now.Add(-age)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := step.Done(root); got != tt.want {
+				t.Errorf("Done = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -68,13 +68,18 @@ func analyze(t *testing.T, dirs ...string) (string, bool) {
 	return string(out), err == nil
 }
 
+// failing counts the report's messages at Warning or worse.
+func failing(report string) int {
+	return strings.Count(report, "Warning [IST") + strings.Count(report, "Error [IST")
+}
+
 // TestIstioAnalyzerJudgesEveryStack: Istio's own analyzers find no warning
 // or error in what each stack would apply, its Helm releases included
 // (render mode cannot write them; they are rendered with the same charts
 // and values), for dev, prod and the sandbox and the variants the engine
-// tests render. One deliberately broken route beside the stack is caught,
-// which shows the stack's own Services are what the analyzers judge its
-// routes by.
+// tests render. A broken route and a broken Gateway selector beside the
+// stack are caught, which shows the analyzers judge against the stack's
+// own Services and the pods its workloads would run.
 func TestIstioAnalyzerJudgesEveryStack(t *testing.T) {
 	eng := newEngine(t)
 	variants := []struct {
@@ -108,8 +113,10 @@ func TestIstioAnalyzerJudgesEveryStack(t *testing.T) {
 			if v.name != "dev" {
 				return
 			}
-			// A route to a host no Service serves, beside the stack: the
-			// analyzers judge Istio's objects against the stack's Services.
+			// Beside the stack, a route to a host no Service serves and a
+			// Gateway whose selector picks no gateway pod: the analyzers
+			// judge Istio's objects against the stack's Services and
+			// against the pods its workloads run, injected as istiod would.
 			broken := `apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata:
@@ -120,13 +127,25 @@ spec:
   http:
   - route:
     - destination: {host: service-z.playground.svc.cluster.local, port: {number: 8000}}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: broken-selector
+  namespace: playground
+spec:
+  selector:
+    istio: no-such-gateway
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
 `
-			if err := os.WriteFile(filepath.Join(releasesDir, "broken-route.yaml"), []byte(broken), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(releasesDir, "broken.yaml"), []byte(broken), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			report, ok = analyze(t, stackDir, releasesDir)
-			if ok || !strings.Contains(report, "IST0101") || !strings.Contains(report, "playground/broken-route") || strings.Count(report, "[IST") != 1 {
-				t.Errorf("with a route to a host no Service serves, istio-analyze reports (passed %v), want it to name that route only:\n%s", ok, report)
+			if ok || failing(report) != 2 || !strings.Contains(report, "(VirtualService playground/broken-route") || !strings.Contains(report, "(Gateway playground/broken-selector") {
+				t.Errorf("with a route to a host no Service serves and a Gateway selecting no pod, istio-analyze reports (passed %v), want it to name those two only:\n%s", ok, report)
 			}
 		})
 	}

@@ -3,10 +3,14 @@
 // `istioctl analyze --use-kube=false --recursive --all-namespaces` does, and
 // fails when a message reaches -failure-threshold.
 //
+// Beyond istioctl's file mode it reads the Services, Namespaces and
+// workloads of the manifests, and the pods the workloads would run,
+// injected where the manifests' webhooks would inject them (pods.go).
+//
 // It is built beside istiod from the same pinned istio.io/istio because
-// istiod already compiles the whole analysis library: this program adds
-// one package and a link to a cold build, where istioctl adds its own
-// 167 (Helm, the operator, its CLI).
+// istiod already compiles the whole analysis library and the injector:
+// this program adds one package and a link to a cold build, where
+// istioctl adds its own 167 (Helm, the operator, its CLI).
 package main
 
 import (
@@ -23,7 +27,6 @@ import (
 	"istio.io/istio/pkg/config/analysis/legacy/util/kuberesource"
 	"istio.io/istio/pkg/config/analysis/local"
 	"istio.io/istio/pkg/config/resource"
-	"istio.io/istio/pkg/config/schema/collections"
 	"istio.io/istio/pkg/log"
 )
 
@@ -67,21 +70,31 @@ func run(istioNamespace, threshold string, paths []string) error {
 	combined := analyzers.AllCombined()
 	// The manifests are the whole stack, Services, Namespaces and
 	// Deployments too, which the analyzers judge Istio's objects against
-	// (a host no Service serves, a port not named for its protocol, an
-	// injection label): istioctl reads those from a cluster and, from
-	// files, leaves them out. Pods stay out: a rendered stack has none,
-	// only their templates, and whether the injector adds a container is
-	// the cluster's to say, so the analyzers that match selectors to pods
-	// are skipped rather than told no pod exists.
-	src := file.NewKubeSource(kuberesource.ConvertInputsToSchemas(combined.Metadata().Inputs).Remove(collections.Pod))
+	// (a host no Service serves, an injection label): istioctl reads those
+	// from a cluster and, from files, leaves them out. The pods a render
+	// lacks are derived from its workloads (pods.go).
+	src := file.NewKubeSource(kuberesource.ConvertInputsToSchemas(combined.Metadata().Inputs))
+	contents := map[string][]byte{}
 	for _, f := range files {
 		content, err := os.ReadFile(f)
 		if err != nil {
 			return err
 		}
+		contents[f] = content
 		if err := src.ApplyContent(f, string(content)); err != nil {
 			return fmt.Errorf("reading %s: %w", f, err)
 		}
+	}
+	m, err := readManifest(contents)
+	if err != nil {
+		return err
+	}
+	pods, err := derivedPods(m, istioNamespace)
+	if err != nil {
+		return fmt.Errorf("deriving pods: %w", err)
+	}
+	if err := src.ApplyContent("pods derived from the workloads", string(pods)); err != nil {
+		return fmt.Errorf("the derived pods: %w", err)
 	}
 	// "" is every namespace.
 	sa := local.NewIstiodAnalyzer(combined, "", resource.Namespace(istioNamespace), nil)
