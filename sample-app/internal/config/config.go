@@ -60,6 +60,11 @@ type Config struct {
 	// the API reports as JSON null, like the tutorial's Python version.
 	ServiceHost *string
 	ServicePort *string
+	// ServiceVersion is the version this pod runs (its `version` label,
+	// e.g. v2, where a Service selects several Deployments of one hop),
+	// reported as VERSION in the hop's answer so a user sees which version
+	// a route picked. Empty leaves the key out: the tutorial's answer.
+	ServiceVersion string
 
 	// Next is the next hop's base URL (TransportHTTP), NextGRPC its gRPC
 	// target (TransportGRPC); at most one is set, and neither makes this
@@ -67,6 +72,11 @@ type Config struct {
 	Next              *url.URL
 	NextGRPC          *GRPCTarget
 	DownstreamTimeout time.Duration
+	// ForwardHeaders are the header names, lower-case, that the hop copies
+	// from the request it serves onto its call to the next hop, so that a
+	// route matching on them (an Istio VirtualService header match) holds
+	// at every hop. Empty copies none.
+	ForwardHeaders []string
 
 	DrainDelay      time.Duration
 	ShutdownTimeout time.Duration
@@ -155,6 +165,7 @@ func FromEnv(lookup LookupFunc) (Config, error) {
 	transportKnown := r.readTransport(&cfg)
 	r.readNames(&cfg)
 	r.readNext(&cfg, transportKnown)
+	r.readForwardHeaders(&cfg)
 	r.readDurations(&cfg)
 	r.readTracing(&cfg)
 	if v := r.get("LOG_LEVEL"); v != "" {
@@ -217,6 +228,16 @@ func (r *envReader) readNames(cfg *Config) {
 	}
 	if v := r.get("CLUSTER_DOMAIN"); v != "" {
 		cfg.ClusterDomain = strings.TrimSuffix(v, ".")
+	}
+	// A label value in Kubernetes may be up to 63 characters of more kinds
+	// (upper case, '_', '.'); the version labels Istio's subsets select on
+	// are DNS labels (v1, v2), and nothing else needs more.
+	if v := r.get("SERVICE_VERSION"); v != "" {
+		if !isDNSLabel(v) {
+			r.fail(fmt.Errorf("SERVICE_VERSION=%q: must be a DNS label (lower-case letters, digits, '-', not at either end, at most 63 characters, e.g. v2), or unset", v))
+		} else {
+			cfg.ServiceVersion = v
+		}
 	}
 	// Discovery variables are reported as found (null when missing); only
 	// their presence matters, Kubernetes owns their content.

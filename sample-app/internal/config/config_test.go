@@ -28,7 +28,8 @@ func TestFromEnvValid(t *testing.T) {
 					c.ServiceName != want.ServiceName || c.LogLevel != want.LogLevel {
 					t.Errorf("got %+v, want %+v", c, want)
 				}
-				if c.ServiceHost != nil || c.ServicePort != nil || c.Next != nil || c.NextGRPC != nil || c.OTLPTracesURL != "" {
+				if c.ServiceHost != nil || c.ServicePort != nil || c.Next != nil || c.NextGRPC != nil || c.OTLPTracesURL != "" ||
+					c.ServiceVersion != "" || c.ForwardHeaders != nil {
 					t.Errorf("optional fields should be unset: %+v", c)
 				}
 				if c.Transport != TransportHTTP || c.GRPCPort != 0 || c.GRPCListenAddr() != "" || c.XDSBootstrapConfigured || c.HasNext() {
@@ -110,6 +111,30 @@ func TestFromEnvValid(t *testing.T) {
 			},
 		},
 		{
+			name: "version and forwarded headers: names trimmed and lower-cased",
+			env: map[string]string{
+				"SERVICE_TYPE": "C", "SERVICE_VERSION": "v2",
+				"FORWARD_HEADERS": " End-User , x-canary,x_tenant.id",
+			},
+			check: func(t *testing.T, c Config) {
+				if c.ServiceVersion != "v2" {
+					t.Errorf("ServiceVersion = %q, want v2", c.ServiceVersion)
+				}
+				if got, want := strings.Join(c.ForwardHeaders, "|"), "end-user|x-canary|x_tenant.id"; got != want {
+					t.Errorf("ForwardHeaders = %q, want %q", got, want)
+				}
+			},
+		},
+		{
+			name: "version of 63 characters, one forwarded header",
+			env:  map[string]string{"SERVICE_TYPE": "C", "SERVICE_VERSION": strings.Repeat("v", 63), "FORWARD_HEADERS": "end-user"},
+			check: func(t *testing.T, c Config) {
+				if len(c.ServiceVersion) != 63 || len(c.ForwardHeaders) != 1 || c.ForwardHeaders[0] != "end-user" {
+					t.Errorf("ServiceVersion %q, ForwardHeaders %q", c.ServiceVersion, c.ForwardHeaders)
+				}
+			},
+		},
+		{
 			name: "next hop with a path prefix",
 			env:  map[string]string{"SERVICE_TYPE": "A", "NEXT": "https://gateway.example:8443/chain/b"},
 			check: func(t *testing.T, c Config) {
@@ -186,6 +211,37 @@ func TestFromEnvInvalid(t *testing.T) {
 		{"bad namespace", map[string]string{"SERVICE_TYPE": "A", "POD_NAMESPACE": "Not_A_Label"}, []string{"POD_NAMESPACE"}},
 		{"bad otlp endpoint", map[string]string{"SERVICE_TYPE": "A", "OTEL_EXPORTER_OTLP_ENDPOINT": "jaeger:4318"}, []string{"OTEL_EXPORTER_OTLP_ENDPOINT"}},
 		{"bad log level", map[string]string{"SERVICE_TYPE": "A", "LOG_LEVEL": "loud"}, []string{"LOG_LEVEL"}},
+		// SERVICE_VERSION: a DNS label, as a version label is.
+		{"version in upper case", map[string]string{"SERVICE_TYPE": "C", "SERVICE_VERSION": "V2"}, []string{`SERVICE_VERSION="V2"`, "DNS label"}},
+		{"version with underscore", map[string]string{"SERVICE_TYPE": "C", "SERVICE_VERSION": "v2_1"}, []string{`SERVICE_VERSION="v2_1"`}},
+		{"version with a dot", map[string]string{"SERVICE_TYPE": "C", "SERVICE_VERSION": "v2.1"}, []string{`SERVICE_VERSION="v2.1"`}},
+		{"version starting with dash", map[string]string{"SERVICE_TYPE": "C", "SERVICE_VERSION": "-v2"}, []string{`SERVICE_VERSION="-v2"`}},
+		{"version too long", map[string]string{"SERVICE_TYPE": "C", "SERVICE_VERSION": strings.Repeat("v", 64)}, []string{"SERVICE_VERSION=", "at most 63"}},
+		// FORWARD_HEADERS: every refused name named with its reason, and
+		// what is accepted.
+		{"forward: space in a name", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "end user"}, []string{`FORWARD_HEADERS="end user"`, `"end user": not a header name`, "accepted: comma-separated header names"}},
+		{"forward: HTTP token gRPC cannot carry", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "x!y"}, []string{`"x!y": not a header name`}},
+		{"forward: non-ASCII", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "usér"}, []string{`"usér": not a header name`}},
+		{"forward: empty element", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "end-user,,x-canary"}, []string{`"": an empty name`}},
+		{"forward: listed twice", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "end-user,End-User"}, []string{`"End-User": listed twice`}},
+		{"forward: pseudo-header", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": ":authority"}, []string{`":authority": a pseudo-header`}},
+		{"forward: hop-by-hop", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "Connection"}, []string{`"Connection": a hop-by-hop header`}},
+		{"forward: te", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "te"}, []string{`"te": a hop-by-hop header`}},
+		{"forward: host", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "host"}, []string{`"host": set by the transports`}},
+		{"forward: user-agent", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "user-agent"}, []string{`"user-agent": set by the transports`}},
+		{"forward: grpc-*", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "grpc-timeout"}, []string{`"grpc-timeout": reserved by gRPC`}},
+		{"forward: binary metadata", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "token-bin"}, []string{`"token-bin": a binary gRPC header`}},
+		{"forward: x-request-id", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "X-Request-Id"}, []string{`"X-Request-Id": carried already`}},
+		{"forward: traceparent", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "traceparent"}, []string{`"traceparent": a trace-context header`}},
+		{"forward: tracestate", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "tracestate"}, []string{`"tracestate": a trace-context header`}},
+		{"forward: baggage", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "baggage"}, []string{`"baggage": a trace-context header`}},
+		{"forward: b3", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "b3"}, []string{`"b3": a trace-context header`}},
+		{"forward: x-b3-*", map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "X-B3-Sampled"}, []string{`"X-B3-Sampled": a trace-context header`}},
+		{
+			"forward: every bad name in one error, good ones not blamed",
+			map[string]string{"SERVICE_TYPE": "A", "FORWARD_HEADERS": "end-user, traceparent, x y"},
+			[]string{`FORWARD_HEADERS="end-user, traceparent, x y": "traceparent": a trace-context header`, `; "x y": not a header name`, "; accepted: "},
+		},
 		// Transport and gRPC (transport_test.go has the accepted forms).
 		{"unknown transport", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "quic"}, []string{`TRANSPORT="quic"`, "must be http or grpc"}},
 		{"transport in upper case", map[string]string{"SERVICE_TYPE": "A", "TRANSPORT": "GRPC"}, []string{`TRANSPORT="GRPC"`}},
@@ -217,6 +273,11 @@ func TestFromEnvInvalid(t *testing.T) {
 			"all problems reported at once",
 			map[string]string{"SERVICE_TYPE": "A", "PORT": "x", "NEXT": "nope"},
 			[]string{"PORT=", "NEXT="},
+		},
+		{
+			"new variables reported beside the others",
+			map[string]string{"SERVICE_TYPE": "A", "PORT": "x", "SERVICE_VERSION": "V1", "FORWARD_HEADERS": "b3"},
+			[]string{"PORT=", "SERVICE_VERSION=", "FORWARD_HEADERS="},
 		},
 	}
 	for _, tt := range tests {

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/config"
+	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/forward"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/hoprpc"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/metrics"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/requestid"
@@ -64,7 +65,9 @@ func newGRPCNextHop(target config.GRPCTarget, timeout time.Duration, given *GRPC
 			otelgrpc.WithPropagators(inst.propagator),
 			otelgrpc.WithMeterProvider(inst.meterProvider),
 		)),
-		grpc.WithChainUnaryInterceptor(requestid.UnaryClientInterceptor),
+		// forward's interceptor sends only what the server side stored,
+		// which it does only with FORWARD_HEADERS set.
+		grpc.WithChainUnaryInterceptor(requestid.UnaryClientInterceptor, forward.UnaryClientInterceptor),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxDownstreamBody+bytesValueOverhead)),
 	)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/config"
+	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/forward"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/metrics"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/requestid"
 )
@@ -41,14 +42,16 @@ func newHTTPNextHop(cfg config.Config, transport http.RoundTripper, prop propaga
 		timeout:    cfg.DownstreamTimeout,
 		propagator: prop,
 		client: &http.Client{
-			Transport: requestid.NewTransport(transport),
+			// forward's Transport sets only what the server side stored,
+			// which it does only with FORWARD_HEADERS set.
+			Transport: forward.NewTransport(requestid.NewTransport(transport)),
 			// A redirect from the next hop is a wrong answer, not
 			// something to follow.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 	}
-	// requestid's Transport does not pass CloseIdleConnections on, so keep
-	// the base transport to reach its pool directly.
+	// Keep the base transport to reach its pool directly, whatever the
+	// wrappers above pass on.
 	if c, ok := transport.(interface{ CloseIdleConnections() }); ok {
 		h.closeIdleConnections = c.CloseIdleConnections
 	} else {

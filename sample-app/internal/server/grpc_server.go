@@ -40,6 +40,11 @@ type grpcServer interface {
 // Without a bootstrap it is a plain, insecure grpc.Server for local runs
 // and tests; the "serving" log line says which one runs.
 func (s *Server) newGRPCServer(inst instrumentation) (grpcServer, error) {
+	interceptors := []grpc.UnaryServerInterceptor{requestid.UnaryServerInterceptor}
+	if s.forward != nil {
+		interceptors = append(interceptors, s.forward.UnaryServerInterceptor)
+	}
+	interceptors = append(interceptors, s.annotateAndLogRPC)
 	opts := []grpc.ServerOption{
 		grpc.StatsHandler(otelgrpc.NewServerHandler(
 			otelgrpc.WithTracerProvider(inst.tracerProvider),
@@ -49,7 +54,7 @@ func (s *Server) newGRPCServer(inst instrumentation) (grpcServer, error) {
 		// A stats handler, not an interceptor, so that RPCs refused before
 		// the method runs (xDS RBAC, unknown methods) are counted too.
 		grpc.StatsHandler(newRPCMetricsHandler(s.metrics)),
-		grpc.ChainUnaryInterceptor(requestid.UnaryServerInterceptor, s.annotateAndLogRPC),
+		grpc.ChainUnaryInterceptor(interceptors...),
 		grpc.MaxRecvMsgSize(maxRPCRequestBytes),
 		// As maxHeaderBytes for HTTP: Envoy's limit for request headers.
 		grpc.MaxHeaderListSize(maxHeaderBytes),

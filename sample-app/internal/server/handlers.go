@@ -6,14 +6,17 @@ import (
 	"net/http"
 )
 
-// serviceInfo is the hop's answer. The first three keys are the tutorial's
+// serviceInfo is the hop's answer. The first four keys are the tutorial's
 // contract and keep its exact spelling; unset discovery variables encode
-// as null, like the Python version's None.
+// as null, like the Python version's None. VERSION comes after them and
+// only with SERVICE_VERSION set, so the tutorial's answer stays as it was
+// where versions are not used.
 type serviceInfo struct {
 	ServiceType string  `json:"SERVICE_TYPE"`
 	ServiceHost *string `json:"SERVICE_HOST"`
 	ServicePort *string `json:"SERVICE_PORT"`
 	DNSName     string  `json:"DNS_NAME"`
+	Version     string  `json:"VERSION,omitempty"`
 }
 
 // errorResponse is the body of every error answer. Hop names the service
@@ -57,6 +60,7 @@ func (s *Server) buildResponse(ctx context.Context) []byte {
 		ServiceHost: s.cfg.ServiceHost,
 		ServicePort: s.cfg.ServicePort,
 		DNSName:     s.cfg.DNSName(),
+		Version:     s.cfg.ServiceVersion,
 	})
 	if err != nil {
 		// Strings and string pointers always marshal.

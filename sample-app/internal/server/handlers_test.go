@@ -60,6 +60,11 @@ func TestRootAnswersWithDiscoveryFields(t *testing.T) {
 			want: `{"SERVICE_TYPE":"B","SERVICE_HOST":null,"SERVICE_PORT":null,"DNS_NAME":"service-b.playground.svc.cluster.local"}`,
 		},
 		{
+			name: "version after the tutorial's keys",
+			env:  map[string]string{"SERVICE_TYPE": "C", "SERVICE_VERSION": "v2", "SERVICE_C_SERVICE_PORT": "80"},
+			want: `{"SERVICE_TYPE":"C","SERVICE_HOST":null,"SERVICE_PORT":"80","DNS_NAME":"service-c.default.svc.cluster.local","VERSION":"v2"}`,
+		},
+		{
 			name: "dashed hop name",
 			env:  map[string]string{"SERVICE_TYPE": "edge-1", "SERVICE_EDGE_1_SERVICE_PORT": "8000"},
 			want: `{"SERVICE_TYPE":"edge-1","SERVICE_HOST":null,"SERVICE_PORT":"8000","DNS_NAME":"service-edge-1.default.svc.cluster.local"}`,

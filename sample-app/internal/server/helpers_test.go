@@ -118,28 +118,38 @@ func startHopOn(t testing.TB, ln net.Listener, cfg config.Config, opts hopOption
 // A, B, C.
 func startChain(t testing.TB, transport string, env map[string]string, opts func(config.Config) hopOptions) (a, b, c *hop) {
 	t.Helper()
-	start := func(typ string, next *hop) *hop {
+	return startChainTo(t, transport, "", env, opts)
+}
+
+// startChainTo is startChain with C calling last (a URL over HTTP, a
+// target over gRPC) instead of ending the chain: a stand-in that records
+// what reaches it.
+func startChainTo(t testing.TB, transport, last string, env map[string]string, opts func(config.Config) hopOptions) (a, b, c *hop) {
+	t.Helper()
+	start := func(typ, next string) *hop {
 		if transport == "grpc" {
-			var target string
-			if next != nil {
-				target = next.GRPCTarget
-			}
-			cfg := newConfig(t, grpcHopEnv(typ, target, env))
+			cfg := newConfig(t, grpcHopEnv(typ, next, env))
 			return startGRPCHop(t, cfg, opts(cfg))
 		}
 		e := map[string]string{"SERVICE_TYPE": typ}
 		for k, v := range env {
 			e[k] = v
 		}
-		if next != nil {
-			e["NEXT"] = next.URL
+		if next != "" {
+			e["NEXT"] = next
 		}
 		cfg := newConfig(t, e)
 		return startHop(t, cfg, opts(cfg))
 	}
-	c = start("C", nil)
-	b = start("B", c)
-	a = start("A", b)
+	nextOf := func(h *hop) string {
+		if transport == "grpc" {
+			return h.GRPCTarget
+		}
+		return h.URL
+	}
+	c = start("C", last)
+	b = start("B", nextOf(c))
+	a = start("A", nextOf(b))
 	return a, b, c
 }
 

@@ -38,6 +38,7 @@ const maxAttributeLen = 128
 // routes builds the handler. Order, outermost first:
 //
 //	requestid  - adopt or create x-request-id (before the span, so it can be tagged)
+//	forward    - keep the headers FORWARD_HEADERS names for the next hop (when set)
 //	otelhttp   - extract trace context, server span
 //	annotate   - user id and request id on the span
 //	observe    - Prometheus metrics, access log
@@ -67,6 +68,9 @@ func (s *Server) routes(inst instrumentation) http.Handler {
 		otelhttp.WithFilter(isTraced),
 		otelhttp.WithSpanNameFormatter(spanName),
 	)
+	if s.forward != nil {
+		h = s.forward.Middleware(h)
+	}
 	return requestid.Middleware(h)
 }
 

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/config"
+	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/forward"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/metrics"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/tracing"
 )
@@ -97,7 +98,10 @@ type Server struct {
 	xdsServing *xdsServingGate
 	// grpcCreds are Deps.GRPCCredentials.
 	grpcCreds *GRPCCredentials
-	draining  atomic.Bool
+	// forward stores the headers FORWARD_HEADERS names from the requests
+	// served, for the call to the next hop; nil when it names none.
+	forward  *forward.Headers
+	draining atomic.Bool
 }
 
 // instrumentation is what the OpenTelemetry handlers of both transports
@@ -142,6 +146,9 @@ func New(d Deps) (*Server, error) {
 		tracer:  d.TracerProvider.Tracer(instrumentationName),
 
 		grpcCreds: d.GRPCCredentials,
+	}
+	if len(d.Config.ForwardHeaders) > 0 {
+		s.forward = forward.New(d.Config.ForwardHeaders)
 	}
 	inst := instrumentation{
 		tracerProvider: d.TracerProvider,
