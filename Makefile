@@ -170,6 +170,14 @@ $(SANDBOX): $(SANDBOX_SOURCES)
 	$(GO) build -o $@ ./cmd/sandbox
 	@touch $@
 
+# flagsArg passes a variable of playk8s flags (RENDER_FLAGS, VERIFY_FLAGS)
+# as one argument, -flags '<the value>', which playk8s splits at spaces
+# outside JSON: each flag arrives as written. Expanded unquoted, the
+# recipe's shell would remove the quotes a value holds (a JSON value's),
+# and quoting each word would split JSON with spaces. Inside single quotes
+# the shell interprets nothing, and flagsArg writes a ' of the value '\''.
+flagsArg = $(if $(strip $(1)), -flags '$(subst ','\'',$(1))')
+
 .PHONY: up preview destroy refresh
 up preview destroy refresh: tools $(PLAYK8S) $(if $(filter sandbox,$(STACK)),sandbox) ## Deploy STACK (default sandbox, started when needed) with the real engine, e.g. `make up STACK=dev`; `make preview REFRESH=1` reads the cluster first, so drift shows.
 	$(if $(filter sandbox,$(STACK)),KUBECONFIG=$(SANDBOX_KUBECONFIG)) $(PLAYK8S) $@ -stack $(STACK)$(if $(and $(REFRESH),$(filter up preview,$@)), -refresh)
@@ -179,7 +187,7 @@ up preview destroy refresh: tools $(PLAYK8S) $(if $(filter sandbox,$(STACK)),san
 
 .PHONY: verify
 verify: tools $(PLAYK8S) ## Check the deployed STACK like the tutorial: deployments, endpoints, releases, routing; on a real cluster also sidecars 2/2, curl <ingressUrl>/service, a Jaeger trace through every hop, istio_requests_total per hop.
-	$(if $(filter sandbox,$(STACK)),KUBECONFIG=$(SANDBOX_KUBECONFIG)) $(PLAYK8S) verify -stack $(STACK) $(VERIFY_FLAGS)
+	$(if $(filter sandbox,$(STACK)),KUBECONFIG=$(SANDBOX_KUBECONFIG)) $(PLAYK8S) verify -stack $(STACK)$(call flagsArg,$(VERIFY_FLAGS))
 
 .PHONY: env
 env: $(PLAYK8S) ## Print shell exports for the pinned pulumi and kubectl on STACK's backend, PULUMI_HOME, passphrase file and (sandbox) kubeconfig: eval "$(make -s env STACK=sandbox)".
@@ -202,9 +210,14 @@ RENDER_DIR ?= rendered/$(STACK)
 # secrets only by reference, -set-secret-env namespace:key=VARIABLE or
 # -set-secret-file namespace:key=path (make prints this recipe, and every
 # user of the machine can read a process' arguments: a value is refused).
+# A key may be a path, as `pulumi config set --path` takes it:
+#   make render RENDER_FLAGS='-set istio:ingress.api=gateway-api'
+#   make render RENDER_FLAGS='-set istio:ingress={"api": "gateway-api"}'
+# The flags reach playk8s as written (flagsArg): quotes are kept, and a
+# value splits only at spaces outside JSON.
 .PHONY: render
 render: tools $(PLAYK8S) ## Write STACK as plain manifests to RENDER_DIR (default rendered/<stack>: new, empty, or an earlier render's), no cluster needed.
-	$(PLAYK8S) render -stack $(STACK) -dir $(RENDER_DIR) $(RENDER_FLAGS)
+	$(PLAYK8S) render -stack $(STACK) -dir $(RENDER_DIR)$(call flagsArg,$(RENDER_FLAGS))
 
 .PHONY: minikube
 minikube: ## Start minikube the tutorial's way (RBAC, memory), where minikube is installed.

@@ -87,7 +87,7 @@ func commandNames() []string {
 // usage lists the commands from the table.
 func usage() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "usage: playk8s <%s> [-stack name] [-root dir] [flags]\n\n", strings.Join(commandNames(), "|"))
+	fmt.Fprintf(&b, "usage: playk8s <%s> [-stack name] [-root dir] [-flags 'more flags'] [flags]\n\n", strings.Join(commandNames(), "|"))
 	for _, c := range commands {
 		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
 		if len(c.flags) > 0 {

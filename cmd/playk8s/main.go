@@ -7,6 +7,11 @@
 //	playk8s env [-stack sandbox]       # eval "$(playk8s env -stack sandbox)"
 //	playk8s doctor [-stack sandbox]
 //
+// render's override keys may be paths, as `pulumi config set --path`
+// takes them (istio:ingress.api: internal/configset). Every command also
+// takes -flags '<flags>': more flags in one argument, split at spaces
+// outside JSON, as make passes RENDER_FLAGS (flagtext.go).
+//
 // Each command is a row of one table (commands.go): the namespace
 // permission it needs, whether it validates the stack file, needs a
 // cluster, recovers an interrupted run; its steps follow from the row.

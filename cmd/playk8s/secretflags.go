@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/configset"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 )
 
@@ -25,7 +26,9 @@ const (
 )
 
 // secretFlag adds secret overrides to the same overrides as -set, the
-// value read from where its source says, never from the command line.
+// value read from where its source says, never from the command line. A
+// key may be a path, as for -set: the secret then goes inside the
+// stack's object (pulumi config set --secret --path).
 //
 // Set never returns an error: the flag package prints a refused flag's
 // whole argument, which for -set-secret is the secret. It records the
@@ -46,9 +49,10 @@ func (f secretFlag) Set(arg string) error {
 }
 
 var (
-	// configKey is the shape of a namespace:key, so a refusal names a key
-	// only when the text really is one (never a secret typed in its place).
-	configKey = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*:[A-Za-z0-9_.-]+$`)
+	// configKey is the shape of a namespace:key, or a path below one
+	// (a:b.c, a:b[0], a:b["c.d"]), so a refusal names a key only when the
+	// text really is one (never a secret typed in its place).
+	configKey = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]*:[A-Za-z0-9_.-]+(\[([0-9]+|"[^"]*")\][A-Za-z0-9_.-]*)*$`)
 	envName   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
@@ -66,7 +70,13 @@ func (f secretFlag) set(arg string) error {
 	if f.source == secretFromFile {
 		name, want = "-set-secret-file", "namespace:key=path"
 	}
-	if !configKey.MatchString(key) || from == "" {
+	if !strings.Contains(key, ":") || from == "" {
+		return fmt.Errorf("%s: want %s, got %q", name, want, arg)
+	}
+	if _, err := configset.ParseKey(key); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if !configKey.MatchString(key) {
 		return fmt.Errorf("%s: want %s, got %q", name, want, arg)
 	}
 	value, err := readSecret(f.source, from)

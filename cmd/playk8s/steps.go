@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/play-kubernetes/play-kubernetes/internal/clustertarget"
+	"github.com/play-kubernetes/play-kubernetes/internal/configset"
 	"github.com/play-kubernetes/play-kubernetes/internal/engine"
 	"github.com/play-kubernetes/play-kubernetes/internal/preflight"
 	"github.com/play-kubernetes/play-kubernetes/internal/stackfile"
@@ -74,16 +76,32 @@ func openEngine(inv *invocation) error {
 }
 
 // loadStackFile reads Pulumi.<stack>.yaml, the file `pulumi config set`
-// writes, with the command's -set overrides on top.
+// writes, with the command's -set overrides on top, set as the engine
+// will set them (`pulumi config set-all --path`): a path changes only its
+// field of the stack's object, and the checks judge the whole result.
 func loadStackFile(inv *invocation) error {
-	values, secure, err := stackfile.LoadWithSecrets(inv.layout.StackFile(inv.opts.stack))
+	path := inv.layout.StackFile(inv.opts.stack)
+	values, secure, err := stackfile.LoadWithSecrets(path)
 	if err != nil {
 		return err
 	}
-	for k, v := range inv.opts.sets {
-		values[k] = v.Value
-		if v.Secret {
-			secure = append(secure, k)
+	if len(inv.opts.sets) > 0 {
+		cfg, err := stackfile.Config(path)
+		if err != nil {
+			return err
+		}
+		changed, err := configset.Apply(cfg, inv.opts.sets)
+		if err != nil {
+			return fmt.Errorf("stack %s: %w", inv.opts.stack, err)
+		}
+		// An override replaces a value stored encrypted with its own,
+		// secret or not.
+		secure = slices.DeleteFunc(secure, func(k string) bool { _, ok := changed[k]; return ok })
+		for k, v := range changed {
+			values[k] = v.Raw
+			if v.Secret {
+				secure = append(secure, k)
+			}
 		}
 	}
 	inv.values, inv.secure = values, secure

@@ -6,9 +6,11 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/play-kubernetes/play-kubernetes/internal/configset"
 	"github.com/play-kubernetes/play-kubernetes/internal/stackoutput"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
@@ -39,7 +41,14 @@ func (s *Scratch) Close() error { return os.RemoveAll(s.dir) }
 // NewScratch copies Pulumi.yaml and Pulumi.<stackName>.yaml to a temporary
 // directory, creates the stack there in a temporary file backend, and sets
 // overrides on it (secret overrides are encrypted like any stack secret).
+// An override's key may be a path, as `pulumi config set --path` takes it
+// (istio:ingress.api): it changes that field of the stack's value.
 func (e *Engine) NewScratch(ctx context.Context, stackName string, overrides map[string]auto.ConfigValue) (*Scratch, error) {
+	// set-all is given the overrides in map order: of two overlapping keys
+	// (a:b and a:b.c) either could land last, so they are refused.
+	if _, err := configset.ParseKeys(slices.Collect(maps.Keys(overrides))); err != nil {
+		return nil, err
+	}
 	dir, err := os.MkdirTemp("", "playk8s-scratch-")
 	if err != nil {
 		return nil, err
@@ -66,7 +75,7 @@ func (e *Engine) NewScratch(ctx context.Context, stackName string, overrides map
 		return nil, err
 	}
 	if len(overrides) > 0 {
-		if err := s.Stack.SetAllConfig(ctx, auto.ConfigMap(overrides)); err != nil {
+		if err := s.Stack.SetAllConfigWithOptions(ctx, auto.ConfigMap(overrides), &auto.ConfigOptions{Path: true}); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -108,7 +117,8 @@ type RenderResult struct {
 
 // Render writes the stack's manifests to dir with the provider's render
 // mode, in a scratch copy of the stack. overrides replace config values,
-// e.g. a prebuilt image where a docker build's plugin cannot run.
+// e.g. a prebuilt image where a docker build's plugin cannot run; a key
+// may be a path (NewScratch).
 //
 // dir is checked before anything runs (checkRenderDir: a new or empty
 // directory, or one an earlier render wrote, never the project, its state

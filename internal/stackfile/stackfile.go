@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"sigs.k8s.io/yaml"
 )
 
@@ -29,6 +30,27 @@ func LoadWithSecrets(path string) (map[string]string, []string, error) {
 		values[k] = EncryptedPlaceholder
 	}
 	return values, secure, err
+}
+
+// Config reads the config section as Pulumi's own config map, each value
+// of its kind as `pulumi config set --path` sees it: an object stays an
+// object, a text holding JSON stays a text, an encrypted value stays
+// encrypted (undecrypted).
+func Config(path string) (config.Map, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var file struct {
+		Config config.Map `json:"config"`
+	}
+	if err := yaml.Unmarshal(raw, &file); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if file.Config == nil {
+		file.Config = config.Map{}
+	}
+	return file.Config, nil
 }
 
 func load(path string) (map[string]string, []string, error) {
