@@ -162,9 +162,14 @@ spec:
 // checkKialiAndDashboards: the provider renders Kiali (its Deployment,
 // read-only ClusterRole and binding, configuration, NetworkPolicy and
 // Service) and Istio's dashboards with their provider, mounted into
-// Grafana.
+// Grafana; Kiali's and Grafana's pods meet the restricted Pod Security
+// Standard like the stack's others (TestRenderedWorkloadsAreRestricted
+// renders the stacks with both off).
 func checkKialiAndDashboards(t *testing.T, m map[string]map[string]interface{}) {
 	t.Helper()
+	for _, key := range []string{"Deployment/istio-system/kiali", "Deployment/istio-system/grafana"} {
+		checkRestricted(t, key, get(m[key], "spec.template.spec"))
+	}
 	for _, key := range []string{
 		"Deployment/istio-system/kiali", "ClusterRole//kiali-viewer", "ClusterRoleBinding//kiali-viewer", "ConfigMap/istio-system/kiali",
 		"NetworkPolicy/istio-system/kiali-port-forward-only", "Service/istio-system/kiali",
