@@ -53,7 +53,7 @@ func TestVersionsEnvIsWellFormed(t *testing.T) {
 			t.Errorf("%s=%q: values must be non-empty, unquoted and without spaces (make includes this file)", key, value)
 		}
 	}
-	for _, key := range []string{"ISTIO_CHART_REPO", "ISTIO_VERSION", "JAEGER_IMAGE", "PROMETHEUS_IMAGE", "GRAFANA_IMAGE", "JAEGER_VERSION"} {
+	for _, key := range []string{"ISTIO_CHART_REPO", "ISTIO_VERSION", "JAEGER_IMAGE", "PROMETHEUS_IMAGE", "GRAFANA_IMAGE", "KIALI_IMAGE", "JAEGER_VERSION"} {
 		if _, ok := playk8s.Versions()[key]; !ok {
 			t.Errorf("versions.env lacks %s", key)
 		}
@@ -125,7 +125,7 @@ func TestREADMESupportedVersionsAreThePins(t *testing.T) {
 	}
 	for _, key := range []string{"ISTIO_KUBERNETES_MIN", "ISTIO_KUBERNETES_MAX", "K8S_VERSION", "ISTIO_VERSION", "ISTIO_MODULE_VERSION",
 		"PULUMI_CLI_VERSION", "PULUMI_SDK_VERSION", "PULUMI_KUBERNETES_PROVIDER_VERSION", "HELM_VERSION",
-		"JAEGER_IMAGE", "JAEGER_VERSION", "PROMETHEUS_IMAGE", "PROMETHEUS_MODULE_VERSION", "GATEWAY_API_VERSION",
+		"JAEGER_IMAGE", "JAEGER_VERSION", "PROMETHEUS_IMAGE", "PROMETHEUS_MODULE_VERSION", "KIALI_IMAGE", "GATEWAY_API_VERSION",
 		"ETCD_VERSION", "CONTAINERD_VERSION", "RUNC_VERSION"} {
 		if !seen[key] {
 			t.Errorf("README's Supported versions do not show %s", key)

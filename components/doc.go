@@ -8,10 +8,11 @@
 //
 // What a user asks for is a spec, one per component and config namespace
 // (WebServerSpec, IstioMeshSpec, SampleChainSpec in *_spec.go; TelemetrySpec
-// made of the tracing, Jaeger, Prometheus and Grafana specs, each beside
-// what it renders): JSON-tagged fields named as the config keys, Defaults,
-// and one Validate returning every refused field at once. The specs own
-// every rule; infra/config only decodes the keys into them and names the key.
+// made of the tracing, Jaeger, Prometheus, Grafana and Kiali specs, each
+// beside what it renders): JSON-tagged fields named as the config keys,
+// Defaults, and one Validate returning every refused field at once. The
+// specs own every rule; infra/config only decodes the keys into them and
+// names the key.
 //
 // What one component hands another is wiring, not input: IstioMesh builds a
 // MeshAttachment (namespaces, what Istio resources and pods wait for, the
@@ -28,8 +29,9 @@
 // no step reads what another wrote into the component. IstioMesh's steps
 // are its namespaces, releases and revision tags, security policies and
 // ingress (one file each); Telemetry's are its backends (jaeger.go,
-// prometheus.go, grafana.go); SampleChain's are the images (chainimage.go),
-// the hops (chainhop.go) and the route from the ingress (chainroute.go).
+// prometheus.go, grafana.go with grafanadashboards.go, kiali.go);
+// SampleChain's are the images (chainimage.go), the hops (chainhop.go) and
+// the route from the ingress (chainroute.go).
 // The steps are functions rather than child components: a child component
 // would change every resource's URN, which existing stacks would see as
 // replacements.

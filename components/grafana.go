@@ -15,13 +15,16 @@ import (
 
 // GrafanaSpec is the optional Grafana (`telemetry:grafana`,
 // `telemetry:grafanaImage`, `telemetry:grafanaResources`,
-// `telemetry:grafanaAdminPassword`).
+// `telemetry:grafanaAdminPassword`, `telemetry:grafanaDashboards`).
 type GrafanaSpec struct {
 	Enabled   bool      `json:"grafana"`
 	Image     string    `json:"grafanaImage"`
 	Resources Resources `json:"grafanaResources"`
 	// AdminPassword is read from a Pulumi secret; empty generates one with pulumi-random.
 	AdminPassword string `json:"grafanaAdminPassword" config:"secret"`
+	// Dashboards provisions Istio's dashboards (grafanadashboards.go). Off
+	// by default: a stack that runs Grafana today keeps the resources it has.
+	Dashboards bool `json:"grafanaDashboards"`
 }
 
 // Defaults are no Grafana; when enabled, the pinned image with a backend's resources.
@@ -36,6 +39,9 @@ func (s GrafanaSpec) Validate() field.ErrorList {
 	errs = append(errs, s.Resources.Validate(field.NewPath("grafanaResources"))...)
 	if !s.Enabled && s.AdminPassword != "" {
 		errs = append(errs, rule.Refuse(field.NewPath("grafanaAdminPassword"), rule.Secret, "unset unless grafana is true")...)
+	}
+	if !s.Enabled && s.Dashboards {
+		errs = append(errs, rule.Refuse(field.NewPath("grafanaDashboards"), s.Dashboards, "false unless grafana is true (the dashboards are Grafana's)")...)
 	}
 	return errs
 }
@@ -53,7 +59,8 @@ type grafanaBackend struct {
 
 // newGrafana registers Grafana in namespace ns when the spec enables it:
 // its admin password (generated unless given) in a Secret, Prometheus and
-// Jaeger as its data sources, the Deployment and svc/grafana.
+// Jaeger as its data sources, Istio's dashboards when asked for, the
+// Deployment and svc/grafana.
 func newGrafana(ctx *pulumi.Context, s GrafanaSpec, ns pulumi.StringInput, parent pulumi.ResourceOption) (grafanaBackend, error) {
 	if !s.Enabled {
 		return grafanaBackend{
@@ -79,6 +86,8 @@ func newGrafana(ctx *pulumi.Context, s GrafanaSpec, ns pulumi.StringInput, paren
 	if err != nil {
 		return grafanaBackend{}, err
 	}
+	// Istio's dashboards query the default Prometheus data source (their
+	// datasource variable) and two of their variables name it: Prometheus.
 	datasources, err := renderYAML(map[string]interface{}{
 		"apiVersion": 1,
 		"datasources": []interface{}{
@@ -97,13 +106,20 @@ func newGrafana(ctx *pulumi.Context, s GrafanaSpec, ns pulumi.StringInput, paren
 	if err != nil {
 		return grafanaBackend{}, err
 	}
+	var dashboards []configMount
+	if s.Dashboards {
+		if dashboards, err = istioDashboards(ctx, ns, parent); err != nil {
+			return grafanaBackend{}, err
+		}
+	}
 	deployment, err := newTelemetryDeployment(ctx, telemetryWorkload{
 		name: "grafana", namespace: ns, image: s.Image, uid: 472,
 		ports:     map[string]int{"http": grafanaPort},
 		probe:     HTTPProbe{Path: "/api/health", Port: grafanaPort, PeriodSeconds: 10},
 		resources: s.Resources,
 		configMap: cm, configMountPath: "/etc/grafana/provisioning/datasources",
-		scratch: []string{"/var/lib/grafana", "/tmp"},
+		moreConfig: dashboards,
+		scratch:    []string{"/var/lib/grafana", "/tmp"},
 		env: corev1.EnvVarArray{
 			corev1.EnvVarArgs{Name: pulumi.String("GF_SECURITY_ADMIN_USER"), Value: pulumi.String("admin")},
 			corev1.EnvVarArgs{Name: pulumi.String("GF_SECURITY_ADMIN_PASSWORD"), ValueFrom: &corev1.EnvVarSourceArgs{

@@ -22,14 +22,16 @@ type TelemetrySpec struct {
 	JaegerSpec
 	PrometheusSpec
 	GrafanaSpec
+	KialiSpec
 }
 
-// Defaults are tracing on at istiod's 1%, Jaeger and Prometheus, no Grafana.
+// Defaults are tracing on at istiod's 1%, Jaeger and Prometheus, no Grafana, no Kiali.
 func (s *TelemetrySpec) Defaults() {
 	s.TracingSpec.Defaults()
 	s.JaegerSpec.Defaults()
 	s.PrometheusSpec.Defaults()
 	s.GrafanaSpec.Defaults()
+	s.KialiSpec.Defaults()
 }
 
 // Validate refuses, all at once, every value of every part.
@@ -37,7 +39,8 @@ func (s TelemetrySpec) Validate() field.ErrorList {
 	errs := s.TracingSpec.Validate()
 	errs = append(errs, s.JaegerSpec.Validate()...)
 	errs = append(errs, s.PrometheusSpec.Validate()...)
-	return append(errs, s.GrafanaSpec.Validate()...)
+	errs = append(errs, s.GrafanaSpec.Validate()...)
+	return append(errs, s.KialiSpec.Validate()...)
 }
 
 // backendResources are the default requests and limits of each telemetry backend.
@@ -58,8 +61,9 @@ type TelemetryArgs struct {
 }
 
 // Telemetry is tracing and metrics for the mesh: Jaeger, Prometheus, an
-// optional Grafana, and the Istio Telemetry resource that sets sampling and
-// the request-count metric's tags (today's form of the tutorial's Mixer rules).
+// optional Grafana and Kiali, and the Istio Telemetry resource that sets
+// sampling and the request-count metric's tags (today's form of the
+// tutorial's Mixer rules).
 type Telemetry struct {
 	pulumi.ResourceState
 
@@ -70,6 +74,7 @@ type Telemetry struct {
 	PrometheusDeployment *appsv1.Deployment
 	PrometheusService    *Service
 	GrafanaDeployment    *appsv1.Deployment
+	KialiDeployment      *appsv1.Deployment
 	MeshTelemetry        *apiextensions.CustomResource
 
 	// JaegerPortForward is the port-forward target: "svc/tracing 16686:80" in the namespace.
@@ -82,12 +87,14 @@ type Telemetry struct {
 	GrafanaPortForwardCommand pulumi.StringOutput `pulumi:"grafanaPortForwardCommand"`
 	// GrafanaAdminPassword is Grafana's admin password, a secret ("" without Grafana).
 	GrafanaAdminPassword pulumi.StringOutput `pulumi:"grafanaAdminPassword"`
+	// KialiPortForwardCommand forwards Kiali to http://localhost:20001/kiali ("" without Kiali).
+	KialiPortForwardCommand pulumi.StringOutput `pulumi:"kialiPortForwardCommand"`
 }
 
-// NewTelemetry registers Jaeger, Prometheus, optionally Grafana, and the
-// mesh-wide Telemetry resource. Each backend is a function that returns
-// what it registered; the component's fields are set from those values
-// once every step ran.
+// NewTelemetry registers Jaeger, Prometheus, optionally Grafana and Kiali,
+// and the mesh-wide Telemetry resource. Each backend is a function that
+// returns what it registered; the component's fields are set from those
+// values once every step ran.
 func NewTelemetry(ctx *pulumi.Context, name string, args *TelemetryArgs, opts ...pulumi.ResourceOption) (*Telemetry, error) {
 	if args == nil {
 		return nil, fmt.Errorf("telemetry %q: args are required", name)
@@ -117,6 +124,10 @@ func NewTelemetry(ctx *pulumi.Context, name string, args *TelemetryArgs, opts ..
 	if err != nil {
 		return nil, err
 	}
+	kiali, err := newKiali(ctx, args.Spec.KialiSpec, args.Mesh, parent)
+	if err != nil {
+		return nil, err
+	}
 	telemetryResource, err := newIstioResource(ctx, "mesh-default", istioResource{
 		apiVersion: "telemetry.istio.io/v1", kind: "Telemetry", name: "mesh-default", namespace: ns,
 		spec: meshTelemetry(args.Spec.TracingSpec),
@@ -129,17 +140,20 @@ func NewTelemetry(ctx *pulumi.Context, name string, args *TelemetryArgs, opts ..
 	component.TracingService, component.ZipkinService, component.CollectorService = jaeger.query, jaeger.zipkin, jaeger.collector
 	component.PrometheusDeployment, component.PrometheusService = prometheus.deployment, prometheus.service
 	component.GrafanaDeployment = grafana.deployment
+	component.KialiDeployment = kiali.deployment
 	component.MeshTelemetry = telemetryResource
 	component.JaegerPortForward = pulumi.Sprintf("svc/%s %d:%d", JaegerQueryService, JaegerUIPort, JaegerQueryServicePort)
 	component.JaegerPortForwardCommand = jaeger.portForwardCommand
 	component.PrometheusPortForwardCommand = prometheus.portForwardCommand
 	component.GrafanaPortForwardCommand, component.GrafanaAdminPassword = grafana.portForwardCommand, grafana.adminPassword
+	component.KialiPortForwardCommand = kiali.portForwardCommand
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"jaegerPortForward":            component.JaegerPortForward,
 		"jaegerPortForwardCommand":     component.JaegerPortForwardCommand,
 		"prometheusPortForwardCommand": component.PrometheusPortForwardCommand,
 		"grafanaPortForwardCommand":    component.GrafanaPortForwardCommand,
 		"grafanaAdminPassword":         component.GrafanaAdminPassword,
+		"kialiPortForwardCommand":      component.KialiPortForwardCommand,
 	}); err != nil {
 		return nil, err
 	}

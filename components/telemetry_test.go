@@ -13,7 +13,7 @@ import (
 )
 
 type telemetryOutputs struct {
-	jaegerCommand, jaegerTarget, promCommand, grafanaPassword *pulumimock.Captured[string]
+	jaegerCommand, jaegerTarget, promCommand, grafanaPassword, kialiCommand *pulumimock.Captured[string]
 	// held are the URNs of the resources the component's fields hold, by field.
 	held map[string]*pulumimock.Captured[pulumi.URN]
 }
@@ -35,6 +35,7 @@ func runTelemetry(t *testing.T, spec components.TelemetrySpec) (*pulumimock.Mock
 		out.jaegerTarget = pulumimock.Capture[string](tel.JaegerPortForward)
 		out.promCommand = pulumimock.Capture[string](tel.PrometheusPortForwardCommand)
 		out.grafanaPassword = pulumimock.Capture[string](tel.GrafanaAdminPassword)
+		out.kialiCommand = pulumimock.Capture[string](tel.KialiPortForwardCommand)
 		held := map[string]pulumi.Resource{
 			"JaegerDeployment": tel.JaegerDeployment, "TracingService": tel.TracingService,
 			"ZipkinService": tel.ZipkinService, "CollectorService": tel.CollectorService,
@@ -43,6 +44,9 @@ func runTelemetry(t *testing.T, spec components.TelemetrySpec) (*pulumimock.Mock
 		}
 		if tel.GrafanaDeployment != nil {
 			held["GrafanaDeployment"] = tel.GrafanaDeployment
+		}
+		if tel.KialiDeployment != nil {
+			held["KialiDeployment"] = tel.KialiDeployment
 		}
 		out.held = captureURNs(held)
 		return nil
@@ -262,8 +266,9 @@ func TestPrometheusReadsOnlyWhatItScrapes(t *testing.T) {
 }
 
 // TestTelemetryFieldsHoldWhatTheyName: each resource field of Telemetry
-// holds the resource its name says, and GrafanaDeployment nothing without
-// Grafana (the stack exports Grafana's outputs only when it is set).
+// holds the resource its name says, and GrafanaDeployment and
+// KialiDeployment nothing without theirs (the stack exports their outputs
+// only when they are set).
 func TestTelemetryFieldsHoldWhatTheyName(t *testing.T) {
 	backends := map[string]resourceID{
 		"JaegerDeployment":     {deploymentType, "jaeger"},
@@ -275,16 +280,18 @@ func TestTelemetryFieldsHoldWhatTheyName(t *testing.T) {
 		"MeshTelemetry":        {"kubernetes:telemetry.istio.io/v1:Telemetry", "mesh-default"},
 	}
 	for _, tc := range []struct {
-		name    string
-		grafana bool
-		want    map[string]resourceID
+		name           string
+		grafana, kiali bool
+		want           map[string]resourceID
 	}{
-		{"without grafana", false, backends},
-		{"with grafana", true, mergeIDs(backends, map[string]resourceID{"GrafanaDeployment": {deploymentType, "grafana"}})},
+		{"without grafana and kiali", false, false, backends},
+		{"with grafana", true, false, mergeIDs(backends, map[string]resourceID{"GrafanaDeployment": {deploymentType, "grafana"}})},
+		{"with kiali", false, true, mergeIDs(backends, map[string]resourceID{"KialiDeployment": {deploymentType, "kiali"}})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := telemetrySpec()
 			spec.GrafanaSpec.Enabled = tc.grafana
+			spec.KialiSpec.Enabled = tc.kiali
 			mocks, out := runTelemetry(t, spec)
 			checkFieldsHold(t, mocks, out.held, tc.want)
 		})

@@ -31,9 +31,19 @@ type telemetryWorkload struct {
 	resources       Resources
 	configMap       *corev1.ConfigMap
 	configMountPath string
+	// moreConfig are further ConfigMaps mounted read-only, after the others
+	// (so a workload without them renders as it did).
+	moreConfig []configMount
 	// scratch are writable emptyDir mounts; the root filesystem stays read-only.
 	scratch     []string
 	annotations map[string]string
+}
+
+// configMount is a ConfigMap mounted at a path.
+type configMount struct {
+	volume    string
+	configMap *corev1.ConfigMap
+	path      string
 }
 
 func newTelemetryDeployment(ctx *pulumi.Context, w telemetryWorkload, parent pulumi.ResourceOption) (*appsv1.Deployment, error) {
@@ -52,9 +62,16 @@ func newTelemetryDeployment(ctx *pulumi.Context, w telemetryWorkload, parent pul
 		mounts = append(mounts, corev1.VolumeMountArgs{Name: pulumi.String(vol), MountPath: pulumi.String(path)})
 		volumes = append(volumes, corev1.VolumeArgs{Name: pulumi.String(vol), EmptyDir: &corev1.EmptyDirVolumeSourceArgs{}})
 	}
-	// A ServiceAccount per workload. Only Prometheus (whose account is
-	// given, with a read-only Role in each namespace it scrapes) calls the
-	// API and mounts a token.
+	for _, c := range w.moreConfig {
+		mounts = append(mounts, corev1.VolumeMountArgs{Name: pulumi.String(c.volume), MountPath: pulumi.String(c.path), ReadOnly: pulumi.Bool(true)})
+		volumes = append(volumes, corev1.VolumeArgs{
+			Name:      pulumi.String(c.volume),
+			ConfigMap: &corev1.ConfigMapVolumeSourceArgs{Name: c.configMap.Metadata.Name()},
+		})
+	}
+	// A ServiceAccount per workload. Only Prometheus and Kiali (whose
+	// accounts are given, with read-only grants) call the API and mount a
+	// token.
 	sa := w.serviceAccount
 	automount := pulumi.Bool(sa != nil)
 	if sa == nil {

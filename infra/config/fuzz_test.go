@@ -33,6 +33,8 @@ func FuzzConfig(f *testing.F) {
 	addSeeds(f, map[string]string{"webserver:liveness": `{"port": 88}`, "istio:ingress": `{"type": "LoadBalancer", "httpNodePort": 0}`})
 	addSeeds(f, map[string]string{"istio:cni": `{"binDir": "/var/lib/cni/bin"}`, "istio:sidecarInjection": "false"})
 	addSeeds(f, map[string]string{"chain:image": "ghcr.io/o/sample-app:1", "telemetry:grafana": "true"})
+	addSeeds(f, map[string]string{"telemetry:grafana": "true", "telemetry:grafanaDashboards": "true"})
+	addSeeds(f, map[string]string{"telemetry:kiali": "true", "telemetry:kialiResources": `{"limits": {"memory": "512Mi"}}`})
 	addSeeds(f, map[string]string{"istio:ingress": `{"host": "2001:db8::1", "httpNodePort": 31381}`, "webserver:service": `{"type": "NodePort", "nodePort": 31380}`})
 	addSeeds(f, map[string]string{"istio:sidecarInjection": "false", "webserver:containerPort": "15006"})
 	addSeeds(f, map[string]string{"istio:chartRepo": "http://charts.example.com/istio", "istio:chartRepoAllowHTTP": "true"})

@@ -42,4 +42,7 @@ func export(ctx *pulumi.Context, mesh *components.IstioMesh, telemetry *componen
 		ctx.Export(stackoutput.GrafanaPortForward, telemetry.GrafanaPortForwardCommand)
 		ctx.Export(stackoutput.GrafanaAdminPassword, telemetry.GrafanaAdminPassword)
 	}
+	if telemetry.KialiDeployment != nil {
+		ctx.Export(stackoutput.KialiPortForward, telemetry.KialiPortForwardCommand)
+	}
 }

@@ -15,7 +15,7 @@ import (
 // internal/stackoutput, the names verify and the e2e tests read: every
 // stack exports the outputs named always there and nothing unnamed, and
 // the stacks below together export every name (the conditional ones with
-// Grafana on prod, render mode).
+// Grafana on prod, render mode, Kiali on dev).
 func TestOutputsAreTheContract(t *testing.T) {
 	projectRoot(t)
 	dev := loadStack(t, "dev")
@@ -23,6 +23,8 @@ func TestOutputsAreTheContract(t *testing.T) {
 	rendered["kubernetes:renderYamlToDirectory"] = t.TempDir()
 	prod := loadStack(t, "prod")
 	prod["chain:registryPassword"] = "registry-token"
+	withKiali := maps.Clone(dev)
+	withKiali["telemetry:kiali"] = "true"
 	exported := map[string]bool{}
 	for name, run := range map[string]struct {
 		cfg     map[string]string
@@ -31,6 +33,7 @@ func TestOutputsAreTheContract(t *testing.T) {
 		"dev":        {dev, nil},
 		"dev render": {rendered, nil},
 		"prod":       {prod, []string{"chain:registryPassword"}},
+		"dev kiali":  {withKiali, nil},
 	} {
 		_, out, err := runStack(t, run.cfg, run.secrets...)
 		if err != nil {

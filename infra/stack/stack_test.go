@@ -285,6 +285,59 @@ func TestProdStack(t *testing.T) {
 	mocks.Find(t, "random:index/randomPassword:RandomPassword", "grafana-admin")
 }
 
+// TestKialiAndDashboardsAreOptIn: dev and prod as they are (prod runs
+// Grafana) register nothing of Kiali's or of Istio's dashboards and export
+// no kialiPortForward; turned on, the stack registers both and exports
+// Kiali's command.
+func TestKialiAndDashboardsAreOptIn(t *testing.T) {
+	projectRoot(t)
+	prod := loadStack(t, "prod")
+	prod["chain:registryPassword"] = "registry-token"
+	on := loadStack(t, "dev")
+	on["telemetry:kiali"], on["telemetry:grafana"], on["telemetry:grafanaDashboards"] = "true", "true", "true"
+	on["telemetry:grafanaAdminPassword"] = "dashboards"
+	for _, tc := range []struct {
+		name    string
+		cfg     map[string]string
+		secrets []string
+		on      bool
+	}{
+		{"dev", loadStack(t, "dev"), nil, false},
+		{"prod", prod, []string{"chain:registryPassword"}, false},
+		{"dev with kiali and dashboards", on, []string{"telemetry:grafanaAdminPassword"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mocks, out, err := runStack(t, tc.cfg, tc.secrets...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			registered := map[string]bool{}
+			for _, r := range mocks.Resources() {
+				registered[r.Type+"::"+r.Name] = true
+			}
+			for _, id := range []string{
+				"kubernetes:apps/v1:Deployment::kiali",
+				"kubernetes:rbac.authorization.k8s.io/v1:ClusterRole::kiali-viewer",
+				"kubernetes:core/v1:ConfigMap::istio-grafana-dashboards",
+				"kubernetes:core/v1:ConfigMap::grafana-dashboard-providers",
+			} {
+				if registered[id] != tc.on {
+					t.Errorf("%s registered: %v, want %v", id, registered[id], tc.on)
+				}
+			}
+			command, exported := out[stackoutput.KialiPortForward]
+			if exported != tc.on {
+				t.Fatalf("kialiPortForward exported: %v, want %v", exported, tc.on)
+			}
+			if tc.on {
+				if got, want := command.Value(t), "kubectl -n istio-system port-forward svc/kiali 20001:20001"; got != want {
+					t.Errorf("kialiPortForward = %v, want %q", got, want)
+				}
+			}
+		})
+	}
+}
+
 // TestBadConfigRegistersNothing: every refused configuration stops the
 // program before the first resource, so `pulumi up` touches nothing.
 func TestBadConfigRegistersNothing(t *testing.T) {
@@ -298,6 +351,7 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 		"bad image":                   {"chain:image": "::"},
 		"chart version not a version": {"istio:version": "1.x"},
 		"unknown key":                 {"webserver:replica": "3"},
+		"dashboards without grafana":  {"telemetry:grafanaDashboards": "true"},
 	}
 	for name, cfg := range cases {
 		t.Run(name, func(t *testing.T) {

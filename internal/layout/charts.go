@@ -18,6 +18,19 @@ import (
 // e2e tests and the bench run in scratch stacks of their own and take it
 // from here.
 func IstioModuleCharts(ctx context.Context) (string, error) {
+	dir, err := IstioModule(ctx)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "manifests", "charts"), nil
+}
+
+// IstioModule returns the directory of the istio.io/istio module pinned in
+// versions.env, downloading it through the Go module proxy when it is not
+// cached: the source of the charts (IstioModuleCharts) and of the copies
+// the program embeds from it (Istio's Grafana dashboards), which tests
+// compare with it.
+func IstioModule(ctx context.Context) (string, error) {
 	mod := "istio.io/istio@" + playk8s.Version("ISTIO_MODULE_VERSION")
 	cmd := exec.CommandContext(ctx, "go", "mod", "download", "-json", mod)
 	cmd.Dir = filepath.Clean("/") // outside any module: no go.mod is read or changed
@@ -32,7 +45,7 @@ func IstioModuleCharts(ctx context.Context) (string, error) {
 	if info.Error != "" || info.Dir == "" {
 		return "", fmt.Errorf("go mod download %s: %s", mod, info.Error)
 	}
-	return filepath.Join(info.Dir, "manifests", "charts"), nil
+	return info.Dir, nil
 }
 
 // IstioChartsSuffix is how a charts directory of the pinned module ends

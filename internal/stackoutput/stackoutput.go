@@ -58,6 +58,9 @@ const (
 	// GrafanaPortForward and GrafanaAdminPassword (a secret) come with telemetry:grafana only.
 	GrafanaPortForward   = "grafanaPortForward"
 	GrafanaAdminPassword = "grafanaAdminPassword"
+	// KialiPortForward is the kubectl command that forwards Kiali (with
+	// telemetry:kiali only); its console is then at http://localhost:20001/kiali.
+	KialiPortForward = "kialiPortForward"
 )
 
 // Always lists the outputs every stack exports.
@@ -72,5 +75,5 @@ func Always() []string {
 
 // All lists every output a stack may export.
 func All() []string {
-	return append(Always(), NotRendered, GrafanaPortForward, GrafanaAdminPassword)
+	return append(Always(), NotRendered, GrafanaPortForward, GrafanaAdminPassword, KialiPortForward)
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,7 +78,8 @@ func failing(report string) int {
 // or error in what each stack would apply, its Helm releases included
 // (render mode cannot write them; they are rendered with the same charts
 // and values), for dev, prod and the sandbox and the variants the engine
-// tests render. A broken route and a broken Gateway selector beside the
+// tests render (Kiali and Istio's dashboards, which no registry here lets
+// the sandbox run, are proven this way and by the unit tests). A broken route and a broken Gateway selector beside the
 // stack are caught, which shows the analyzers judge against the stack's
 // own Services and the pods its workloads would run.
 func TestIstioAnalyzerJudgesEveryStack(t *testing.T) {
@@ -85,14 +87,17 @@ func TestIstioAnalyzerJudgesEveryStack(t *testing.T) {
 	variants := []struct {
 		name, stack string
 		config      map[string]string
+		// check judges the rendered objects, keyed "Kind/namespace/name".
+		check func(t *testing.T, m map[string]map[string]interface{})
 	}{
-		{"dev", "dev", nil},
-		{"prod", "prod", nil},
-		{"sandbox", "sandbox", nil},
-		{"dev gateway-api", "dev", map[string]string{"istio:ingress": `{"api": "gateway-api", "type": "NodePort", "httpNodePort": 31380, "host": "127.0.0.1"}`}},
+		{"dev", "dev", nil, nil},
+		{"prod", "prod", nil, nil},
+		{"sandbox", "sandbox", nil, nil},
+		{"dev gateway-api", "dev", map[string]string{"istio:ingress": `{"api": "gateway-api", "type": "NodePort", "httpNodePort": 31380, "host": "127.0.0.1"}`}, nil},
 		{"prod revisions", "prod", map[string]string{"istio:revisions": `[{"name": "1-31-4"}, {"name": "canary"}]`,
-			"istio:revisionTags": `{"prod-stable": "canary"}`, "istio:appRevision": "prod-stable"}},
-		{"dev proxyless grpc", "dev", map[string]string{"chain:transport": "grpc"}},
+			"istio:revisionTags": `{"prod-stable": "canary"}`, "istio:appRevision": "prod-stable"}, nil},
+		{"dev proxyless grpc", "dev", map[string]string{"chain:transport": "grpc"}, nil},
+		{"prod kiali and dashboards", "prod", map[string]string{"telemetry:kiali": "true", "telemetry:grafanaDashboards": "true"}, checkKialiAndDashboards},
 	}
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
@@ -103,6 +108,9 @@ func TestIstioAnalyzerJudgesEveryStack(t *testing.T) {
 			stackDir, releasesDir := t.TempDir(), t.TempDir()
 			if _, err := eng.Render(context.Background(), v.stack, stackDir, o); err != nil {
 				t.Fatal(err)
+			}
+			if v.check != nil {
+				v.check(t, manifests(t, stackDir))
 			}
 			writeReleases(t, releasesDir, stackReleases(t, v.stack, v.config))
 			report, ok := analyze(t, stackDir, releasesDir)
@@ -148,5 +156,49 @@ spec:
 				t.Errorf("with a route to a host no Service serves and a Gateway selecting no pod, istio-analyze reports (passed %v), want it to name those two only:\n%s", ok, report)
 			}
 		})
+	}
+}
+
+// checkKialiAndDashboards: the provider renders Kiali (its Deployment,
+// read-only ClusterRole and binding, configuration, NetworkPolicy and
+// Service) and Istio's dashboards with their provider, mounted into
+// Grafana; Kiali's and Grafana's pods meet the restricted Pod Security
+// Standard like the stack's others (TestRenderedWorkloadsAreRestricted
+// renders the stacks with both off).
+func checkKialiAndDashboards(t *testing.T, m map[string]map[string]interface{}) {
+	t.Helper()
+	for _, key := range []string{"Deployment/istio-system/kiali", "Deployment/istio-system/grafana"} {
+		checkRestricted(t, key, get(m[key], "spec.template.spec"))
+	}
+	for _, key := range []string{
+		"Deployment/istio-system/kiali", "ClusterRole//kiali-viewer", "ClusterRoleBinding//kiali-viewer", "ConfigMap/istio-system/kiali",
+		"NetworkPolicy/istio-system/kiali-port-forward-only", "Service/istio-system/kiali",
+		"ConfigMap/istio-system/istio-grafana-dashboards", "ConfigMap/istio-system/grafana-dashboard-providers",
+	} {
+		if m[key] == nil {
+			t.Errorf("%s not rendered", key)
+		}
+	}
+	for _, r := range get(m["ClusterRole//kiali-viewer"], "rules").([]interface{}) {
+		for _, verb := range get(r, "verbs").([]interface{}) {
+			if verb != "get" && verb != "list" && verb != "watch" {
+				t.Errorf("kiali-viewer renders the verb %v", verb)
+			}
+		}
+	}
+	dashboards := mapAt(m["ConfigMap/istio-system/istio-grafana-dashboards"], "data")
+	if len(dashboards) != 4 {
+		t.Errorf("the dashboards ConfigMap holds %d dashboards, want 4", len(dashboards))
+	}
+	var volumes []string
+	for _, v := range get(m["Deployment/istio-system/grafana"], "spec.template.spec.volumes").([]interface{}) {
+		if name := str(get(v, "configMap.name")); name != "" {
+			volumes = append(volumes, name)
+		}
+	}
+	for _, want := range []string{"istio-grafana-dashboards", "grafana-dashboard-providers"} {
+		if !slices.Contains(volumes, want) {
+			t.Errorf("Grafana mounts %v, not %s", volumes, want)
+		}
 	}
 }
