@@ -1,14 +1,17 @@
 package playk8s_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	playk8s "github.com/play-kubernetes/play-kubernetes"
+	"github.com/play-kubernetes/play-kubernetes/internal/layout"
 	"github.com/play-kubernetes/play-kubernetes/internal/readme"
 	"golang.org/x/mod/modfile"
 	"sigs.k8s.io/yaml"
@@ -222,5 +225,30 @@ func TestRenovateValidatorPin(t *testing.T) {
 	}
 	if got, want := pkg.Dependencies["renovate"], playk8s.Version("RENOVATE_VERSION"); got != want {
 		t.Errorf("tools/renovate pins renovate %q; versions.env says %s", got, want)
+	}
+}
+
+// TestKialiIsTheMinorIstiosAddonInstalls: KIALI_IMAGE is a release of the
+// Kiali minor the pinned istio.io/istio module's addon installs, the one
+// that Istio release was tested with; moving either pin alone fails here.
+func TestKialiIsTheMinorIstiosAddonInstalls(t *testing.T) {
+	if testing.Short() {
+		t.Skip("downloads the pinned istio.io/istio module for its addon")
+	}
+	module, err := layout.IstioModule(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	addon, err := os.ReadFile(filepath.Join(module, "samples", "addons", "kiali.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`image: "?quay\.io/kiali/kiali:(v\d+\.\d+)`).FindSubmatch(addon)
+	if m == nil {
+		t.Fatal("the pinned module's samples/addons/kiali.yaml names no quay.io/kiali/kiali image")
+	}
+	pinned := playk8s.Version("KIALI_IMAGE")
+	if !strings.HasPrefix(pinned, "quay.io/kiali/kiali:"+string(m[1])+".") {
+		t.Errorf("KIALI_IMAGE=%s, want a release of %s, the minor Istio's addon installs", pinned, m[1])
 	}
 }

@@ -1,9 +1,9 @@
 package components
 
 import (
-	"strconv"
-
 	"fmt"
+	"strconv"
+	"strings"
 
 	appsv1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apps/v1"
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
@@ -18,8 +18,9 @@ const SampleAppUID = 65532
 type ChainHop struct {
 	Name           string
 	ServiceAccount *corev1.ServiceAccount
-	Deployment     *appsv1.Deployment
-	Service        *Service
+	// Deployments are the hop's one Deployment, or one per version.
+	Deployments []*appsv1.Deployment
+	Service     *Service
 }
 
 // newChainHop registers hop i: its ServiceAccount, Service, Deployment and
@@ -60,23 +61,67 @@ func newChainHop(ctx *pulumi.Context, s SampleChainSpec, i int, image hopImage, 
 	if err != nil {
 		return nil, err
 	}
-	h.Deployment, err = appsv1.NewDeployment(ctx, name, hopDeployment(s, i, image, mesh, spansTo, h.ServiceAccount),
-		parent, pulumi.DependsOn(append([]pulumi.Resource{h.Service.Service}, mesh.Injector...)))
-	if err != nil {
-		return nil, err
+	total := 0
+	for _, w := range hopWorkloads(s, hop, image) {
+		d, err := appsv1.NewDeployment(ctx, w.name, hopDeployment(s, i, w, mesh, spansTo, h.ServiceAccount),
+			parent, pulumi.DependsOn(append([]pulumi.Resource{h.Service.Service}, mesh.Injector...)))
+		if err != nil {
+			return nil, err
+		}
+		h.Deployments = append(h.Deployments, d)
+		total += w.replicas
 	}
-	if _, err := newDisruptionBudget(ctx, name, mesh.AppNamespace, s.Replicas, selector, parent); err != nil {
+	// One budget over every version: they serve the hop together.
+	if _, err := newDisruptionBudget(ctx, name, mesh.AppNamespace, total, selector, parent); err != nil {
 		return nil, err
 	}
 	return h, nil
 }
 
-// hopDeployment is hop i's Deployment: sample-app as SERVICE_TYPE <HOP>,
-// calling the next hop by DNS name, exporting spans to spansTo unless it is "".
-func hopDeployment(s SampleChainSpec, i int, image hopImage, mesh MeshAttachment, spansTo string, sa *corev1.ServiceAccount) *appsv1.DeploymentArgs {
+// hopWorkload is one Deployment of a hop: the hop itself, or one of its
+// configured versions.
+type hopWorkload struct {
+	// name is the Deployment's: service-<hop>, or service-<hop>-<version>.
+	name string
+	// version is the pods' version label.
+	version string
+	// named: a configured version, which its pods report (SERVICE_VERSION)
+	// and its Deployment selects by.
+	named    bool
+	replicas int
+	image    hopImage
+}
+
+// hopWorkloads are hop's Deployments: one, as the tutorial's, labeled
+// version v1, or one per configured version, each with its own image and
+// replicas where given.
+func hopWorkloads(s SampleChainSpec, hop string, image hopImage) []hopWorkload {
+	t := s.trafficOf(hop)
+	if !t.versioned() {
+		return []hopWorkload{{name: HopServiceName(hop), version: "v1", replicas: s.Replicas, image: image}}
+	}
+	var out []hopWorkload
+	for _, v := range t.Versions {
+		w := hopWorkload{name: HopVersionName(hop, v.Name), version: v.Name, named: true, replicas: s.Replicas, image: image}
+		if v.Replicas != nil {
+			w.replicas = *v.Replicas
+		}
+		if v.Image != "" {
+			w.image = hopImage{ref: pulumi.String(v.Image).ToStringOutput(), pullPolicy: "IfNotPresent"}
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// hopDeployment is the Deployment of w, one workload of hop i: sample-app
+// as SERVICE_TYPE <HOP>, calling the next hop by DNS name, exporting spans
+// to spansTo unless it is "".
+func hopDeployment(s SampleChainSpec, i int, w hopWorkload, mesh MeshAttachment, spansTo string, sa *corev1.ServiceAccount) *appsv1.DeploymentArgs {
 	hop := s.Hops[i]
 	name := HopServiceName(hop)
-	labels := map[string]string{"app": name, "version": "v1"}
+	labels := map[string]string{"app": name, "version": w.version}
+	matchLabels := map[string]string{"app": name}
 	env := corev1.EnvVarArray{
 		corev1.EnvVarArgs{Name: pulumi.String("SERVICE_TYPE"), Value: pulumi.String(HopServiceType(hop))},
 		corev1.EnvVarArgs{Name: pulumi.String("PORT"), Value: pulumi.Sprintf("%d", s.Port)},
@@ -84,6 +129,14 @@ func hopDeployment(s SampleChainSpec, i int, image hopImage, mesh MeshAttachment
 			FieldRef: &corev1.ObjectFieldSelectorArgs{FieldPath: pulumi.String("metadata.namespace")},
 		}},
 		corev1.EnvVarArgs{Name: pulumi.String("OTEL_SERVICE_NAME"), Value: pulumi.String(name)},
+	}
+	if w.named {
+		matchLabels["version"] = w.version
+		env = append(env, corev1.EnvVarArgs{Name: pulumi.String("SERVICE_VERSION"), Value: pulumi.String(w.version)})
+	}
+	if headers := s.forwardedHeaders(); len(headers) > 0 {
+		// The headers any hop's route matches on travel the whole chain.
+		env = append(env, corev1.EnvVarArgs{Name: pulumi.String("FORWARD_HEADERS"), Value: pulumi.String(strings.Join(headers, ","))})
 	}
 	grpc := s.Transport == ChainTransportGRPC
 	if grpc {
@@ -123,10 +176,10 @@ func hopDeployment(s SampleChainSpec, i int, image hopImage, mesh MeshAttachment
 		injected = corev1.ContainerArray{grpcAgentContainer()}
 	}
 	return &appsv1.DeploymentArgs{
-		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String(name), Namespace: mesh.AppNamespace, Labels: stringMap(labels)},
+		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String(w.name), Namespace: mesh.AppNamespace, Labels: stringMap(labels)},
 		Spec: &appsv1.DeploymentSpecArgs{
-			Replicas: pulumi.Int(s.Replicas),
-			Selector: &metav1.LabelSelectorArgs{MatchLabels: pulumi.StringMap{"app": pulumi.String(name)}},
+			Replicas: pulumi.Int(w.replicas),
+			Selector: &metav1.LabelSelectorArgs{MatchLabels: stringMap(matchLabels)},
 			Template: &corev1.PodTemplateSpecArgs{
 				Metadata: &metav1.ObjectMetaArgs{
 					Labels:      stringMap(labels),
@@ -140,8 +193,8 @@ func hopDeployment(s SampleChainSpec, i int, image hopImage, mesh MeshAttachment
 					SecurityContext:               restrictedPodSecurityContext(SampleAppUID),
 					Containers: append(corev1.ContainerArray{corev1.ContainerArgs{
 						Name:            pulumi.String("sample-app"),
-						Image:           image.ref,
-						ImagePullPolicy: pulumi.String(image.pullPolicy),
+						Image:           w.image.ref,
+						ImagePullPolicy: pulumi.String(w.image.pullPolicy),
 						Ports:           ports,
 						Env:             env,
 						LivenessProbe:   probe("/healthz"),

@@ -1,6 +1,8 @@
 package components
 
 import (
+	"fmt"
+
 	"github.com/play-kubernetes/play-kubernetes/components/internal/rule"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -72,20 +74,42 @@ func newIstioRoute(ctx *pulumi.Context, s SampleChainSpec, mesh MeshAttachment, 
 		spec: &networkingv1.VirtualService{
 			Hosts:    s.GatewayHosts,
 			Gateways: []string{"gateway"},
-			Http: []*networkingv1.HTTPRoute{{
-				Route: []*networkingv1.HTTPRouteDestination{{
-					Destination: &networkingv1.Destination{
-						Host: HopServiceName(s.Hops[0]),
-						Port: &networkingv1.PortSelector{Number: uint32(s.Port)},
-					},
-				}},
-			}},
+			Http:     ingressRoutes(s),
 		},
 	}, append(istioOpts, pulumi.DependsOn([]pulumi.Resource{gateway}))...)
 	if err != nil {
 		return chainRoute{}, err
 	}
 	return chainRoute{gateway: gateway, virtualService: virtualService}, nil
+}
+
+// ingressRoutes are the ingress gateway's routes to the first hop: the
+// hop's own versions, matches and resilience when it has them (a mesh
+// VirtualService binds to sidecars, not to the gateway, so the gateway's
+// VirtualService carries them), else the tutorial's one route.
+func ingressRoutes(s SampleChainSpec) []*networkingv1.HTTPRoute {
+	port := &networkingv1.PortSelector{Number: uint32(s.Port)}
+	host := HopServiceName(s.Hops[0])
+	t := s.trafficOf(s.Hops[0])
+	if t.routed() {
+		// The gateway's port is its own: no port to match.
+		return hopHTTPRoutes(t, host, uint32(s.Port), false)
+	}
+	return []*networkingv1.HTTPRoute{{
+		Route: []*networkingv1.HTTPRouteDestination{{Destination: &networkingv1.Destination{Host: host, Port: port}}},
+	}}
+}
+
+// ChainTrafficRules refuses traffic rules on the first hop where the
+// ingress is the Gateway API: its HTTPRoute sends the gateway's requests
+// to the hop's Service, and cannot name Istio's version subsets, matches
+// or faults. The paths are the chain spec's.
+func ChainTrafficRules(chain SampleChainSpec, api IngressAPI) field.ErrorList {
+	if api != IngressAPIGateway || len(chain.Hops) == 0 || !chain.trafficOf(chain.Hops[0]).routed() {
+		return nil
+	}
+	return rule.Refuse(field.NewPath("traffic").Key(chain.Hops[0]), "traffic rules on the first hop",
+		fmt.Sprintf("rules on later hops only while istio:ingress.api is %s (the gateway reaches the first hop by an HTTPRoute, which cannot name Istio's subsets, matches or faults; use istio:ingress.api %s for them)", IngressAPIGateway, IngressAPIIstio))
 }
 
 // newHTTPRoute registers the Gateway API route attaching the first hop to

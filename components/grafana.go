@@ -22,14 +22,17 @@ type GrafanaSpec struct {
 	Resources Resources `json:"grafanaResources"`
 	// AdminPassword is read from a Pulumi secret; empty generates one with pulumi-random.
 	AdminPassword string `json:"grafanaAdminPassword" config:"secret"`
-	// Dashboards provisions Istio's dashboards (grafanadashboards.go). Off
-	// by default: a stack that runs Grafana today keeps the resources it has.
+	// Dashboards provisions Istio's dashboards (grafanadashboards.go) in
+	// the Grafana the stack runs: on by default, as Istio's own Grafana
+	// addon ships them; false leaves a bare Grafana. Without Grafana it
+	// reads nothing.
 	Dashboards bool `json:"grafanaDashboards"`
 }
 
-// Defaults are no Grafana; when enabled, the pinned image with a backend's resources.
+// Defaults are no Grafana; when enabled, the pinned image with a backend's
+// resources and Istio's dashboards.
 func (s *GrafanaSpec) Defaults() {
-	*s = GrafanaSpec{Image: playk8s.Version("GRAFANA_IMAGE"), Resources: backendResources()}
+	*s = GrafanaSpec{Image: playk8s.Version("GRAFANA_IMAGE"), Resources: backendResources(), Dashboards: true}
 }
 
 // Validate refuses a malformed image or resources, and a password for a
@@ -39,9 +42,6 @@ func (s GrafanaSpec) Validate() field.ErrorList {
 	errs = append(errs, s.Resources.Validate(field.NewPath("grafanaResources"))...)
 	if !s.Enabled && s.AdminPassword != "" {
 		errs = append(errs, rule.Refuse(field.NewPath("grafanaAdminPassword"), rule.Secret, "unset unless grafana is true")...)
-	}
-	if !s.Enabled && s.Dashboards {
-		errs = append(errs, rule.Refuse(field.NewPath("grafanaDashboards"), s.Dashboards, "false unless grafana is true (the dashboards are Grafana's)")...)
 	}
 	return errs
 }

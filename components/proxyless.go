@@ -5,7 +5,6 @@ import (
 
 	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	networkingv1 "istio.io/api/networking/v1"
 )
 
 // hopServicePorts are a hop's Service ports: HTTP, the tutorial's, and
@@ -72,32 +71,4 @@ func grpcAgentContainer() corev1.ContainerArgs {
 var grpcAgentResources = Resources{
 	Requests: ResourceList{CPU: "10m", Memory: "48Mi"},
 	Limits:   ResourceList{CPU: "500m", Memory: "128Mi"},
-}
-
-// hopDestinationRule is the TLS a client uses to each port of a proxyless
-// hop. Proxyless clients do no auto-mTLS: without ISTIO_MUTUAL for the
-// gRPC port they would call in plaintext, which STRICT refuses. The HTTP
-// port is plain (the hop's own net/http server; no proxy stands in front
-// of it): DISABLE keeps an Envoy caller, the ingress gateway in
-// particular, from sending it the mTLS its auto-mTLS would choose for an
-// endpoint labeled tlsMode istio.
-func hopDestinationRule(s SampleChainSpec, hop, namespace string) *networkingv1.DestinationRule {
-	return &networkingv1.DestinationRule{
-		Host: HopServiceName(hop) + "." + namespace + ".svc." + ClusterDomain,
-		TrafficPolicy: &networkingv1.TrafficPolicy{
-			PortLevelSettings: []*networkingv1.TrafficPolicy_PortTrafficPolicy{
-				{Port: &networkingv1.PortSelector{Number: uint32(s.GRPCPort)}, Tls: &networkingv1.ClientTLSSettings{Mode: networkingv1.ClientTLSSettings_ISTIO_MUTUAL}},
-				{Port: &networkingv1.PortSelector{Number: uint32(s.Port)}, Tls: &networkingv1.ClientTLSSettings{Mode: networkingv1.ClientTLSSettings_DISABLE}},
-			},
-		},
-	}
-}
-
-// newHopDestinationRule registers hopDestinationRule for hop i.
-func newHopDestinationRule(ctx *pulumi.Context, s SampleChainSpec, i int, mesh MeshAttachment, parent pulumi.ResourceOption) error {
-	name := HopServiceName(s.Hops[i])
-	_, err := newIstioResourceInNamespace(ctx, name+"-tls", istioResource{
-		apiVersion: "networking.istio.io/v1", kind: "DestinationRule", name: name, namespace: mesh.AppNamespace,
-	}, func(ns string) interface{} { return hopDestinationRule(s, s.Hops[i], ns) }, parent, pulumi.DependsOn(mesh.IstioAPI))
-	return err
 }

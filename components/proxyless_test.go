@@ -135,7 +135,7 @@ func TestSampleChainGRPCTransport(t *testing.T) {
 			t.Errorf("%s Service's second port %v %v, want grpc-hop 8001", tt.hop, got, svc.Get("spec.ports.1.port"))
 		}
 
-		dr := mocks.Find(t, destinationRuleType, tt.hop+"-tls")
+		dr := mocks.Find(t, destinationRuleType, tt.hop+"-destination")
 		if got := dr.Get("spec.host"); got != tt.hop+".playground.svc.cluster.local" || !dr.DependsOn(crds.URN) {
 			t.Errorf("%s DestinationRule host %v", tt.hop, got)
 		}

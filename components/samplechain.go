@@ -50,6 +50,13 @@ type SampleChain struct {
 	Transport pulumi.StringOutput `pulumi:"transport"`
 	// GRPCPort is the hops' gRPC port (0 with the http transport).
 	GRPCPort pulumi.IntOutput `pulumi:"grpcPort"`
+	// Versions are the configured weights of each hop run in versions,
+	// with how many header routes come before them: hop -> {weights:
+	// {version: percent}, headerRoutes: n}. Empty without versions.
+	Versions pulumi.MapOutput `pulumi:"versions"`
+	// HasVersions says whether any hop runs in versions (the stack exports
+	// Versions only then).
+	HasVersions bool
 }
 
 // HopServiceName is the Service (and Deployment) name of a hop: service-<hop>.
@@ -79,9 +86,18 @@ func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opt
 	if errs := GatewayHostRules(args.Spec.GatewayHosts, args.Mesh.Gateway.API); len(errs) > 0 {
 		return nil, fmt.Errorf("sample chain %q: %w", name, errs.ToAggregate())
 	}
+	if errs := ChainTrafficRules(args.Spec, args.Mesh.Gateway.API); len(errs) > 0 {
+		return nil, fmt.Errorf("sample chain %q: %w", name, errs.ToAggregate())
+	}
 	component := &SampleChain{}
 	if err := ctx.RegisterComponentResource(SampleChainToken, name, component, opts...); err != nil {
 		return nil, err
+	}
+	for _, msg := range args.Spec.ProxylessIgnored() {
+		// A warning in preview and up: the setting is valid, and Envoy callers act on it.
+		if err := ctx.Log.Warn(msg, &pulumi.LogArgs{Resource: component}); err != nil {
+			return nil, err
+		}
 	}
 	parent := pulumi.Parent(component)
 	s := args.Spec
@@ -105,10 +121,8 @@ func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opt
 		if err := hopPolicies(ctx, s, i, args.Mesh, parent); err != nil {
 			return nil, err
 		}
-		if s.Transport == ChainTransportGRPC {
-			if err := newHopDestinationRule(ctx, s, i, args.Mesh, parent); err != nil {
-				return nil, err
-			}
+		if err := newHopTrafficRules(ctx, s, i, args.Mesh, parent); err != nil {
+			return nil, err
 		}
 		hops = append(hops, h)
 		hopURLs = append(hopURLs, h.Service.URL)
@@ -131,6 +145,8 @@ func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opt
 		grpcPort = s.GRPCPort
 	}
 	component.GRPCPort = pulumi.Int(grpcPort).ToIntOutput()
+	versions := s.versionWeights()
+	component.Versions, component.HasVersions = versions.ToMapOutput(), len(versions) > 0
 	if err := ctx.RegisterResourceOutputs(component, pulumi.Map{
 		"entryUrl":  component.EntryURL,
 		"hopNames":  component.HopNames,
@@ -138,6 +154,7 @@ func NewSampleChain(ctx *pulumi.Context, name string, args *SampleChainArgs, opt
 		"imageRefs": component.ImageRefs,
 		"transport": component.Transport,
 		"grpcPort":  component.GRPCPort,
+		"versions":  component.Versions,
 	}); err != nil {
 		return nil, err
 	}

@@ -34,6 +34,10 @@ type SampleChainSpec struct {
 	RegistryPassword string `json:"registryPassword" config:"secret"`
 	// GatewayHosts the Gateway and VirtualService answer for (the tutorial's "*").
 	GatewayHosts []string `json:"gatewayHosts"`
+	// Traffic is each hop's versions, routing and resilience, by hop name
+	// (Istio's traffic management; see HopTraffic). Hops left out run as
+	// one version with Istio's defaults.
+	Traffic map[string]HopTraffic `json:"traffic"`
 	// TopologySpread spreads each hop's replicas over zones, then nodes.
 	TopologySpread bool `json:"topologySpread"`
 	// Shutdown keeps a leaving hop serving until no node sends it new
@@ -91,6 +95,7 @@ func (s SampleChainSpec) Validate() field.ErrorList {
 	}
 	errs = append(errs, rule.Port(field.NewPath("port"), s.Port)...)
 	errs = append(errs, s.validateTransport()...)
+	errs = append(errs, s.validateTraffic()...)
 	errs = append(errs, rule.Int32AtLeast(field.NewPath("replicas"), s.Replicas, 0)...)
 	errs = append(errs, s.Resources.Validate(field.NewPath("resources"))...)
 	errs = append(errs, s.Shutdown.Validate()...)

@@ -397,7 +397,7 @@ func TestSampleChainFieldsHoldWhatTheyName(t *testing.T) {
 		for i, hop := range names {
 			name := components.HopServiceName(hop)
 			out[fmt.Sprintf("Hops[%d].ServiceAccount", i)] = resourceID{"kubernetes:core/v1:ServiceAccount", name}
-			out[fmt.Sprintf("Hops[%d].Deployment", i)] = resourceID{deploymentType, name}
+			out[fmt.Sprintf("Hops[%d].Deployments[0]", i)] = resourceID{deploymentType, name}
 			out[fmt.Sprintf("Hops[%d].Service", i)] = resourceID{components.ServiceToken, name}
 		}
 		return out
@@ -408,8 +408,19 @@ func TestSampleChainFieldsHoldWhatTheyName(t *testing.T) {
 		gatewayAPI bool
 		hops       []string
 		build      components.ImageBuild // none: the prebuilt image
+		traffic    map[string]components.HopTraffic
 		want       map[string]resourceID
 	}{
+		{
+			name: "a hop of two versions: one Deployment each, in the order given", hops: []string{"a", "b"},
+			traffic: map[string]components.HopTraffic{"b": {Versions: []components.HopVersion{{Name: "v2", Weight: 10}, {Name: "v1", Weight: 90}}}},
+			want: mergeIDs(mergeIDs(istioRoute, hops("a")), map[string]resourceID{
+				"Hops[1].ServiceAccount": {"kubernetes:core/v1:ServiceAccount", "service-b"},
+				"Hops[1].Service":        {components.ServiceToken, "service-b"},
+				"Hops[1].Deployments[0]": {deploymentType, "service-b-v2"},
+				"Hops[1].Deployments[1]": {deploymentType, "service-b-v1"},
+			}),
+		},
 		{
 			name: "istio ingress, prebuilt image", hops: []string{"a", "b", "c"},
 			want: mergeIDs(istioRoute, hops("a", "b", "c")),
@@ -428,7 +439,7 @@ func TestSampleChainFieldsHoldWhatTheyName(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := chainSpec()
-			spec.Hops = tc.hops
+			spec.Hops, spec.Traffic = tc.hops, tc.traffic
 			if tc.build.Context != "" {
 				spec.Image, spec.Build = "", tc.build
 			}
@@ -462,7 +473,9 @@ func TestSampleChainFieldsHoldWhatTheyName(t *testing.T) {
 				for i, h := range chain.Hops {
 					names = append(names, h.Name)
 					fields[fmt.Sprintf("Hops[%d].ServiceAccount", i)] = h.ServiceAccount
-					fields[fmt.Sprintf("Hops[%d].Deployment", i)] = h.Deployment
+					for j, d := range h.Deployments {
+						fields[fmt.Sprintf("Hops[%d].Deployments[%d]", i, j)] = d
+					}
 					fields[fmt.Sprintf("Hops[%d].Service", i)] = h.Service
 				}
 				got = captureURNs(fields)

@@ -86,6 +86,7 @@ func Parse(src Source) (*Stack, error) {
 	errs.addAll("chain", components.ChainSidecarRules(s.Chain, s.Istio))
 	errs.addAll("chain", components.ChainTransportRules(s.Chain, s.Istio))
 	errs.addAll("chain", components.GatewayHostRules(s.Chain.GatewayHosts, s.Istio.Ingress.API))
+	errs.addAll("chain", components.ChainTrafficRules(s.Chain, s.Istio.Ingress.API))
 	if err := errs.err(); err != nil {
 		return nil, err
 	}

@@ -156,7 +156,10 @@ func inLetterCase(t reflect.Type, path string) (string, bool) {
 		for t.Kind() == reflect.Pointer {
 			t = t.Elem()
 		}
-		if name != "" {
+		if name != "" && t.Kind() == reflect.Map {
+			// A key of an object of objects (chain:traffic's hop names): kept as written.
+			t = t.Elem()
+		} else if name != "" {
 			if t.Kind() != reflect.Struct {
 				return "", false
 			}
@@ -215,6 +218,15 @@ func collectionHint(t reflect.Type, err error) string {
 		if hint, ok := strictHint(t, t.Elem(), err); ok {
 			return "a list of objects with " + hint
 		}
+	}
+	if t.Kind() == reflect.Map && t.Elem().Kind() == reflect.Struct {
+		if hint, ok := strictHint(t, t.Elem(), err); ok {
+			return "an object of objects with " + hint
+		}
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return fmt.Sprintf("an object of objects whose field %s is a %s", typeErr.Field, typeErr.Type)
+		}
+		return fmt.Sprintf("an object of objects with the fields %s", fieldNames(t.Elem()))
 	}
 	if hint, ok := strictHint(t, nil, err); ok && t.Kind() == reflect.Map {
 		return "an object of string keys to string values, " + strings.Replace(hint, "each field once", "each key once", 1)

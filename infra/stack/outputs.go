@@ -10,7 +10,7 @@ import (
 // README's Outputs table), each taken from the component that owns it.
 // `make verify` reads appNamespace, istioNamespace, istioReleases,
 // chainHops, chainEntryUrl, chainTransport, chainGrpcPort, serviceUrl,
-// sidecarInjection, ingressApi and istiodRevision.
+// sidecarInjection, ingressApi, istiodRevision and chainVersions.
 func export(ctx *pulumi.Context, mesh *components.IstioMesh, telemetry *components.Telemetry, web *components.WebServer, chain *components.SampleChain) {
 	ctx.Export(stackoutput.IngressURL, mesh.IngressURL)
 	ctx.Export(stackoutput.IngressHost, mesh.IngressHost)
@@ -37,6 +37,9 @@ func export(ctx *pulumi.Context, mesh *components.IstioMesh, telemetry *componen
 	ctx.Export(stackoutput.PrometheusPortForward, telemetry.PrometheusPortForwardCommand)
 	if len(mesh.SkippedReleases) > 0 {
 		ctx.Export(stackoutput.NotRendered, pulumi.ToStringArray(mesh.SkippedReleases))
+	}
+	if chain.HasVersions {
+		ctx.Export(stackoutput.ChainVersions, chain.Versions)
 	}
 	if telemetry.GrafanaDeployment != nil {
 		ctx.Export(stackoutput.GrafanaPortForward, telemetry.GrafanaPortForwardCommand)

@@ -15,7 +15,7 @@ import (
 // internal/stackoutput, the names verify and the e2e tests read: every
 // stack exports the outputs named always there and nothing unnamed, and
 // the stacks below together export every name (the conditional ones with
-// Grafana on prod, render mode, Kiali on dev).
+// Grafana on prod, render mode, Kiali on dev, a hop run in versions).
 func TestOutputsAreTheContract(t *testing.T) {
 	projectRoot(t)
 	dev := loadStack(t, "dev")
@@ -25,15 +25,18 @@ func TestOutputsAreTheContract(t *testing.T) {
 	prod["chain:registryPassword"] = "registry-token"
 	withKiali := maps.Clone(dev)
 	withKiali["telemetry:kiali"] = "true"
+	versioned := maps.Clone(dev)
+	versioned["chain:traffic"] = `{"c": {"versions": [{"name": "v1", "weight": 90}, {"name": "v2", "weight": 10}]}}`
 	exported := map[string]bool{}
 	for name, run := range map[string]struct {
 		cfg     map[string]string
 		secrets []string
 	}{
-		"dev":        {dev, nil},
-		"dev render": {rendered, nil},
-		"prod":       {prod, []string{"chain:registryPassword"}},
-		"dev kiali":  {withKiali, nil},
+		"dev":               {dev, nil},
+		"dev render":        {rendered, nil},
+		"prod":              {prod, []string{"chain:registryPassword"}},
+		"dev kiali":         {withKiali, nil},
+		"dev with versions": {versioned, nil},
 	} {
 		_, out, err := runStack(t, run.cfg, run.secrets...)
 		if err != nil {

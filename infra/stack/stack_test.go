@@ -285,26 +285,30 @@ func TestProdStack(t *testing.T) {
 	mocks.Find(t, "random:index/randomPassword:RandomPassword", "grafana-admin")
 }
 
-// TestKialiAndDashboardsAreOptIn: dev and prod as they are (prod runs
-// Grafana) register nothing of Kiali's or of Istio's dashboards and export
-// no kialiPortForward; turned on, the stack registers both and exports
-// Kiali's command.
-func TestKialiAndDashboardsAreOptIn(t *testing.T) {
+// TestKialiIsOptInDashboardsComeWithGrafana: dev as it is registers
+// nothing of Kiali's or of Istio's dashboards and exports no
+// kialiPortForward; prod, which runs Grafana, gets Istio's dashboards
+// (as Istio's Grafana addon ships them) unless grafanaDashboards is
+// false; Kiali turned on registers it and exports its command.
+func TestKialiIsOptInDashboardsComeWithGrafana(t *testing.T) {
 	projectRoot(t)
 	prod := loadStack(t, "prod")
 	prod["chain:registryPassword"] = "registry-token"
+	bare := maps.Clone(prod)
+	bare["telemetry:grafanaDashboards"] = "false"
 	on := loadStack(t, "dev")
-	on["telemetry:kiali"], on["telemetry:grafana"], on["telemetry:grafanaDashboards"] = "true", "true", "true"
+	on["telemetry:kiali"], on["telemetry:grafana"] = "true", "true"
 	on["telemetry:grafanaAdminPassword"] = "dashboards"
 	for _, tc := range []struct {
-		name    string
-		cfg     map[string]string
-		secrets []string
-		on      bool
+		name              string
+		cfg               map[string]string
+		secrets           []string
+		kiali, dashboards bool
 	}{
-		{"dev", loadStack(t, "dev"), nil, false},
-		{"prod", prod, []string{"chain:registryPassword"}, false},
-		{"dev with kiali and dashboards", on, []string{"telemetry:grafanaAdminPassword"}, true},
+		{"dev", loadStack(t, "dev"), nil, false, false},
+		{"prod", prod, []string{"chain:registryPassword"}, false, true},
+		{"prod without the dashboards", bare, []string{"chain:registryPassword"}, false, false},
+		{"dev with kiali and grafana", on, []string{"telemetry:grafanaAdminPassword"}, true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mocks, out, err := runStack(t, tc.cfg, tc.secrets...)
@@ -315,21 +319,21 @@ func TestKialiAndDashboardsAreOptIn(t *testing.T) {
 			for _, r := range mocks.Resources() {
 				registered[r.Type+"::"+r.Name] = true
 			}
-			for _, id := range []string{
-				"kubernetes:apps/v1:Deployment::kiali",
-				"kubernetes:rbac.authorization.k8s.io/v1:ClusterRole::kiali-viewer",
-				"kubernetes:core/v1:ConfigMap::istio-grafana-dashboards",
-				"kubernetes:core/v1:ConfigMap::grafana-dashboard-providers",
+			for id, want := range map[string]bool{
+				"kubernetes:apps/v1:Deployment::kiali":                              tc.kiali,
+				"kubernetes:rbac.authorization.k8s.io/v1:ClusterRole::kiali-viewer": tc.kiali,
+				"kubernetes:core/v1:ConfigMap::istio-grafana-dashboards":            tc.dashboards,
+				"kubernetes:core/v1:ConfigMap::grafana-dashboard-providers":         tc.dashboards,
 			} {
-				if registered[id] != tc.on {
-					t.Errorf("%s registered: %v, want %v", id, registered[id], tc.on)
+				if registered[id] != want {
+					t.Errorf("%s registered: %v, want %v", id, registered[id], want)
 				}
 			}
 			command, exported := out[stackoutput.KialiPortForward]
-			if exported != tc.on {
-				t.Fatalf("kialiPortForward exported: %v, want %v", exported, tc.on)
+			if exported != tc.kiali {
+				t.Fatalf("kialiPortForward exported: %v, want %v", exported, tc.kiali)
 			}
-			if tc.on {
+			if tc.kiali {
 				if got, want := command.Value(t), "kubectl -n istio-system port-forward svc/kiali 20001:20001"; got != want {
 					t.Errorf("kialiPortForward = %v, want %q", got, want)
 				}
@@ -351,7 +355,6 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 		"bad image":                   {"chain:image": "::"},
 		"chart version not a version": {"istio:version": "1.x"},
 		"unknown key":                 {"webserver:replica": "3"},
-		"dashboards without grafana":  {"telemetry:grafanaDashboards": "true"},
 	}
 	for name, cfg := range cases {
 		t.Run(name, func(t *testing.T) {

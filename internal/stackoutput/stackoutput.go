@@ -61,6 +61,9 @@ const (
 	// KialiPortForward is the kubectl command that forwards Kiali (with
 	// telemetry:kiali only); its console is then at http://localhost:20001/kiali.
 	KialiPortForward = "kialiPortForward"
+	// ChainVersions comes with hops run in versions (chain:traffic): hop ->
+	// {weights: {version: percent}, headerRoutes: n}.
+	ChainVersions = "chainVersions"
 )
 
 // Always lists the outputs every stack exports.
@@ -75,5 +78,5 @@ func Always() []string {
 
 // All lists every output a stack may export.
 func All() []string {
-	return append(Always(), NotRendered, GrafanaPortForward, GrafanaAdminPassword, KialiPortForward)
+	return append(Always(), NotRendered, GrafanaPortForward, GrafanaAdminPassword, KialiPortForward, ChainVersions)
 }

@@ -83,6 +83,24 @@ func dataPlaneChecks(c *Cluster, t Target, where placement, opts Options) []chec
 					})
 				})
 			}},
+		{name: CheckTrafficSplit, level: LevelDataPlane, skip: firstReason(noVersions(t), prometheus, hops),
+			fn: func(ctx context.Context) (string, error) {
+				return throughForward(ctx, c, t.IstioNamespace, prometheusService, prometheusPort, func(base string) (string, error) {
+					return poll(ctx, opts.Wait, opts.Poll, func(ctx context.Context) (string, error) {
+						return TrafficSplit(ctx, base, t.Namespace, t.Versions)
+					})
+				})
+			}},
+	}
+}
+
+// noVersions skips the split check where no hop runs in versions.
+func noVersions(t Target) func(context.Context) (string, error) {
+	return func(context.Context) (string, error) {
+		if len(t.Versions) == 0 {
+			return "no hop runs in versions (chain:traffic)", nil
+		}
+		return "", nil
 	}
 }
 

@@ -43,7 +43,7 @@ func deployment(ns, name string, replicas, available int32) *appsv1.Deployment {
 		availableCond = corev1.ConditionFalse
 	}
 	return &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Generation: 2},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Generation: 2, Labels: map[string]string{"app": name}},
 		Spec:       appsv1.DeploymentSpec{Replicas: &replicas},
 		Status: appsv1.DeploymentStatus{ObservedGeneration: 2, Replicas: replicas, UpdatedReplicas: replicas,
 			ReadyReplicas: available, AvailableReplicas: available,

@@ -13,10 +13,12 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// requestsQuery sums the requests each workload of a namespace received, as
-// its sidecar reported them (Istio's standard metric).
+// requestsQuery sums the requests each app of a namespace received, as its
+// sidecars reported them (Istio's standard metric). By app, not workload:
+// a hop of several versions is several workloads (service-c-v1,
+// service-c-v2) of one app.
 func requestsQuery(namespace string) string {
-	return fmt.Sprintf(`sum by (destination_workload) (istio_requests_total{reporter="destination",destination_workload_namespace=%q})`, namespace)
+	return fmt.Sprintf(`sum by (destination_app) (istio_requests_total{reporter="destination",destination_workload_namespace=%q})`, namespace)
 }
 
 // requestsPerHop asks Prometheus for istio_requests_total and wants a
@@ -36,7 +38,7 @@ func requestsPerHop(ctx context.Context, base, namespace string, hops []string) 
 	}
 	counts := map[string]float64{}
 	for _, s := range vector {
-		counts[string(s.Metric["destination_workload"])] = float64(s.Value)
+		counts[string(s.Metric["destination_app"])] = float64(s.Value)
 	}
 	var seen, missing []string
 	for _, hop := range hops {
@@ -53,7 +55,7 @@ func requestsPerHop(ctx context.Context, base, namespace string, hops []string) 
 			have = append(have, w)
 		}
 		sort.Strings(have)
-		return "", fmt.Errorf("istio_requests_total has no requests to %s (workloads with requests: %s)", strings.Join(missing, ", "), strings.Join(have, ", "))
+		return "", fmt.Errorf("istio_requests_total has no requests to %s (apps with requests: %s)", strings.Join(missing, ", "), strings.Join(have, ", "))
 	}
 	return "istio_requests_total: " + strings.Join(seen, ", "), nil
 }

@@ -51,6 +51,10 @@ func TestRolledOut(t *testing.T) {
 			return ok && d.Name == "service-b"
 		}),
 			wantErr: "no deployment playground/service-b"},
+		{name: "a hop of two versions: its Deployments found by its app label", objs: append(remove(healthyObjects(false), func(o runtime.Object) bool {
+			d, ok := o.(*appsv1.Deployment)
+			return ok && d.Name == "service-c"
+		}), versionOf("c", "v1"), versionOf("c", "v2"))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,4 +84,11 @@ func TestRolledOut(t *testing.T) {
 			}
 		})
 	}
+}
+
+// versionOf is one version's Deployment of hop, labeled as the hop.
+func versionOf(hop, version string) *appsv1.Deployment {
+	d := deployment(testNS, "service-"+hop+"-"+version, 1, 1)
+	d.Labels = map[string]string{"app": "service-" + hop, "version": version}
+	return d
 }

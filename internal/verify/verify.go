@@ -129,6 +129,9 @@ type Target struct {
 	// chainGrpcPort).
 	Transport components.ChainTransport
 	GRPCPort  int32
+	// Versions are the hops run in versions, by hop (output chainVersions;
+	// none without it).
+	Versions map[string]HopVersions
 }
 
 // Options tune a run.
@@ -315,6 +318,7 @@ func TargetFromOutputs(outputs map[string]interface{}) Target {
 			t.EntryPort = int32(p)
 		}
 	}
+	t.Versions = versionsFromOutput(outputs[stackoutput.ChainVersions])
 	if hops, ok := outputs[stackoutput.ChainHops].([]interface{}); ok {
 		for _, h := range hops {
 			if s, ok := h.(string); ok {
@@ -323,4 +327,33 @@ func TargetFromOutputs(outputs map[string]interface{}) Target {
 		}
 	}
 	return t
+}
+
+// versionsFromOutput reads output chainVersions: hop -> {weights:
+// {version: percent}, headerRoutes: n}, numbers as JSON gives them.
+func versionsFromOutput(v interface{}) map[string]HopVersions {
+	hops, ok := v.(map[string]interface{})
+	if !ok {
+		return nil
+	}
+	out := map[string]HopVersions{}
+	for hop, raw := range hops {
+		m, ok := raw.(map[string]interface{})
+		if !ok {
+			continue
+		}
+		hv := HopVersions{Weights: map[string]int{}}
+		if w, ok := m["weights"].(map[string]interface{}); ok {
+			for version, n := range w {
+				if f, ok := n.(float64); ok {
+					hv.Weights[version] = int(f)
+				}
+			}
+		}
+		if n, ok := m["headerRoutes"].(float64); ok {
+			hv.HeaderRoutes = int(n)
+		}
+		out[hop] = hv
+	}
+	return out
 }

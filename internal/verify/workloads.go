@@ -65,7 +65,9 @@ func judgeWorkloads(ctx context.Context, c *Cluster, t Target) (workloads, error
 		for i := range list.Items {
 			d := &list.Items[i]
 			if ns == t.Namespace {
-				names[d.Name] = true
+				// A hop's Deployments carry its app label: service-<hop>
+				// alone, or one per version (service-<hop>-<version>).
+				names[d.Labels["app"]] = true
 			}
 			if err := judge(d, appsv1.SchemeGroupVersion.WithKind("Deployment"), ns, d.Name); err != nil {
 				return workloads{}, err
@@ -84,7 +86,7 @@ func judgeWorkloads(ctx context.Context, c *Cluster, t Target) (workloads, error
 	}
 	for _, hop := range t.Hops {
 		if !names[components.HopServiceName(hop)] {
-			w.failed = append(w.failed, fmt.Sprintf("no deployment %s/%s", t.Namespace, components.HopServiceName(hop)))
+			w.failed = append(w.failed, fmt.Sprintf("no deployment %s/%s (nor one labeled app=%[2]s)", t.Namespace, components.HopServiceName(hop)))
 		}
 	}
 	return w, nil

@@ -8,7 +8,9 @@
 //     rendered manifests;
 //   - image change: `up` with a new webserver:image vs. `kubectl set image`
 //     and `kubectl rollout status`;
-//   - growth: chain length 3, 10, 30: resources, `up` from empty, `preview`.
+//   - growth: chain length 3, 10, 30: resources, `up` from empty, `preview`;
+//   - routing (-tasks routing): the chain under load, hop C in two versions
+//     behind routing rules against the default chain.
 //
 // Rounds alternate the two ways so drift in the machine's load hits both;
 // results are medians with min-max, and ratios of medians. Run it on a
@@ -39,7 +41,7 @@ func main() {
 	helmBin := flag.String("helm", "", "the helm binary (default the pinned one of make helm)")
 	out := flag.String("out", "bench/out", "directory for results (deploy.json, deploy.md)")
 	growth := flag.String("growth", "3,10,30", "chain lengths for the growth runs (empty: none)")
-	tasks := flag.String("tasks", "cold,noop,image,growth", "which comparisons to run")
+	tasks := flag.String("tasks", "cold,noop,image,growth", "which comparisons to run (also: routing, the chain under load with hop C in versions behind routing rules)")
 	flag.Parse()
 	if err := run(*rounds, *kubeconfig, *helmBin, *out, *growth, strings.Split(*tasks, ",")); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -102,6 +104,7 @@ func run(rounds int, kubeconfig, helmBin, out, growth string, tasks []string) er
 		{"cold", "cold deploy", b.coldDeploy},
 		{"noop", "no-op preview (the engine call, then whole processes)", b.noop},
 		{"image", "image change", b.imageChange},
+		{"routing", "the chain with versions and routing rules against the default", b.routing},
 	}
 	for _, s := range steps {
 		if !slices.Contains(tasks, s.task) {

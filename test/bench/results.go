@@ -88,6 +88,8 @@ type Results struct {
 	// `up` (median over rounds): where the time goes.
 	ColdUpSlowest []Slowest `json:"coldUpSlowest"`
 	Growth        []Growth  `json:"growth"`
+	// Traffic are the routing bench's runs, in the order they ran.
+	Traffic []TrafficRun `json:"traffic"`
 }
 
 func machine() string {
@@ -135,6 +137,12 @@ func (r *Results) markdown() string {
 			fmt.Fprintf(&b, "| %d | %d | %s | %.0f ms | %s | %.0f ms |\n", g.Hops, g.Resources, g.Up,
 				float64(g.Up.Median().Milliseconds())/float64(g.Resources), g.Preview,
 				float64(g.Preview.Median().Milliseconds())/float64(g.Resources))
+		}
+	}
+	if len(r.Traffic) > 0 {
+		fmt.Fprintf(&b, "\nThe chain under load on the proxyless data plane (open loop at %d rps for %s through a port-forward to service-a, every tenth request with end-user: jason; CPU of the hops' sample-app containers per request):\n\n| configuration | requests | errors | p50 | p99 | CPU per request | answers by version of C |\n|---|---:|---:|---:|---:|---:|---|\n", trafficRate, trafficDuration)
+		for _, t := range r.Traffic {
+			fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %v |\n", t.Config, t.Requests, t.Errors, t.P50.Round(10*time.Microsecond), t.P99.Round(10*time.Microsecond), t.CPUPerRequest.Round(time.Microsecond), t.Versions)
 		}
 	}
 	return b.String()

@@ -242,38 +242,6 @@ func checkAllowRemovedBreaksOneHop(t *testing.T, d *deployment) {
 	}
 }
 
-// checkRoutingReachesProxylessClients: a VirtualService for service-c
-// with a 100% abort fault, made by hand, is sent by istiod to B's gRPC
-// client, which fails its calls into C with the fault; deleting it heals
-// the chain. istiod's routing, not just its security, reaches the data
-// plane.
-func checkRoutingReachesProxylessClients(t *testing.T, d *deployment) {
-	host := fmt.Sprintf("service-c.%s.svc.cluster.local", appNamespace)
-	vs := map[string]interface{}{
-		"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
-		"metadata": map[string]string{"name": "e2e-fault", "namespace": appNamespace},
-		"spec": map[string]interface{}{
-			"hosts": []string{host},
-			"http": []interface{}{map[string]interface{}{
-				"fault": map[string]interface{}{"abort": map[string]interface{}{"percentage": map[string]int{"value": 100}, "httpStatus": 503}},
-				"route": []interface{}{map[string]interface{}{"destination": map[string]interface{}{"host": host, "port": map[string]int{"number": 8001}}}},
-			}},
-		},
-	}
-	kubectlApply(t, d, vs)
-	deleted := false
-	t.Cleanup(func() {
-		if !deleted {
-			_, _ = d.kubectl.Run("delete", "virtualservice", "e2e-fault", "-n", appNamespace)
-		}
-	})
-	_, body := chainAnswer(t, d, time.Minute, "B's call to C aborted by the fault", brokenAt("B", "Unavailable", "fault injection"))
-	t.Logf("with the fault: %s", body)
-	d.run(t, "delete", "virtualservice", "e2e-fault", "-n", appNamespace)
-	deleted = true
-	chainAnswer(t, d, time.Minute, "the chain healed", chainWorks)
-}
-
 // checkTransportSwitch: chain:transport http, then grpc again, is one up
 // each with a clean preview after; over http the hops are 1/1 and the
 // chain answers as the tutorial's.

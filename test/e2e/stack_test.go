@@ -231,7 +231,7 @@ func TestStackOnSandbox(t *testing.T) {
 	step("mTLS, authorization and network policies", func(t *testing.T) { checkMeshPolicies(t, d) })
 	step("the proxyless mesh refuses plaintext and callers the policies do not name", func(t *testing.T) { checkProxylessEnforcement(t, d) })
 	step("a hop's ALLOW removed breaks exactly its caller's call, up --refresh heals it", func(t *testing.T) { checkAllowRemovedBreaksOneHop(t, d) })
-	step("istiod's routing reaches the proxyless clients: a fault, then none", func(t *testing.T) { checkRoutingReachesProxylessClients(t, d) })
+	step("traffic management by config on the proxyless data plane: versions, a header match, weights, an abort, a timeout; one up each", func(t *testing.T) { checkTrafficManagement(t, d) })
 	step("the chain's transport switches to http and back, one up each", func(t *testing.T) { checkTransportSwitch(t, d) })
 	step("second preview is clean", func(t *testing.T) {
 		if ops := d.previewOps(t); len(ops) != 0 {

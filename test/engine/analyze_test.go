@@ -98,6 +98,9 @@ func TestIstioAnalyzerJudgesEveryStack(t *testing.T) {
 			"istio:revisionTags": `{"prod-stable": "canary"}`, "istio:appRevision": "prod-stable"}, nil},
 		{"dev proxyless grpc", "dev", map[string]string{"chain:transport": "grpc"}, nil},
 		{"prod kiali and dashboards", "prod", map[string]string{"telemetry:kiali": "true", "telemetry:grafanaDashboards": "true"}, checkKialiAndDashboards},
+		{"dev traffic management", "dev", map[string]string{"chain:traffic": trafficConfig}, nil},
+		{"dev traffic management on the first hop", "dev", map[string]string{"chain:traffic": `{"a": {"versions": [{"name": "v1", "weight": 50}, {"name": "v2", "weight": 50}], "timeout": "3s"}}`}, nil},
+		{"sandbox traffic management", "sandbox", map[string]string{"chain:traffic": trafficConfig}, nil},
 	}
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {

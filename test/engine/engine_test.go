@@ -9,6 +9,7 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -395,4 +396,102 @@ func TestRenderedProxylessChain(t *testing.T) {
 			}
 		})
 	}
+}
+
+// trafficConfig is chain:traffic as Istio's tasks run bookinfo: hop c in
+// two versions, jason's requests to v2, the rest split 90/10, with every
+// resilience setting; hop b with a timeout and retries alone.
+const trafficConfig = `{
+  "b": {"timeout": "2s", "retries": {"attempts": 2, "perTryTimeout": "500ms", "retryOn": "unavailable,5xx"}},
+  "c": {
+    "versions": [{"name": "v1", "weight": 90}, {"name": "v2", "weight": 10}],
+    "match": [{"headers": {"end-user": {"exact": "jason"}}, "version": "v2"}],
+    "timeout": "1s",
+    "fault": {"delay": {"fixedDelay": "5s", "percent": 10}, "abort": {"httpStatus": 503, "percent": 5}},
+    "connectionPool": {"tcp": {"maxConnections": 1}, "http": {"http1MaxPendingRequests": 1, "maxRequestsPerConnection": 1}},
+    "outlierDetection": {"consecutive5xxErrors": 1, "interval": "1s", "baseEjectionTime": "3m", "maxEjectionPercent": 100}
+  }
+}`
+
+// TestRenderedTrafficManagement: chain:traffic renders, under the real
+// engine and provider, the objects Istio's traffic management tasks
+// apply: a Deployment per version behind the hop's one Service, the
+// DestinationRule's subsets and circuit breaking (on each port with the
+// grpc transport, whose port settings do not inherit), and the
+// VirtualService's header match before the weighted split, each route
+// with the hop's timeout, retries and fault.
+func TestRenderedTrafficManagement(t *testing.T) {
+	eng := newEngine(t)
+	for _, transport := range []string{"http", "grpc"} {
+		t.Run(transport, func(t *testing.T) {
+			o := overrides(t, "dev")
+			o["chain:transport"] = auto.ConfigValue{Value: transport}
+			o["chain:traffic"] = auto.ConfigValue{Value: trafficConfig}
+			dir := t.TempDir()
+			if _, err := eng.Render(context.Background(), "dev", dir, o); err != nil {
+				t.Fatal(err)
+			}
+			m := manifests(t, dir)
+			if m["Deployment/playground/service-c"] != nil {
+				t.Error("service-c's single Deployment is still rendered beside its versions")
+			}
+			for _, v := range []string{"v1", "v2"} {
+				d := m["Deployment/playground/service-c-"+v]
+				if got := mapAt(d, "spec.selector.matchLabels"); got["app"] != "service-c" || got["version"] != v {
+					t.Errorf("service-c-%s selects %v", v, got)
+				}
+			}
+			host := "service-c.playground.svc.cluster.local"
+			vs := m["VirtualService/playground/service-c"]
+			if get(vs, "spec.hosts.0") != host ||
+				get(vs, "spec.http.0.match.0.headers.end-user.exact") != "jason" || get(vs, "spec.http.0.route.0.destination.subset") != "v2" ||
+				get(vs, "spec.http.1.route.0.destination.subset") != "v1" || get(vs, "spec.http.1.route.0.weight") != 90.0 ||
+				get(vs, "spec.http.1.route.1.destination.subset") != "v2" || get(vs, "spec.http.1.route.1.weight") != 10.0 {
+				t.Errorf("service-c's routes = %v", get(vs, "spec.http"))
+			}
+			for i := range 2 {
+				r := fmt.Sprintf("spec.http.%d.", i)
+				if get(vs, r+"timeout") != "1s" || get(vs, r+"fault.delay.fixedDelay") != "5s" || get(vs, r+"fault.abort.httpStatus") != 503.0 || get(vs, r+"fault.abort.percentage.value") != 5.0 {
+					t.Errorf("route %d = %v, want the hop's timeout and fault", i, get(vs, "spec.http."+fmt.Sprint(i)))
+				}
+			}
+			if vs := m["VirtualService/playground/service-b"]; get(vs, "spec.http.0.retries.attempts") != 2.0 || get(vs, "spec.http.0.retries.perTryTimeout") != "0.500s" || get(vs, "spec.http.0.timeout") != "2s" {
+				t.Errorf("service-b's route = %v, want its timeout and retries", get(vs, "spec.http"))
+			}
+			if m["VirtualService/playground/service-a"] != nil {
+				t.Error("service-a, a hop without rules, got a VirtualService")
+			}
+			dr := m["DestinationRule/playground/service-c"]
+			if get(dr, "spec.subsets.1.name") != "v2" || get(dr, "spec.subsets.1.labels.version") != "v2" {
+				t.Errorf("subsets = %v", get(dr, "spec.subsets"))
+			}
+			policy := "spec.trafficPolicy."
+			if transport == "grpc" {
+				policy = "spec.trafficPolicy.portLevelSettings.0."
+				if get(dr, policy+"tls.mode") != "ISTIO_MUTUAL" {
+					t.Errorf("gRPC port settings = %v, want ISTIO_MUTUAL beside the circuit breaking", get(dr, policy))
+				}
+			}
+			if get(dr, policy+"connectionPool.tcp.maxConnections") != 1.0 || get(dr, policy+"outlierDetection.baseEjectionTime") != "180s" {
+				t.Errorf("circuit breaking at %s = %v", policy, get(dr, strings.TrimSuffix(policy, ".")))
+			}
+			for _, hop := range []string{"service-a", "service-b", "service-c-v1", "service-c-v2"} {
+				if envValue(m["Deployment/playground/"+hop], "FORWARD_HEADERS") != "end-user" {
+					t.Errorf("%s does not forward end-user: %v", hop, get(m["Deployment/playground/"+hop], "spec.template.spec.containers.0.env"))
+				}
+			}
+		})
+	}
+}
+
+// envValue is the value of a Deployment's first container's variable name ("" when unset).
+func envValue(d map[string]interface{}, name string) string {
+	list, _ := get(d, "spec.template.spec.containers.0.env").([]interface{})
+	for _, e := range list {
+		if m, ok := e.(map[string]interface{}); ok && m["name"] == name {
+			v, _ := m["value"].(string)
+			return v
+		}
+	}
+	return ""
 }

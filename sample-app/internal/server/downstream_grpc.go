@@ -85,7 +85,7 @@ func (h *grpcNextHop) call(parent context.Context) ([]byte, *downstreamFailure) 
 	defer cancel()
 	body, err := hoprpc.CallService(ctx, h.conn)
 	if err != nil {
-		return nil, h.classify(parent, err)
+		return nil, h.classify(parent, ctx, err)
 	}
 	if len(body) > maxDownstreamBody {
 		return nil, answerTooLarge()
@@ -102,7 +102,11 @@ func (h *grpcNextHop) call(parent context.Context) ([]byte, *downstreamFailure) 
 // that a denial by an AuthorizationPolicy ("incoming RPC did not match an
 // allow policy") or a fault injected by a VirtualService ("RPC terminated
 // due to fault injection") reads as such at the head of the chain.
-func (h *grpcNextHop) classify(parent context.Context, err error) *downstreamFailure {
+//
+// call is the call's own context: a DeadlineExceeded before its deadline
+// came from the route istiod sent (a VirtualService's timeout, which
+// gRPC-Go applies as the route's max stream duration), and says so.
+func (h *grpcNextHop) classify(parent, call context.Context, err error) *downstreamFailure {
 	st := status.Convert(err)
 	code := st.Code()
 	f := &downstreamFailure{status: http.StatusBadGateway, grpcCode: code.String(), err: err}
@@ -123,6 +127,8 @@ func (h *grpcNextHop) classify(parent context.Context, err error) *downstreamFai
 		if f.downstreamStatus == http.StatusGatewayTimeout {
 			f.status = http.StatusGatewayTimeout
 		}
+	case code == codes.DeadlineExceeded && call.Err() == nil:
+		f.status, f.reason, f.message = http.StatusGatewayTimeout, metrics.ReasonTimeout, "next hop did not answer within the route's timeout: "+st.Message()
 	case code == codes.DeadlineExceeded:
 		f.status, f.reason, f.message = http.StatusGatewayTimeout, metrics.ReasonTimeout, timeoutMessage(h.timeout)
 	case code == codes.PermissionDenied || code == codes.Unauthenticated:

@@ -91,6 +91,18 @@ func TestGRPCDownstreamFailures(t *testing.T) {
 			wantErrorHas: "next hop unreachable",
 		},
 		{
+			// gRPC-Go ends a call at the route's max stream duration (a
+			// VirtualService timeout from istiod) with DeadlineExceeded,
+			// while the hop's own deadline is still ahead.
+			name: "cut by the route's timeout before the hop's own",
+			next: func(t *testing.T) string {
+				return fakeGRPCNext(t, deny(codes.DeadlineExceeded, "context deadline exceeded"))
+			},
+			timeout:    "1m",
+			wantStatus: http.StatusGatewayTimeout, wantReason: "timeout", wantCode: "DeadlineExceeded",
+			wantErrorHas: "did not answer within the route's timeout",
+		},
+		{
 			name:       "next hop too slow",
 			next:       func(t *testing.T) string { return fakeGRPCNext(t, hang) },
 			timeout:    "300ms",
