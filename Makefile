@@ -131,7 +131,7 @@ helm: ## Build the pinned Helm v4 CLI from the Go module proxy into .tools/ (ski
 ## --- benchmarks ------------------------------------------------------------
 
 .PHONY: bench
-bench: bench-eval bench-sample-app bench-deploy ## Every benchmark: stack evaluation, sample-app, and deploys on the sandbox vs. helm + kubectl (results in BENCHMARKS.md).
+bench: bench-eval bench-sample-app bench-deploy bench-routing ## Every benchmark: stack evaluation, sample-app, deploys on the sandbox vs. helm + kubectl, the chain under routing rules (results in BENCHMARKS.md).
 
 .PHONY: bench-eval
 bench-eval: ## The whole stack evaluated under mocks, and its growth with the chain's length (go test -bench).
@@ -149,6 +149,13 @@ bench-deploy: tools helm $(SANDBOX) ## On a fresh sandbox: cold deploy, no-op pr
 	$(SANDBOX) down >/dev/null
 	$(SANDBOX) up
 	rc=0; $(GO) run ./test/bench -rounds $(BENCH_ROUNDS) -out bench/out || rc=1; \
+	$(SANDBOX) down >/dev/null; exit $$rc
+
+.PHONY: bench-routing
+bench-routing: tools $(SANDBOX) ## On a fresh sandbox: the chain under load on the proxyless data plane, hop C in two versions behind routing rules vs. the default chain (bench/out/routing.md).
+	$(SANDBOX) down >/dev/null
+	$(SANDBOX) up
+	rc=0; $(GO) run ./test/bench -tasks routing -rounds $(BENCH_ROUNDS) -out bench/out -report routing || rc=1; \
 	$(SANDBOX) down >/dev/null; exit $$rc
 
 ## --- deploying -------------------------------------------------------------

@@ -39,17 +39,18 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds of each comparison (alternating which way goes first)")
 	kubeconfig := flag.String("kubeconfig", "", "the sandbox's kubeconfig (default the sandbox's, internal/layout)")
 	helmBin := flag.String("helm", "", "the helm binary (default the pinned one of make helm)")
-	out := flag.String("out", "bench/out", "directory for results (deploy.json, deploy.md)")
+	out := flag.String("out", "bench/out", "directory for results (<report>.json, <report>.md)")
+	report := flag.String("report", "deploy", "the results' file name, without extension")
 	growth := flag.String("growth", "3,10,30", "chain lengths for the growth runs (empty: none)")
 	tasks := flag.String("tasks", "cold,noop,image,growth", "which comparisons to run (also: routing, the chain under load with hop C in versions behind routing rules)")
 	flag.Parse()
-	if err := run(*rounds, *kubeconfig, *helmBin, *out, *growth, strings.Split(*tasks, ",")); err != nil {
+	if err := run(*rounds, *kubeconfig, *helmBin, *out, *report, *growth, strings.Split(*tasks, ",")); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rounds int, kubeconfig, helmBin, out, growth string, tasks []string) error {
+func run(rounds int, kubeconfig, helmBin, out, report, growth string, tasks []string) error {
 	ctx := context.Background()
 	l, err := utils.Layout()
 	if err != nil {
@@ -65,7 +66,12 @@ func run(rounds int, kubeconfig, helmBin, out, growth string, tasks []string) er
 	if helmBin == "" {
 		helmBin = l.Helm()
 	}
-	for _, f := range []string{kubeconfig, helmBin} {
+	need := []string{kubeconfig}
+	if slices.ContainsFunc(tasks, func(t string) bool { return t != "routing" }) {
+		// The tutorial's way of the deploy comparisons runs helm.
+		need = append(need, helmBin)
+	}
+	for _, f := range need {
 		if _, err := os.Stat(f); err != nil {
 			return fmt.Errorf("%w (start the sandbox with make sandbox; build helm with make helm)", err)
 		}
@@ -122,5 +128,5 @@ func run(rounds int, kubeconfig, helmBin, out, growth string, tasks []string) er
 		}
 	}
 	b.results.Finished = time.Now().UTC()
-	return b.results.write(out)
+	return b.results.write(out, report)
 }

@@ -96,34 +96,36 @@ func machine() string {
 	return fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
 }
 
-func (r *Results) write(dir string) error {
+func (r *Results) write(dir, name string) error {
 	raw, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "deploy.json"), raw, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, name+".json"), raw, 0o644); err != nil {
 		return err
 	}
 	md := r.markdown()
 	fmt.Print(md)
-	return os.WriteFile(filepath.Join(dir, "deploy.md"), []byte(md), 0o644)
+	return os.WriteFile(filepath.Join(dir, name+".md"), []byte(md), 0o644)
 }
 
 func (r *Results) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Machine: %s. %d rounds, alternating which way goes first; %s to %s.\n\n",
 		r.Machine, r.Rounds, r.Started.Format(time.RFC3339), r.Finished.Format(time.RFC3339))
-	b.WriteString("| task | this stack | the tutorial's way | ratio (medians) | target |\n|---|---|---|---:|---:|\n")
-	for _, c := range r.Comparisons {
-		verdict := "met"
-		if c.Ratio() > c.Target {
-			verdict = "missed"
+	if len(r.Comparisons) > 0 {
+		b.WriteString("| task | this stack | the tutorial's way | ratio (medians) | target |\n|---|---|---|---:|---:|\n")
+		for _, c := range r.Comparisons {
+			verdict := "met"
+			if c.Ratio() > c.Target {
+				verdict = "missed"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %.2f | <= %.1f (%s) |\n", c.Task, c.Engine, c.Tutorial, c.Ratio(), c.Target, verdict)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %.2f | <= %.1f (%s) |\n", c.Task, c.Engine, c.Tutorial, c.Ratio(), c.Target, verdict)
-	}
-	b.WriteString("\nWhat each side ran:\n\n")
-	for _, c := range r.Comparisons {
-		fmt.Fprintf(&b, "- %s: this stack: %s; the tutorial's way: %s.\n", c.Task, c.EngineHow, c.TutorialHow)
+		b.WriteString("\nWhat each side ran:\n\n")
+		for _, c := range r.Comparisons {
+			fmt.Fprintf(&b, "- %s: this stack: %s; the tutorial's way: %s.\n", c.Task, c.EngineHow, c.TutorialHow)
+		}
 	}
 	if len(r.ColdUpSlowest) > 0 {
 		b.WriteString("\nWhere a cold `up` spends its time (each resource from its first event to its outputs, median over rounds; resources overlap):\n\n| resource | time |\n|---|---|\n")
@@ -140,9 +142,10 @@ func (r *Results) markdown() string {
 		}
 	}
 	if len(r.Traffic) > 0 {
-		fmt.Fprintf(&b, "\nThe chain under load on the proxyless data plane (open loop at %d rps for %s through a port-forward to service-a, every tenth request with end-user: jason; CPU of the hops' sample-app containers per request):\n\n| configuration | requests | errors | p50 | p99 | CPU per request | answers by version of C |\n|---|---:|---:|---:|---:|---:|---|\n", trafficRate, trafficDuration)
+		fmt.Fprintf(&b, "\nThe chain under load on the proxyless data plane (open loop at %d rps for %s through a port-forward to service-a, every tenth request with end-user: jason; CPU of the hops' sample-app containers per request):\n\n| configuration | requests | errors | p50 | p99 | CPU per request | less idle | idle CPU per second | answers by version of C |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n", trafficRate, trafficDuration)
 		for _, t := range r.Traffic {
-			fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %v |\n", t.Config, t.Requests, t.Errors, t.P50.Round(10*time.Microsecond), t.P99.Round(10*time.Microsecond), t.CPUPerRequest.Round(time.Microsecond), t.Versions)
+			fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s | %s | %v |\n", t.Config, t.Requests, t.Errors, t.P50.Round(10*time.Microsecond), t.P99.Round(10*time.Microsecond),
+				t.CPUPerRequest.Round(time.Microsecond), t.CPUPerRequestLessIdle.Round(time.Microsecond), t.IdleCPU.Round(time.Millisecond), t.Versions)
 		}
 	}
 	return b.String()

@@ -35,6 +35,7 @@ const (
 	trafficRate     = 100
 	trafficDuration = 30 * time.Second
 	trafficWarmup   = 300
+	idleWindow      = 20 * time.Second
 )
 
 // TrafficRun is the chain under load in one configuration.
@@ -45,8 +46,12 @@ type TrafficRun struct {
 	P50      time.Duration `json:"p50"`
 	P99      time.Duration `json:"p99"`
 	// CPUPerRequest is the hops' sample-app containers' CPU (the kubelet's
-	// usageCoreNanoSeconds, summed over their pods) per request.
-	CPUPerRequest time.Duration `json:"cpuPerRequest"`
+	// usageCoreNanoSeconds, summed over their pods) per request;
+	// CPUPerRequestLessIdle the same less what they use idle (IdleCPU, per
+	// second, measured over idleWindow before the load).
+	CPUPerRequest         time.Duration `json:"cpuPerRequest"`
+	CPUPerRequestLessIdle time.Duration `json:"cpuPerRequestLessIdle"`
+	IdleCPU               time.Duration `json:"idleCpuPerSecond"`
 	// Versions counts the answers of each version of C.
 	Versions map[string]int `json:"versions"`
 }
@@ -75,8 +80,8 @@ func (b *bench) routing(ctx context.Context, rounds int) error {
 				return fmt.Errorf("%s: %w", c.name, err)
 			}
 			run.Config = c.name
-			fmt.Fprintf(os.Stderr, "bench: routing round %d, %s: p50 %s p99 %s, %s CPU/request, %d errors, versions %v\n",
-				round+1, c.name, run.P50, run.P99, run.CPUPerRequest, run.Errors, run.Versions)
+			fmt.Fprintf(os.Stderr, "bench: routing round %d, %s: p50 %s p99 %s, %s CPU/request (%s less idle, idle %s/s), %d errors, versions %v\n",
+				round+1, c.name, run.P50, run.P99, run.CPUPerRequest, run.CPUPerRequestLessIdle, run.IdleCPU, run.Errors, run.Versions)
 			b.results.Traffic = append(b.results.Traffic, run)
 		}
 	}
@@ -155,6 +160,18 @@ func measureChain(ctx context.Context, c *verify.Cluster, routed bool) (TrafficR
 			return TrafficRun{}, fmt.Errorf("warm-up: %w", err)
 		}
 	}
+	// What the hops use with no request (probes, scrapes, span export,
+	// xDS), per second: a configuration of more pods uses more of it.
+	idleStart, err := hopsCPU(ctx, c)
+	if err != nil {
+		return TrafficRun{}, err
+	}
+	time.Sleep(idleWindow)
+	idleEnd, err := hopsCPU(ctx, c)
+	if err != nil {
+		return TrafficRun{}, err
+	}
+	idlePerSecond := float64(idleEnd-idleStart) / idleWindow.Seconds()
 	before, err := hopsCPU(ctx, c)
 	if err != nil {
 		return TrafficRun{}, err
@@ -195,6 +212,8 @@ func measureChain(ctx context.Context, c *verify.Cluster, routed bool) (TrafficR
 	run.P50 = latencies[len(latencies)/2]
 	run.P99 = latencies[len(latencies)*99/100]
 	run.CPUPerRequest = (after - before) / time.Duration(n)
+	run.IdleCPU = time.Duration(idlePerSecond)
+	run.CPUPerRequestLessIdle = time.Duration((float64(after-before) - idlePerSecond*trafficDuration.Seconds()) / float64(n))
 	return run, nil
 }
 
