@@ -12,14 +12,12 @@ import (
 // port the ingress gateway already asks for: the API server would refuse
 // the second object at apply time, after half the stack was created. The
 // chain's hops are service-<hop> (Deployment, ServiceAccount, Service,
-// disruption budget, policies); the mesh's default policies are
+// disruption budget, policies) and their versions service-<hop>-<version>
+// (Deployments); the mesh's default policies are
 // allow-nothing, default-deny and mesh-baseline. The paths are the web
 // server spec's.
 func WebServerCollisions(web WebServerSpec, mesh IstioMeshSpec, chain SampleChainSpec) field.ErrorList {
-	hops := map[string]bool{}
-	for _, hop := range chain.Hops {
-		hops[HopServiceName(hop)] = true
-	}
+	hops := chain.WorkloadNames()
 	policies := map[string]bool{}
 	if mesh.Authorization {
 		policies[AllowNothingPolicy] = true
@@ -29,7 +27,7 @@ func WebServerCollisions(web WebServerSpec, mesh IstioMeshSpec, chain SampleChai
 	}
 	var errs field.ErrorList
 	if hops[web.Name] || policies[web.Name] {
-		errs = append(errs, rule.Refuse(field.NewPath("name"), web.Name, "other than a chain hop's service-<hop> and the mesh's allow-nothing, default-deny, mesh-baseline")...)
+		errs = append(errs, rule.Refuse(field.NewPath("name"), web.Name, "other than a chain hop's service-<hop>, a version's service-<hop>-<version> and the mesh's allow-nothing, default-deny, mesh-baseline")...)
 	}
 	if web.Service.Enabled && hops[web.Service.Name] {
 		errs = append(errs, rule.Refuse(field.NewPath("service", "name"), web.Service.Name, "other than a chain hop's service-<hop>")...)

@@ -46,13 +46,13 @@ func hopHTTPRoutes(t HopTraffic, host string, port uint32, matchPort bool) []*ne
 		return r
 	}
 	var routes []*networkingv1.HTTPRoute
-	for _, m := range t.Match {
+	for i, m := range t.Match {
 		headers := map[string]*networkingv1.StringMatch{}
 		for name, sm := range m.Headers {
 			headers[name] = sm.proto()
 		}
 		routes = append(routes, withPolicy(&networkingv1.HTTPRoute{
-			Name:  "match-" + m.Version + suffix,
+			Name:  fmt.Sprintf("match-%d-%s%s", i, m.Version, suffix),
 			Match: match(&networkingv1.HTTPMatchRequest{Headers: headers}),
 			Route: []*networkingv1.HTTPRouteDestination{{Destination: &networkingv1.Destination{Host: host, Subset: m.Version, Port: dest}}},
 		}))
@@ -124,9 +124,12 @@ func hopDestinationRule(s SampleChainSpec, i int, namespace string) *networkingv
 	return dr
 }
 
-// hasDestinationRule reports whether hop i needs a DestinationRule.
+// hasDestinationRule reports whether hop i needs a DestinationRule: for
+// its ports' TLS (grpc), its versions' subsets or its circuit breaking. A
+// timeout, retries or fault alone are the VirtualService's.
 func (s SampleChainSpec) hasDestinationRule(i int) bool {
-	return s.Transport == ChainTransportGRPC || s.trafficOf(s.Hops[i]).routed()
+	t := s.trafficOf(s.Hops[i])
+	return s.Transport == ChainTransportGRPC || t.versioned() || t.ConnectionPool != nil || t.OutlierDetection != nil
 }
 
 // newHopTrafficRules registers hop i's DestinationRule and, when it has

@@ -204,6 +204,14 @@ func (s SampleChainSpec) validateTraffic() field.ErrorList {
 	}
 	sort.Strings(names)
 	var errs field.ErrorList
+	// Whose each name of the chain's workloads is: a hop's own
+	// (service-<hop>: its Service, ServiceAccount and, unversioned, its
+	// Deployment) and each version's Deployment. Two of one name would be
+	// one object the API server refuses the second time.
+	owners := map[string]string{}
+	for _, h := range s.Hops {
+		owners[HopServiceName(h)] = "hop " + h + "'s"
+	}
 	for _, hop := range names {
 		p := at.Key(hop)
 		if !hops[hop] {
@@ -211,8 +219,30 @@ func (s SampleChainSpec) validateTraffic() field.ErrorList {
 			continue
 		}
 		errs = append(errs, s.Traffic[hop].validate(p, hop)...)
+		for i, v := range s.Traffic[hop].Versions {
+			name := HopVersionName(hop, v.Name)
+			if owner, taken := owners[name]; taken {
+				errs = append(errs, rule.Refuse(p.Child("versions").Index(i).Child("name"), v.Name,
+					fmt.Sprintf("a name whose Deployment %s no other hop or version has (it is %s)", name, owner))...)
+				continue
+			}
+			owners[name] = fmt.Sprintf("hop %s's version %s's", hop, v.Name)
+		}
 	}
 	return errs
+}
+
+// WorkloadNames are the names the chain's workloads take in the app
+// namespace: each hop's service-<hop> and each version's Deployment.
+func (s SampleChainSpec) WorkloadNames() map[string]bool {
+	out := map[string]bool{}
+	for _, hop := range s.Hops {
+		out[HopServiceName(hop)] = true
+		for _, v := range s.trafficOf(hop).Versions {
+			out[HopVersionName(hop, v.Name)] = true
+		}
+	}
+	return out
 }
 
 func (t HopTraffic) validate(p *field.Path, hop string) field.ErrorList {

@@ -116,7 +116,7 @@ func TestHopTrafficRendersIstioTasks(t *testing.T) {
 	}
 	want := []interface{}{
 		withFields(policy, map[string]interface{}{
-			"name":  "match-v2",
+			"name":  "match-0-v2",
 			"match": []interface{}{map[string]interface{}{"headers": map[string]interface{}{"end-user": map[string]interface{}{"exact": "jason"}}}},
 			"route": []interface{}{map[string]interface{}{"destination": map[string]interface{}{"host": host, "subset": "v2", "port": port}}},
 		}),
@@ -174,7 +174,7 @@ func TestHopTrafficOverGRPC(t *testing.T) {
 		destPort := m["route"].([]interface{})[0].(map[string]interface{})["destination"].(map[string]interface{})["port"].(map[string]interface{})["number"]
 		routes = append(routes, fmt.Sprintf("%s %v->%v", m["name"], matchPort, destPort))
 	}
-	if want := []string{"match-v2-8000 8000->8000", "default-8000 8000->8000", "match-v2-8001 8001->8001", "default-8001 8001->8001"}; !slices.Equal(routes, want) {
+	if want := []string{"match-0-v2-8000 8000->8000", "default-8000 8000->8000", "match-0-v2-8001 8001->8001", "default-8001 8001->8001"}; !slices.Equal(routes, want) {
 		t.Errorf("routes %v, want %v", routes, want)
 	}
 	got := spec.ProxylessIgnored()
@@ -335,4 +335,37 @@ func envOf(d *pulumimock.Resource) map[string]interface{} {
 		env[m["name"].(string)] = m["value"]
 	}
 	return env
+}
+
+// TestVersionNamesCollide: a version's Deployment service-<hop>-<version>
+// that another hop's or version's name already is would be one object the
+// API server refuses the second time: refused up front, and the web
+// server may not take a version's name either.
+func TestVersionNamesCollide(t *testing.T) {
+	spec := chainSpec()
+	spec.Hops = []string{"a", "b", "b-v1", "b-x"}
+	half := func(names ...string) []components.HopVersion {
+		return []components.HopVersion{{Name: names[0], Weight: 50}, {Name: names[1], Weight: 50}}
+	}
+	spec.Traffic = map[string]components.HopTraffic{
+		"b":   {Versions: half("v1", "x-v1")},
+		"b-x": {Versions: half("v1", "v2")},
+	}
+	var got []string
+	for _, e := range spec.Validate() {
+		got = append(got, e.Field+": "+e.Detail)
+	}
+	want := []string{
+		"traffic[b].versions[0].name: a name whose Deployment service-b-v1 no other hop or version has (it is hop b-v1's)",
+		"traffic[b-x].versions[0].name: a name whose Deployment service-b-x-v1 no other hop or version has (it is hop b's version x-v1's)",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("errors\n got %q\nwant %q", got, want)
+	}
+
+	web := webServerSpec()
+	web.Name = "service-b-x-v2"
+	if errs := components.WebServerCollisions(web, meshSpec(), spec); len(errs) != 1 || errs[0].Field != "name" {
+		t.Errorf("a web server named like a version's Deployment: %v", errs)
+	}
 }
