@@ -130,17 +130,9 @@ func newGrafana(ctx *pulumi.Context, s GrafanaSpec, ns pulumi.StringInput, paren
 	if err != nil {
 		return grafanaBackend{}, err
 	}
-	svc, err := NewService(ctx, "grafana", &ServiceArgs{
-		Namespace: ns, Type: ServiceTypeClusterIP, SkipAwait: true,
-		Selector: map[string]string{"app": "grafana"}, Labels: map[string]string{"app": "grafana"},
-		Ports: []ServicePort{{Name: "http", Port: grafanaPort}},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{deployment}))
+	_, forward, err := newTelemetryService(ctx, "grafana", ns, grafanaPort, deployment, parent)
 	if err != nil {
 		return grafanaBackend{}, err
 	}
-	return grafanaBackend{
-		deployment:         deployment,
-		portForwardCommand: pulumi.Sprintf("kubectl -n %s port-forward svc/grafana %d:%d", svc.Service.Metadata.Namespace().Elem(), grafanaPort, grafanaPort),
-		adminPassword:      password,
-	}, nil
+	return grafanaBackend{deployment: deployment, portForwardCommand: forward, adminPassword: password}, nil
 }

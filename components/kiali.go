@@ -102,19 +102,11 @@ func newKiali(ctx *pulumi.Context, s KialiSpec, mesh MeshAttachment, parent pulu
 			return kialiBackend{}, err
 		}
 	}
-	svc, err := NewService(ctx, KialiService, &ServiceArgs{
-		Namespace: ns, Type: ServiceTypeClusterIP, SkipAwait: true,
-		Selector: map[string]string{"app": "kiali"}, Labels: map[string]string{"app": "kiali"},
-		Ports: []ServicePort{{Name: "http", Port: KialiPort}},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{deployment}))
+	_, forward, err := newTelemetryService(ctx, KialiService, ns, KialiPort, deployment, parent)
 	if err != nil {
 		return kialiBackend{}, err
 	}
-	return kialiBackend{
-		deployment: deployment,
-		portForwardCommand: pulumi.Sprintf("kubectl -n %s port-forward svc/%s %d:%d",
-			svc.Service.Metadata.Namespace().Elem(), KialiService, KialiPort, KialiPort),
-	}, nil
+	return kialiBackend{deployment: deployment, portForwardCommand: forward}, nil
 }
 
 // kialiAccount is Kiali's ServiceAccount, bound to kialiViewerRules

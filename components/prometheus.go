@@ -90,20 +90,11 @@ func newPrometheus(ctx *pulumi.Context, s PrometheusSpec, mesh MeshAttachment, p
 	if err != nil {
 		return prometheusBackend{}, err
 	}
-	svc, err := NewService(ctx, PrometheusService, &ServiceArgs{
-		Namespace: ns, Type: ServiceTypeClusterIP, SkipAwait: true,
-		Selector: map[string]string{"app": "prometheus"}, Labels: map[string]string{"app": "prometheus"},
-		Ports: []ServicePort{{Name: "http", Port: PrometheusPort}},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{deployment}))
+	svc, forward, err := newTelemetryService(ctx, PrometheusService, ns, PrometheusPort, deployment, parent)
 	if err != nil {
 		return prometheusBackend{}, err
 	}
-	return prometheusBackend{
-		deployment: deployment,
-		service:    svc,
-		portForwardCommand: pulumi.Sprintf("kubectl -n %s port-forward svc/%s %d:%d",
-			svc.Service.Metadata.Namespace().Elem(), PrometheusService, PrometheusPort, PrometheusPort),
-	}, nil
+	return prometheusBackend{deployment: deployment, service: svc, portForwardCommand: forward}, nil
 }
 
 // scrapedNamespace is a namespace Prometheus discovers targets in: the

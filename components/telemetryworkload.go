@@ -114,3 +114,18 @@ func newTelemetryDeployment(ctx *pulumi.Context, w telemetryWorkload, parent pul
 		},
 	}, parent)
 }
+
+// newTelemetryService registers svc/<name>, the http port of the
+// telemetry Deployment labeled app=<name>, and returns it with the kubectl
+// command that forwards it to the same local port.
+func newTelemetryService(ctx *pulumi.Context, name string, ns pulumi.StringInput, port int, deployment *appsv1.Deployment, parent pulumi.ResourceOption) (*Service, pulumi.StringOutput, error) {
+	svc, err := NewService(ctx, name, &ServiceArgs{
+		Namespace: ns, Type: ServiceTypeClusterIP, SkipAwait: true,
+		Selector: map[string]string{"app": name}, Labels: map[string]string{"app": name},
+		Ports: []ServicePort{{Name: "http", Port: port}},
+	}, parent, pulumi.DependsOn([]pulumi.Resource{deployment}))
+	if err != nil {
+		return nil, pulumi.StringOutput{}, err
+	}
+	return svc, pulumi.Sprintf("kubectl -n %s port-forward svc/%s %d:%d", svc.Service.Metadata.Namespace().Elem(), name, port, port), nil
+}

@@ -28,13 +28,9 @@ func requestsPerHop(ctx context.Context, base, namespace string, hops []string) 
 	if err != nil {
 		return "", err
 	}
-	value, _, _, err := promv1.NewAPI(client).Query(ctx, requestsQuery(namespace), time.Now())
+	vector, err := queryVector(ctx, promv1.NewAPI(client), requestsQuery(namespace))
 	if err != nil {
-		return "", fmt.Errorf("query %s: %w", requestsQuery(namespace), err)
-	}
-	vector, ok := value.(model.Vector)
-	if !ok {
-		return "", fmt.Errorf("query %s: got a %s, want a vector", requestsQuery(namespace), value.Type())
+		return "", err
 	}
 	counts := map[string]float64{}
 	for _, s := range vector {
@@ -77,13 +73,9 @@ func HopsScraped(ctx context.Context, base, namespace string, hops []string) (st
 	}
 	api := promv1.NewAPI(client)
 	byApp := func(query string) (map[string]float64, error) {
-		value, _, _, err := api.Query(ctx, query, time.Now())
+		vector, err := queryVector(ctx, api, query)
 		if err != nil {
-			return nil, fmt.Errorf("query %s: %w", query, err)
-		}
-		vector, ok := value.(model.Vector)
-		if !ok {
-			return nil, fmt.Errorf("query %s: got a %s, want a vector", query, value.Type())
+			return nil, err
 		}
 		out := map[string]float64{}
 		for _, s := range vector {
@@ -118,4 +110,17 @@ func HopsScraped(ctx context.Context, base, namespace string, hops []string) (st
 		return "", fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
 	return strings.Join(seen, ", "), nil
+}
+
+// queryVector runs an instant query and wants a vector back.
+func queryVector(ctx context.Context, api promv1.API, query string) (model.Vector, error) {
+	value, _, _, err := api.Query(ctx, query, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("query %s: %w", query, err)
+	}
+	vector, ok := value.(model.Vector)
+	if !ok {
+		return nil, fmt.Errorf("query %s: got a %s, want a vector", query, value.Type())
+	}
+	return vector, nil
 }

@@ -6,12 +6,10 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/play-kubernetes/play-kubernetes/components"
 	promapi "github.com/prometheus/client_golang/api"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
-	"github.com/prometheus/common/model"
 )
 
 // CheckTrafficSplit is the data-plane check of hops run in versions.
@@ -64,13 +62,9 @@ func TrafficSplit(ctx context.Context, base, namespace string, versions map[stri
 		app := components.HopServiceName(hop)
 		counts := map[string]float64{}
 		for _, q := range splitQueries(namespace, app) {
-			value, _, _, err := api.Query(ctx, q, time.Now())
+			vector, err := queryVector(ctx, api, q)
 			if err != nil {
-				return "", fmt.Errorf("query %s: %w", q, err)
-			}
-			vector, ok := value.(model.Vector)
-			if !ok {
-				return "", fmt.Errorf("query %s: got a %s, want a vector", q, value.Type())
+				return "", err
 			}
 			for _, s := range vector {
 				counts[string(s.Metric["version"])] += float64(s.Value)
