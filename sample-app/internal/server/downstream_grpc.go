@@ -127,7 +127,7 @@ func (h *grpcNextHop) classify(parent, call context.Context, err error) *downstr
 		if f.downstreamStatus == http.StatusGatewayTimeout {
 			f.status = http.StatusGatewayTimeout
 		}
-	case code == codes.DeadlineExceeded && call.Err() == nil:
+	case code == codes.DeadlineExceeded && !deadlineReached(call):
 		f.status, f.reason, f.message = http.StatusGatewayTimeout, metrics.ReasonTimeout, "next hop did not answer within the route's timeout: "+st.Message()
 	case code == codes.DeadlineExceeded:
 		f.status, f.reason, f.message = http.StatusGatewayTimeout, metrics.ReasonTimeout, timeoutMessage(h.timeout)
@@ -142,4 +142,16 @@ func (h *grpcNextHop) classify(parent, call context.Context, err error) *downstr
 		f.message = fmt.Sprintf("next hop answered %s: %s", code, st.Message())
 	}
 	return f
+}
+
+// deadlineReached reports whether ctx's deadline has come, by the clock
+// rather than by ctx.Err(): a context learns of its deadline from a timer
+// that may not have fired yet when gRPC-Go, reading the clock itself,
+// already turned the server's RST_STREAM into DeadlineExceeded.
+func deadlineReached(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
