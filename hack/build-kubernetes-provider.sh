@@ -42,10 +42,10 @@ chmod -R u+w "$work"
 	# which the provider imports too: run with the build's flags below, its
 	# packages are compiled once for both (with go run's defaults, cgo on
 	# and no -trimpath, every one of them was compiled twice on a cold cache).
-	(cd cmd/pulumi-resource-kubernetes && CGO_ENABLED=0 GOFLAGS="-mod=mod -trimpath" VERSION="${version}" go generate ./...)
+	(cd cmd/pulumi-resource-kubernetes && CGO_ENABLED=0 GOFLAGS="-mod=mod -trimpath -gcflags=${tool_gcflags}" VERSION="${version}" go generate ./...)
 	echo "build-kubernetes-provider: building provider ${version} (about 20 CPU-minutes, 5 GB peak, on a cold cache)..." >&2
 	mkdir -p "$(dirname "$out")"
-	CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath \
+	CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -gcflags "$tool_gcflags" \
 		-ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${version}" \
 		-o "$out.tmp" ./cmd/pulumi-resource-kubernetes
 )
