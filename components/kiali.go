@@ -130,16 +130,8 @@ func kialiAccount(ctx *pulumi.Context, ns pulumi.StringInput, parent pulumi.Reso
 	}
 	if _, err := rbacv1.NewClusterRoleBinding(ctx, kialiViewer, &rbacv1.ClusterRoleBindingArgs{
 		Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String(kialiViewer)},
-		RoleRef: &rbacv1.RoleRefArgs{
-			ApiGroup: pulumi.String("rbac.authorization.k8s.io"),
-			Kind:     pulumi.String("ClusterRole"),
-			Name:     role.Metadata.Name().Elem(),
-		},
-		Subjects: rbacv1.SubjectArray{rbacv1.SubjectArgs{
-			Kind:      pulumi.String("ServiceAccount"),
-			Name:      sa.Metadata.Name().Elem(),
-			Namespace: ns,
-		}},
+		RoleRef:  roleRef("ClusterRole", role.Metadata.Name().Elem()),
+		Subjects: serviceAccountSubject(sa, ns),
 	}, parent); err != nil {
 		return nil, err
 	}
@@ -154,9 +146,8 @@ func kialiAccount(ctx *pulumi.Context, ns pulumi.StringInput, parent pulumi.Reso
 // turns the Istio API off instead), tokenreviews create (the token login,
 // unused with anonymous), and OpenShift's groups.
 func kialiViewerRules() rbacv1.PolicyRuleArray {
-	read := pulumi.StringArray{pulumi.String("get"), pulumi.String("list"), pulumi.String("watch")}
 	rule := func(groups, resources []string) rbacv1.PolicyRuleArgs {
-		return rbacv1.PolicyRuleArgs{ApiGroups: pulumi.ToStringArray(groups), Resources: pulumi.ToStringArray(resources), Verbs: read}
+		return rbacv1.PolicyRuleArgs{ApiGroups: pulumi.ToStringArray(groups), Resources: pulumi.ToStringArray(resources), Verbs: readVerbs()}
 	}
 	return rbacv1.PolicyRuleArray{
 		rule([]string{""}, []string{"configmaps", "endpoints", "pods/log"}),

@@ -115,7 +115,7 @@ func scrapedNamespaces(mesh MeshAttachment) []scrapedNamespace {
 }
 
 // prometheusAccount is Prometheus' ServiceAccount, with a Role in each
-// namespace it scrapes that may only read what service discovery lists
+// namespace it scrapes that may only read pods, all its pod discovery lists
 // there. Kubernetes service discovery asks only for the namespaces its
 // config names (prometheusConfig), so no cluster-wide grant is needed.
 func prometheusAccount(ctx *pulumi.Context, ns pulumi.StringInput, scraped []scrapedNamespace, parent pulumi.ResourceOption) (*corev1.ServiceAccount, error) {
@@ -125,20 +125,14 @@ func prometheusAccount(ctx *pulumi.Context, ns pulumi.StringInput, scraped []scr
 	if err != nil {
 		return nil, err
 	}
-	read := pulumi.StringArray{pulumi.String("get"), pulumi.String("list"), pulumi.String("watch")}
 	for _, target := range scraped {
 		role, err := rbacv1.NewRole(ctx, "prometheus-"+target.part, &rbacv1.RoleArgs{
 			Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String("prometheus"), Namespace: target.name},
 			Rules: rbacv1.PolicyRuleArray{
 				rbacv1.PolicyRuleArgs{
 					ApiGroups: pulumi.StringArray{pulumi.String("")},
-					Resources: pulumi.StringArray{pulumi.String("pods"), pulumi.String("services"), pulumi.String("endpoints")},
-					Verbs:     read,
-				},
-				rbacv1.PolicyRuleArgs{
-					ApiGroups: pulumi.StringArray{pulumi.String("discovery.k8s.io")},
-					Resources: pulumi.StringArray{pulumi.String("endpointslices")},
-					Verbs:     read,
+					Resources: pulumi.StringArray{pulumi.String("pods")},
+					Verbs:     readVerbs(),
 				},
 			},
 		}, parent)
@@ -147,16 +141,8 @@ func prometheusAccount(ctx *pulumi.Context, ns pulumi.StringInput, scraped []scr
 		}
 		if _, err := rbacv1.NewRoleBinding(ctx, "prometheus-"+target.part, &rbacv1.RoleBindingArgs{
 			Metadata: &metav1.ObjectMetaArgs{Annotations: ownedAnnotations(), Name: pulumi.String("prometheus"), Namespace: target.name},
-			RoleRef: &rbacv1.RoleRefArgs{
-				ApiGroup: pulumi.String("rbac.authorization.k8s.io"),
-				Kind:     pulumi.String("Role"),
-				Name:     role.Metadata.Name().Elem(),
-			},
-			Subjects: rbacv1.SubjectArray{rbacv1.SubjectArgs{
-				Kind:      pulumi.String("ServiceAccount"),
-				Name:      sa.Metadata.Name().Elem(),
-				Namespace: ns,
-			}},
+			RoleRef:  roleRef("Role", role.Metadata.Name().Elem()),
+			Subjects: serviceAccountSubject(sa, ns),
 		}, parent); err != nil {
 			return nil, err
 		}
@@ -164,35 +150,29 @@ func prometheusAccount(ctx *pulumi.Context, ns pulumi.StringInput, scraped []scr
 	return sa, nil
 }
 
-// prometheusConfig scrapes istiod (each revision's Service istiod-<revision>
-// too) in the mesh's root namespace, and every pod that asks to be scraped
-// in the root and the app namespace: service discovery lists those
-// namespaces only, the ones Prometheus' Roles cover.
+// prometheusConfig scrapes every pod that asks to be scraped
+// (prometheus.io annotations) in the mesh's root and the app namespace:
+// service discovery lists those namespaces only, the ones Prometheus'
+// Roles cover. istiod is among them: its chart annotates its pods for
+// port 15014, and this one job scrapes each of them once, as Istio's own
+// Prometheus addon does (a job of its own on the istiod Service would
+// scrape the same pods a second time and double every sum of Istio's
+// control plane dashboard).
 // Istio's metrics merging (on by default) rewrites an injected pod's
 // prometheus.io annotations to the sidecar's port 15020, which serves Envoy's
 // and the application's metrics together: one job covers sidecars and sample-app.
+// Each target carries its pod's labels (app, version, ...), namespace and
+// name: what Istio's dashboards and make verify select and sum by.
 func prometheusConfig(s PrometheusSpec, systemNamespace, appNamespace string) map[string]interface{} {
-	discover := func(role string, namespaces ...string) []interface{} {
-		return []interface{}{map[string]interface{}{
-			"role":       role,
-			"namespaces": map[string]interface{}{"names": namespaces},
-		}}
-	}
 	return map[string]interface{}{
 		"global": map[string]interface{}{"scrape_interval": s.ScrapeInterval},
 		"scrape_configs": []interface{}{
 			map[string]interface{}{
-				"job_name":              "istiod",
-				"kubernetes_sd_configs": discover("endpoints", systemNamespace),
-				"relabel_configs": []interface{}{map[string]interface{}{
-					"source_labels": []string{"__meta_kubernetes_service_name", "__meta_kubernetes_endpoint_port_name"},
-					"action":        "keep",
-					"regex":         "istiod(-[a-z0-9-]+)?;http-monitoring",
+				"job_name": "kubernetes-pods",
+				"kubernetes_sd_configs": []interface{}{map[string]interface{}{
+					"role":       "pod",
+					"namespaces": map[string]interface{}{"names": []string{systemNamespace, appNamespace}},
 				}},
-			},
-			map[string]interface{}{
-				"job_name":              "kubernetes-pods",
-				"kubernetes_sd_configs": discover("pod", systemNamespace, appNamespace),
 				"relabel_configs": []interface{}{
 					map[string]interface{}{"source_labels": []string{"__meta_kubernetes_pod_annotation_prometheus_io_scrape"}, "action": "keep", "regex": "true"},
 					map[string]interface{}{"source_labels": []string{"__meta_kubernetes_pod_annotation_prometheus_io_path"}, "action": "replace", "target_label": "__metrics_path__", "regex": "(.+)"},

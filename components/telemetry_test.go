@@ -145,10 +145,15 @@ func TestTelemetryPrometheus(t *testing.T) {
 	mocks, _ := runTelemetry(t, telemetrySpec())
 	cm := mocks.Find(t, "kubernetes:core/v1:ConfigMap", "prometheus")
 	text := cm.Get("data").(map[string]interface{})["prometheus.yml"].(string)
-	for _, want := range []string{"job_name: istiod", "istiod(-[a-z0-9-]+)?;http-monitoring", "job_name: kubernetes-pods", "__meta_kubernetes_pod_annotation_prometheus_io_scrape"} {
+	for _, want := range []string{"job_name: kubernetes-pods", "__meta_kubernetes_pod_annotation_prometheus_io_scrape", "__meta_kubernetes_pod_label_(.+)", "target_label: pod"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("prometheus.yml lacks %q:\n%s", want, text)
 		}
+	}
+	// istiod's pods ask to be scraped (its chart's annotations): a job of
+	// its own would scrape them twice.
+	if strings.Contains(text, "job_name: istiod") {
+		t.Errorf("prometheus.yml scrapes istiod in a job of its own as well as by its pods' annotations:\n%s", text)
 	}
 	if n := len(mocks.OfType(deploymentType)); n != 2 {
 		t.Errorf("%d Deployments, want jaeger and prometheus only (grafana is off)", n)
@@ -185,8 +190,8 @@ func TestTelemetryGrafanaPassword(t *testing.T) {
 	})
 }
 
-// TestPrometheusReadsOnlyWhatItScrapes: Prometheus may read pods, Services
-// and endpoints in the namespaces it scrapes and nowhere else, and its
+// TestPrometheusReadsOnlyWhatItScrapes: Prometheus may read pods in the
+// namespaces it scrapes and nothing else anywhere, and its
 // service discovery asks for exactly those namespaces (a job without
 // namespaces would list the whole cluster, and be refused).
 func TestPrometheusReadsOnlyWhatItScrapes(t *testing.T) {
@@ -201,10 +206,9 @@ func TestPrometheusReadsOnlyWhatItScrapes(t *testing.T) {
 	for _, role := range mocks.OfType("kubernetes:rbac.authorization.k8s.io/v1:Role") {
 		ns, _ := role.Get("metadata.namespace").(string)
 		roleNamespaces = append(roleNamespaces, ns)
-		for _, rule := range role.Get("rules").([]interface{}) {
-			if verbs := rule.(map[string]interface{})["verbs"]; !reflect.DeepEqual(verbs, []interface{}{"get", "list", "watch"}) {
-				t.Errorf("the Role in %s may %v; Prometheus only needs to read", ns, verbs)
-			}
+		want := []interface{}{map[string]interface{}{"apiGroups": []interface{}{""}, "resources": []interface{}{"pods"}, "verbs": []interface{}{"get", "list", "watch"}}}
+		if rules := role.Get("rules"); !reflect.DeepEqual(rules, want) {
+			t.Errorf("the Role in %s grants %v; Prometheus' pod discovery needs %v", ns, rules, want)
 		}
 	}
 	slices.Sort(roleNamespaces)
@@ -243,7 +247,7 @@ func TestPrometheusReadsOnlyWhatItScrapes(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(cm.Get("data").(map[string]interface{})["prometheus.yml"].(string)), &config); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string][]string{"istiod": {"istio-system"}, "kubernetes-pods": wantNamespaces}
+	want := map[string][]string{"kubernetes-pods": wantNamespaces}
 	for _, job := range config.ScrapeConfigs {
 		for _, sd := range job.SD {
 			if sd.Namespaces == nil {

@@ -20,7 +20,7 @@ const (
 	CheckChainEntry = "chain answers at its first hop"
 	CheckTrace      = "jaeger holds a trace through every hop"
 	CheckMetrics    = "prometheus counts requests per hop"
-	CheckScrapes    = "prometheus scrapes every hop"
+	CheckScrapes    = "prometheus scrapes istiod and every hop"
 )
 
 // The Services the telemetry checks forward to, and their ports.
@@ -79,7 +79,15 @@ func dataPlaneChecks(c *Cluster, t Target, where placement, opts Options) []chec
 			fn: func(ctx context.Context) (string, error) {
 				return throughForward(ctx, c, t.IstioNamespace, prometheusService, prometheusPort, func(base string) (string, error) {
 					return poll(ctx, opts.Wait, opts.Poll, func(ctx context.Context) (string, error) {
-						return HopsScraped(ctx, base, t.Namespace, t.Hops)
+						hops, err := HopsScraped(ctx, base, t.Namespace, t.Hops)
+						if err != nil {
+							return "", err
+						}
+						istiod, err := IstiodScraped(ctx, base, t.IstioNamespace)
+						if err != nil {
+							return "", err
+						}
+						return hops + "; " + istiod, nil
 					})
 				})
 			}},

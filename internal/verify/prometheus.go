@@ -24,11 +24,11 @@ func requestsQuery(namespace string) string {
 // requestsPerHop asks Prometheus for istio_requests_total and wants a
 // non-zero count for every hop: each sidecar was scraped and saw traffic.
 func requestsPerHop(ctx context.Context, base, namespace string, hops []string) (string, error) {
-	client, err := promapi.NewClient(promapi.Config{Address: base})
+	api, err := prometheusAPI(base)
 	if err != nil {
 		return "", err
 	}
-	vector, err := queryVector(ctx, promv1.NewAPI(client), requestsQuery(namespace))
+	vector, err := queryVector(ctx, api, requestsQuery(namespace))
 	if err != nil {
 		return "", err
 	}
@@ -67,11 +67,10 @@ func scrapeQueries(namespace string) (up, requests string) {
 // (up == 1 for each) and has seen each hop count requests: the scrape
 // annotations, the discovery and the app's metrics all work.
 func HopsScraped(ctx context.Context, base, namespace string, hops []string) (string, error) {
-	client, err := promapi.NewClient(promapi.Config{Address: base})
+	api, err := prometheusAPI(base)
 	if err != nil {
 		return "", err
 	}
-	api := promv1.NewAPI(client)
 	byApp := func(query string) (map[string]float64, error) {
 		vector, err := queryVector(ctx, api, query)
 		if err != nil {
@@ -110,6 +109,16 @@ func HopsScraped(ctx context.Context, base, namespace string, hops []string) (st
 		return "", fmt.Errorf("%s", strings.Join(problems, "; "))
 	}
 	return strings.Join(seen, ", "), nil
+}
+
+// prometheusAPI is the query API of the Prometheus at base (a port-forward's
+// local address).
+func prometheusAPI(base string) (promv1.API, error) {
+	client, err := promapi.NewClient(promapi.Config{Address: base})
+	if err != nil {
+		return nil, err
+	}
+	return promv1.NewAPI(client), nil
 }
 
 // queryVector runs an instant query and wants a vector back.

@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"github.com/play-kubernetes/play-kubernetes/components"
-	promapi "github.com/prometheus/client_golang/api"
-	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 )
 
 // CheckTrafficSplit is the data-plane check of hops run in versions.
@@ -47,11 +45,10 @@ func splitQueries(namespace, app string) []string {
 // measured share is reported, not judged, since header routes and
 // earlier weights count too.
 func TrafficSplit(ctx context.Context, base, namespace string, versions map[string]HopVersions) (string, error) {
-	client, err := promapi.NewClient(promapi.Config{Address: base})
+	api, err := prometheusAPI(base)
 	if err != nil {
 		return "", err
 	}
-	api := promv1.NewAPI(client)
 	hops := make([]string, 0, len(versions))
 	for hop := range versions {
 		hops = append(hops, hop)

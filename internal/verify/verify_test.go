@@ -350,6 +350,9 @@ func promServer(t *testing.T, up, requests map[string]string) *httptest.Server {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		switch q := r.Form.Get("query"); {
+		case strings.Contains(q, `app="istiod"`):
+			// One istiod pod, scraped once by its annotations.
+			fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{"app":"istiod","job":"kubernetes-pods","pod":"istiod-5d9c"},"value":[1764270000,"1"]}]}}`)
 		case strings.Contains(q, "istio_requests_total"):
 			fmt.Fprint(w, vector("destination_app", requests))
 		case strings.Contains(q, "up{"):
@@ -475,7 +478,7 @@ func TestRunOnSandbox(t *testing.T) {
 		CheckMeshIdentity: {StatusSkip, "chain:transport is http"},
 		CheckChainEntry:   {StatusPass, "SERVICE_TYPE C"},
 		CheckTrace:        {StatusPass, "parent-linked"},
-		CheckScrapes:      {StatusPass, "service-c up, 7 requests"},
+		CheckScrapes:      {StatusPass, "service-c up, 7 requests; istiod-5d9c up"},
 	}
 	prom := promServer(t, map[string]string{"service-a": "1", "service-b": "1", "service-c": "1"},
 		map[string]string{"service-a": "7", "service-b": "7", "service-c": "7"})

@@ -220,7 +220,7 @@ func TestStackOnSandbox(t *testing.T) {
 	step("the chain answers through its Services, with env-var discovery", func(t *testing.T) { checkChainThroughServices(t, d) })
 	step("DNS discovery from a pod, through CoreDNS", func(t *testing.T) { checkDNSFromPod(t, d) })
 	step("one trace through every hop in Jaeger", func(t *testing.T) { checkTraceInJaeger(t, d) })
-	step("Prometheus scrapes every hop", func(t *testing.T) { checkPrometheusScrapesHops(t, d) })
+	step("Prometheus scrapes istiod once and every hop", func(t *testing.T) { checkPrometheusScrapesHops(t, d) })
 	step("istiod's webhooks judge and inject for real", func(t *testing.T) {
 		checkValidationIsLive(t, d)
 		checkInjectionIsLive(t, d)

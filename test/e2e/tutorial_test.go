@@ -425,7 +425,8 @@ func checkTraceInJaeger(t *testing.T, d *deployment) {
 
 // checkPrometheusScrapesHops: the real Prometheus, through the stack's
 // prometheusPortForward command, scrapes every hop's pod (up == 1) and has
-// counted requests at each.
+// counted requests at each, and scrapes istiod once per pod under the
+// labels Istio's control plane dashboard selects by.
 func checkPrometheusScrapesHops(t *testing.T, d *deployment) {
 	runOutputCommand(t, d, stackoutput.PrometheusPortForward)
 	m := regexp.MustCompile(` (\d+):\d+$`).FindStringSubmatch(d.output(stackoutput.PrometheusPortForward))
@@ -436,9 +437,13 @@ func checkPrometheusScrapesHops(t *testing.T, d *deployment) {
 	httpGet(t, base+"/-/ready", time.Minute)
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		detail, err := verify.HopsScraped(context.Background(), base, appNamespace, hopNames(d))
+		hops, err := verify.HopsScraped(context.Background(), base, appNamespace, hopNames(d))
+		var istiod string
 		if err == nil {
-			t.Logf("prometheus: %s", detail)
+			istiod, err = verify.IstiodScraped(context.Background(), base, istioNamespace)
+		}
+		if err == nil {
+			t.Logf("prometheus: %s; %s", hops, istiod)
 			return
 		}
 		if time.Now().After(deadline) {
