@@ -3,16 +3,19 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/config"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/localmtls"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/server"
 	"github.com/play-kubernetes/play-kubernetes/sample-app/internal/tracing"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
 // How the hops call each other (-transport).
@@ -28,6 +31,7 @@ type chain struct {
 	url       string // A's /service
 	providers []tracing.Provider
 	spans     atomic.Int64 // spans handed to the exporters
+	open      openSpans    // spans started and not yet ended
 	sink      *otlpSink    // nil unless traced with the OTLP exporter
 	stop      func() error
 }
@@ -87,6 +91,11 @@ func startChain(traced bool, exporter, transport string) (*chain, error) {
 				}
 			}
 			tp = tracing.NewProvider(tracing.Options{ServiceName: cfg.ServiceName, Exporter: exp})
+			sdk, ok := tp.(interface{ RegisterSpanProcessor(sdktrace.SpanProcessor) })
+			if !ok {
+				return fail(fmt.Errorf("the traced provider is a %T, not the SDK's", tp))
+			}
+			sdk.RegisterSpanProcessor(&ch.open)
 		}
 		ch.providers = append(ch.providers, tp)
 		deps := server.Deps{
@@ -144,4 +153,13 @@ func startChain(traced bool, exporter, transport string) (*chain, error) {
 		return errors.Join(all...)
 	}
 	return ch, nil
+}
+
+// flush hands every span of the runs so far to the exporters: it waits
+// for the spans still open, then flushes each hop's batching processor.
+func (ch *chain) flush() {
+	ch.open.wait(5 * time.Second)
+	for _, tp := range ch.providers {
+		_ = tp.ForceFlush(context.Background())
+	}
 }

@@ -37,22 +37,7 @@ func TestRunSmall(t *testing.T) {
 
 func runSmall(t *testing.T, exporter string) string {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "report.md")
-	err := run(options{
-		rate: 200, openDuration: 300 * time.Millisecond,
-		workers: 2, closedDuration: 200 * time.Millisecond,
-		warmup: 20, timeout: 5 * time.Second, maxInFlight: 100, maxRequests: 100_000,
-		modes: []string{"off", "on", "sampled"}, rounds: 1, output: out, waitIdle: 0, samplePercent: 50,
-		exporter: exporter, transport: transportHTTP,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	report := string(b)
+	report := tinyLoad(t, []string{"off", "on", "sampled"}, 50, exporter, transportHTTP)
 	for _, want := range []string{
 		"| off | open loop, 200 rps for 300ms | 1 (0) | 60 | 0 |",
 		"| on | open loop, 200 rps for 300ms | 1 (0) | 60 | 0 |",
@@ -142,6 +127,29 @@ func TestIngressSamplesEvenly(t *testing.T) {
 	}
 }
 
+// tinyLoad runs the whole tool with a tiny load (an open loop of 200 rps
+// for 300ms, a closed loop of 2 workers for 200ms, one round) in the given
+// modes, and returns its report.
+func tinyLoad(t *testing.T, modes []string, samplePercent float64, exporter, transport string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "report.md")
+	err := run(options{
+		rate: 200, openDuration: 300 * time.Millisecond,
+		workers: 2, closedDuration: 200 * time.Millisecond,
+		warmup: 20, timeout: 5 * time.Second, maxInFlight: 100, maxRequests: 100_000,
+		modes: modes, rounds: 1, output: out, waitIdle: 0, samplePercent: samplePercent,
+		exporter: exporter, transport: transport,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // TestRunSmallOverEachTransport: the chain runs over each -transport with
 // no error, the report says which, and traced requests carry the spans
 // that transport makes: over gRPC each calling hop adds a client span
@@ -157,22 +165,7 @@ func TestRunSmallOverEachTransport(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.transport, func(t *testing.T) {
-			out := filepath.Join(t.TempDir(), "report.md")
-			err := run(options{
-				rate: 200, openDuration: 300 * time.Millisecond,
-				workers: 2, closedDuration: 200 * time.Millisecond,
-				warmup: 20, timeout: 5 * time.Second, maxInFlight: 100, maxRequests: 100_000,
-				modes: []string{"off", "on"}, rounds: 1, output: out, waitIdle: 0, samplePercent: 1,
-				exporter: exporterCount, transport: tt.transport,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			report := string(b)
+			report := tinyLoad(t, []string{"off", "on"}, 1, exporterCount, tt.transport)
 			for _, want := range []string{
 				"The hops call each other over " + tt.transport + " (-transport)",
 				"| off | open loop, 200 rps for 300ms | 1 (0) | 60 | 0 |",

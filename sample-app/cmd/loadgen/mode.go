@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -38,13 +37,8 @@ func runMode(o options, mode string) ([]result, error) {
 	}
 
 	var results []result
-	flush := func() {
-		for _, tp := range ch.providers {
-			_ = tp.ForceFlush(context.Background())
-		}
-	}
 	// Spans of earlier runs are flushed before counting the next run's.
-	flush()
+	ch.flush()
 	// exported is what the exporters were handed and, with the OTLP
 	// exporter, what reached the sink.
 	exported := func() (spans, bytes int64) {
@@ -54,7 +48,7 @@ func runMode(o options, mode string) ([]result, error) {
 		return ch.spans.Load(), bytes
 	}
 	flushAndCount := func(r *result, spansBefore, bytesBefore int64) {
-		flush()
+		ch.flush()
 		spans, bytes := exported()
 		if traced && r.ok > 0 {
 			r.spansPerRequest = float64(spans-spansBefore) / float64(r.ok+r.failed)
