@@ -36,13 +36,13 @@ func Steps() Plan {
 		// Built from a copy of the provider's own module (hack/build-kubernetes-provider.sh).
 		{Name: "kubernetes provider " + v["PULUMI_KUBERNETES_PROVIDER_VERSION"], Script: "hack/build-kubernetes-provider.sh",
 			Outputs: []string{rel(l.Provider())},
-			Cold:    11 * time.Minute, Graph: "pulumi-kubernetes/provider"},
+			Cold:    10 * time.Minute, Graph: "pulumi-kubernetes/provider"},
 		{Name: "Kubernetes " + v["K8S_VERSION"] + " and etcd " + v["ETCD_VERSION"], Script: "hack/build-sandbox.sh",
 			Args:    []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl", "etcd"},
 			Outputs: append(each(l.Kubernetes, "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl"), rel(l.Etcd())),
-			Cold:    10 * time.Minute, Graph: "tools/kubernetes"},
+			Cold:    9 * time.Minute, Graph: "tools/kubernetes"},
 		{Name: "istiod, istio-cni and pilot-agent", Script: "hack/build-sandbox.sh", Args: []string{"pilot-discovery", "install-cni", "istio-cni", "pilot-agent"},
-			Outputs: each(l.Istio, "pilot-discovery", "install-cni", "istio-cni", "pilot-agent"), Cold: 8 * time.Minute, Graph: "tools/sandbox"},
+			Outputs: each(l.Istio, "pilot-discovery", "install-cni", "istio-cni", "pilot-agent"), Cold: 7 * time.Minute, Graph: "tools/sandbox"},
 		// This checkout's own program on istiod's packages: rebuilt when its
 		// sources change.
 		{Name: "istio-analyze", Script: "hack/build-sandbox.sh", Args: []string{"istio-analyze"},
@@ -50,9 +50,9 @@ func Steps() Plan {
 			Sources: []string{"tools/sandbox/istioanalyze/*.go", "tools/sandbox/go.mod", "tools/sandbox/go.sum"},
 			Cold:    time.Minute, Graph: "tools/sandbox"},
 		{Name: "Pulumi CLI " + v["PULUMI_CLI_VERSION"], Script: "hack/build-pulumi.sh",
-			Outputs: []string{rel(l.PulumiCLI())}, Cold: 7 * time.Minute, Graph: "tools/pulumi"},
+			Outputs: []string{rel(l.PulumiCLI())}, Cold: 6 * time.Minute, Graph: "tools/pulumi"},
 		{Name: "Jaeger " + v["JAEGER_VERSION"], Script: "hack/build-jaeger.sh",
-			Outputs: []string{rel(l.Jaeger())}, Cold: 6 * time.Minute, Graph: "tools/jaeger"},
+			Outputs: []string{rel(l.Jaeger())}, Cold: 5 * time.Minute, Graph: "tools/jaeger"},
 		{Name: "Prometheus " + v["PROMETHEUS_MODULE_VERSION"], Script: "hack/build-sandbox.sh", Args: []string{"prometheus"},
 			Outputs: []string{rel(l.Prometheus())}, Cold: 4 * time.Minute, Graph: "tools/prometheus"},
 		{Name: "containerd " + v["CONTAINERD_VERSION"] + " and runc " + v["RUNC_VERSION"], Script: "hack/build-runtime.sh",
