@@ -3,8 +3,9 @@ package verify
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/play-kubernetes/play-kubernetes/components"
@@ -49,13 +50,8 @@ func TrafficSplit(ctx context.Context, base, namespace string, versions map[stri
 	if err != nil {
 		return "", err
 	}
-	hops := make([]string, 0, len(versions))
-	for hop := range versions {
-		hops = append(hops, hop)
-	}
-	sort.Strings(hops)
 	var seen, problems []string
-	for _, hop := range hops {
+	for _, hop := range slices.Sorted(maps.Keys(versions)) {
 		app := components.HopServiceName(hop)
 		counts := map[string]float64{}
 		for _, q := range splitQueries(namespace, app) {
@@ -83,11 +79,6 @@ func TrafficSplit(ctx context.Context, base, namespace string, versions map[stri
 // names a weighted version no request reached where chance cannot
 // explain it.
 func judgeSplit(app string, hv HopVersions, counts map[string]float64) (report, problem string) {
-	names := make([]string, 0, len(hv.Weights))
-	for v := range hv.Weights {
-		names = append(names, v)
-	}
-	sort.Strings(names)
 	total := 0.0
 	for _, n := range counts {
 		total += n
@@ -96,7 +87,7 @@ func judgeSplit(app string, hv HopVersions, counts map[string]float64) (report, 
 		return app + ": no requests counted yet", app + " counted no request into any version"
 	}
 	var parts, unreached []string
-	for _, v := range names {
+	for _, v := range slices.Sorted(maps.Keys(hv.Weights)) {
 		w := hv.Weights[v]
 		parts = append(parts, fmt.Sprintf("%s %.0f (%.1f%%, weight %d)", v, counts[v], 100*counts[v]/total, w))
 		if counts[v] == 0 && w > 0 && math.Pow(1-float64(w)/100, total) < neverReached {
@@ -109,7 +100,7 @@ func judgeSplit(app string, hv HopVersions, counts map[string]float64) (report, 
 			others = append(others, fmt.Sprintf("%q %.0f: not a configured version", v, n))
 		}
 	}
-	sort.Strings(others)
+	slices.Sort(others)
 	parts = append(parts, others...)
 	report = fmt.Sprintf("%s over %.0f requests: %s", app, total, strings.Join(parts, ", "))
 	if hv.HeaderRoutes > 0 {
